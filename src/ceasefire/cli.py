@@ -1,0 +1,251 @@
+"""The `ceasefire` command: thin wrappers over the services."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ceasefire.core.engine import Progress as ProgressCallback
+from ceasefire.errors import InputError
+from ceasefire.io.findings import format_for, write_frame
+
+app = typer.Typer(
+    help="Monitor ceasefires: agreements as data, incidents from datasets, explained findings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+CATEGORY_STYLE = {
+    "violation": "bold red",
+    "contested": "magenta",
+    "indeterminate": "yellow",
+    "permitted": "green",
+    "not_bound": "cyan",
+    "out_of_scope": "dim",
+}
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Bad input becomes a clear message and exit status 2, never a traceback."""
+    try:
+        yield
+    except InputError as exc:
+        errors.print(f"[bold red]error:[/] {exc.describe()}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[ProgressCallback]:
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    )
+    with bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def print_counts(counts: pd.DataFrame, title: str = "Findings per agreement and reading") -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("agreement")
+    table.add_column("reading")
+    categories = [c for c in counts.columns if c not in ("agreement_id", "reading")]
+    for c in categories:
+        table.add_column(c, justify="right", style=CATEGORY_STYLE.get(c, ""))
+    for record in counts.to_dict(orient="records"):
+        table.add_row(
+            str(record["agreement_id"]),
+            str(record["reading"]),
+            *(f"{int(record[c]):,}" for c in categories),
+        )
+    console.print(table)
+
+
+def print_parties(parties: pd.DataFrame, top: int = 8) -> None:
+    table = Table(title="Violations per party (best-estimate deaths)", title_justify="left")
+    for name, justify in (
+        ("agreement", "left"),
+        ("reading", "left"),
+        ("party", "left"),
+        ("violations", "right"),
+        ("killed", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for (_, _), group in parties.groupby(["agreement_id", "reading"], sort=False):
+        for record in group.head(top).to_dict(orient="records"):
+            table.add_row(
+                str(record["agreement_id"]),
+                str(record["reading"]),
+                str(record["party"]),
+                f"{int(record['violations']):,}",
+                f"{record['killed']:,.0f}",
+            )
+    console.print(table)
+
+
+@app.command()
+def assess(
+    agreements: Annotated[Path, typer.Argument(help="agreement file (YAML or JSON)")],
+    events: Annotated[list[Path], typer.Argument(help="incident files: UCDP, ACLED or JSONL")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="write findings here")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="output format: csv, jsonl, geojson, parquet"),
+    ] = None,
+    input_format: Annotated[
+        str | None, typer.Option("--input-format", help="ucdp, acled or jsonl (else detected)")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="time zone of the incidents' dates")
+    ] = None,
+    in_scope_only: Annotated[
+        bool, typer.Option("--in-scope-only", help="omit pairs ruled out at once (p = 0)")
+    ] = False,
+) -> None:
+    """Judge every incident against every agreement and each party's reading."""
+    from ceasefire.services.assess import run_assessment
+
+    if fmt is not None and fmt not in ("csv", "jsonl", "geojson", "parquet"):
+        errors.print(f"[bold red]error:[/] --format {fmt!r}: choose csv, jsonl, geojson, parquet")
+        raise typer.Exit(2)
+    if input_format is not None and input_format not in ("ucdp", "acled", "jsonl"):
+        errors.print(f"[bold red]error:[/] --input-format {input_format!r}: ucdp, acled or jsonl")
+        raise typer.Exit(2)
+    with _reported():
+        with _progress("assessing") as progress:
+            result = run_assessment(
+                [agreements],
+                events,
+                format=input_format,  # type: ignore[arg-type]
+                timezone=timezone,
+                progress=progress,
+            )
+        frame = result.frame(every_pair=not in_scope_only)
+        if out is not None:
+            write_frame(frame, out, format_for(out, fmt))
+        elif fmt is not None:
+            errors.print("[yellow]--format given without --out; printing the summary only[/]")
+    for line in result.report.lines():
+        errors.print(f"[dim]{line}[/]", highlight=False)
+    print_counts(result.counts())
+    print_parties(result.violations_by_party())
+    if out is not None:
+        console.print(f"{len(frame):,} findings written to [bold]{out}[/]")
+
+
+@app.command()
+def validate(
+    agreements: Annotated[list[Path], typer.Argument(help="agreement files to check")],
+) -> None:
+    """Check agreement files: schema, time zones, windows, ids, geometry."""
+    from ceasefire.core.engine import build_scopes
+    from ceasefire.io.agreements import load_agreements
+
+    with _reported():
+        catalogue = load_agreements(agreements)
+    table = Table(title="Agreements", title_justify="left")
+    for name in ("agreement", "reading", "window", "zones"):
+        table.add_column(name)
+    for scope in build_scopes(catalogue.agreements, catalogue.zones):
+        table.add_row(
+            scope.agreement.id,
+            scope.reading,
+            scope.window.describe().removeprefix("window "),
+            ", ".join(scope.zone_ids),
+        )
+    console.print(table)
+    console.print(
+        f"[green]ok[/]: {len(catalogue.actors.actors)} actors, {len(catalogue.zones)} zones, "
+        f"{len(catalogue.agreements)} agreements"
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of agreement files."""
+    from ceasefire.core.model import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="where to write the findings")] = Path(
+        "ceasefire-demo"
+    ),
+) -> None:
+    """The whole main job on bundled data: Syria 2016, UCDP events, findings, a summary."""
+    from ceasefire.services.demo import run_demo
+
+    with _reported():
+        with _progress("assessing") as progress:
+            result = run_demo(out, progress=progress)
+    console.rule("[bold]ceasefire demo — Syria, 2016")
+    console.print(
+        f"{len(result.assessment.incidents):,} UCDP GED events against "
+        f"{len(result.assessment.catalogue.agreements)} agreements "
+        f"({len(result.assessment.findings.scopes)} agreement readings)."
+    )
+    for line in result.assessment.report.lines():
+        console.print(f"[dim]{line}[/]", highlight=False)
+    print_counts(result.assessment.counts())
+    print_parties(result.assessment.violations_by_party())
+    table = Table(
+        title=f"{result.weekly_agreement}: violations per week (before = had the terms applied)",
+        title_justify="left",
+    )
+    for name in ("week", "from", "phase", "violations", "killed", ""):
+        table.add_column(name, justify="right" if name in ("violations", "killed") else "left")
+    peak = max(1, int(result.weekly["violations"].max()))
+    for record in result.weekly.to_dict(orient="records"):
+        bar = "█" * round(30 * record["violations"] / peak)
+        table.add_row(
+            f"{record['week']:+d}",
+            record["week_start"],
+            record["phase"],
+            f"{record['violations']:,}",
+            f"{record['killed']:,.0f}",
+            f"[red]{bar}[/]" if record["phase"] != "before" else f"[dim]{bar}[/]",
+        )
+    console.print(table)
+    console.print("Written:")
+    for path in result.files:
+        console.print(f"  {path}")
+    console.print(
+        "\nTry next:\n"
+        f"  ceasefire validate {result.agreement_file}\n"
+        f"  ceasefire assess {result.agreement_file} YOUR_EVENTS.csv -o findings.csv\n"
+        "  ceasefire schema > agreement.schema.json\n"
+        "  in Python: import ceasefire; ceasefire.assess(AGREEMENTS, EVENTS)  # a DataFrame\n"
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Findings as a table, and writing them to CSV, JSON Lines, GeoJSON or Parquet.
+
+Files are written to a temporary name beside the target and moved into place
+only when complete, so a failed run never leaves a partial output file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ceasefire.core.actors import UNRESOLVED_PREFIX
+from ceasefire.core.engine import CATEGORIES, Findings, describe_place, describe_time
+from ceasefire.core.incidents import Conduct
+from ceasefire.core.model import Category
+from ceasefire.core.timing import iso
+
+OutputFormat = Literal["csv", "jsonl", "geojson", "parquet"]
+
+COLUMNS = [
+    "incident_id",
+    "source",
+    "agreement_id",
+    "reading",
+    "category",
+    "probability",
+    "perpetrator",
+    "target",
+    "directed",
+    "act",
+    "time",
+    "lon",
+    "lat",
+    "killed",
+    "reasons",
+]
+
+
+def _side(ids: tuple[str, ...]) -> str:
+    return "+".join(i.removeprefix(UNRESOLVED_PREFIX) for i in ids) if ids else ""
+
+
+def _perpetrator(conduct: Conduct) -> str:
+    if len(conduct.perpetrators) > 1:
+        return " | ".join(
+            f"{_side(names)} (per {by or 'source'})" for by, names in conduct.perpetrators
+        )
+    return _side(conduct.perpetrator_ids()) or "unknown"
+
+
+def findings_frame(findings: Findings, *, every_pair: bool = True) -> pd.DataFrame:
+    """One row per (incident, agreement, reading), with the readable reasons.
+
+    With `every_pair` the pairs the engine ruled out at once are listed too, as
+    `out_of_scope` with probability 0 and the reason (outside window or zones).
+    """
+    inc = findings.incidents
+    scopes = findings.scopes
+    n, s = len(inc), len(scopes)
+    rows_inc = findings.incident
+    rows_scope = findings.scope.astype(np.int64)
+    category = findings.category.astype(np.int64)
+    probability = findings.probability
+    reasons: list[str] = [" ; ".join(findings.reasons(r)) for r in range(len(findings))]
+    if every_pair and n and s:
+        listed = np.zeros(n * s, dtype=bool)
+        listed[rows_inc * s + rows_scope] = True
+        missing = np.flatnonzero(~listed)
+        m_inc, m_scope = missing // s, missing % s
+        rows_inc = np.concatenate([rows_inc, m_inc])
+        rows_scope = np.concatenate([rows_scope, m_scope])
+        category = np.concatenate(
+            [category, np.full(len(missing), CATEGORIES.index(Category.out_of_scope))]
+        )
+        probability = np.concatenate([probability, np.zeros(len(missing))])
+        reasons.extend(
+            _outside_reason(findings, int(i), int(k)) for i, k in zip(m_inc, m_scope, strict=True)
+        )
+        order = np.lexsort((rows_scope, rows_inc))
+    else:
+        order = np.lexsort((rows_scope, rows_inc))
+    conducts = inc.conducts
+    frame = pd.DataFrame(
+        {
+            "incident_id": inc.id[rows_inc],
+            "source": inc.source[rows_inc],
+            "agreement_id": [scopes[k].agreement.id for k in rows_scope],
+            "reading": [scopes[k].reading for k in rows_scope],
+            "category": [CATEGORIES[c].value for c in category],
+            "probability": np.round(probability, 4),
+            "perpetrator": [_perpetrator(conducts[c]) for c in inc.conduct[rows_inc]],
+            "target": [_side(conducts[c].targets) or "unknown" for c in inc.conduct[rows_inc]],
+            "directed": [conducts[c].directed for c in inc.conduct[rows_inc]],
+            "act": [conducts[c].act.value for c in inc.conduct[rows_inc]],
+            "time": [
+                f"{iso(int(a))}/{iso(int(b))}"
+                for a, b in zip(inc.t0[rows_inc], inc.t1[rows_inc], strict=True)
+            ],
+            "lon": inc.lon[rows_inc],
+            "lat": inc.lat[rows_inc],
+            "killed": inc.killed_best[rows_inc],
+            "reasons": reasons,
+        }
+    )
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _outside_reason(findings: Findings, i: int, k: int) -> str:
+    scope = findings.scopes[k]
+    inc = findings.incidents
+    t0, t1 = int(inc.t0[i]), int(inc.t1[i])
+    ws, we = scope.window.start, scope.window.end
+    in_time = (min(t1, we) > max(t0, ws)) if t1 > t0 else (ws <= t0 < we)
+    parts = [scope.window.describe()]
+    if not in_time:
+        parts.append(describe_time(inc, i, 0.0))
+        parts.append("outside the window, so out_of_scope")
+    else:
+        parts.append(describe_place(inc, i, 0.0, scope.zone_ids))
+        parts.append("outside the zones, so out_of_scope")
+    return " ; ".join(parts)
+
+
+@contextmanager
+def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """A file that appears at `path` only if the block finishes without error."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        kwargs: dict[str, Any] = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _geojson(frame: pd.DataFrame, handle: IO[str]) -> None:
+    handle.write('{"type": "FeatureCollection", "features": [\n')
+    records = frame.to_dict(orient="records")
+    for n, record in enumerate(records):
+        lon, lat = record.pop("lon"), record.pop("lat")
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {
+                k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in record.items()
+            },
+        }
+        handle.write(json.dumps(feature, ensure_ascii=False, default=_json_default))
+        handle.write(",\n" if n < len(records) - 1 else "\n")
+    handle.write("]}\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(type(value))
+
+
+def write_frame(frame: pd.DataFrame, path: Path, fmt: OutputFormat) -> None:
+    """Write atomically in the chosen format."""
+    writers: dict[str, Callable[[IO[Any]], None]] = {
+        "csv": lambda h: frame.to_csv(h, index=False),
+        "jsonl": lambda h: frame.to_json(h, orient="records", lines=True, force_ascii=False),
+        "geojson": lambda h: _geojson(frame, h),
+        "parquet": lambda h: frame.to_parquet(h, index=False),
+    }
+    if fmt not in writers:
+        raise ValueError(f"unknown output format {fmt!r}")
+    with atomic_output(path, "wb" if fmt == "parquet" else "w") as handle:
+        writers[fmt](handle)
+
+
+def format_for(path: Path, explicit: str | None) -> OutputFormat:
+    if explicit:
+        return explicit  # type: ignore[return-value]
+    suffix = path.suffix.lower().lstrip(".")
+    return (
+        {"json": "jsonl", "ndjson": "jsonl"}.get(suffix, suffix)
+        if suffix in ("csv", "jsonl", "geojson", "parquet", "json", "ndjson")
+        else "csv"
+    )  # type: ignore[return-value]

@@ -1,0 +1,649 @@
+"""Readers for incident datasets: UCDP GED CSV, ACLED CSV and native JSON Lines.
+
+Each reader turns the dataset's precision codes into uncertainty (a radius, an
+area, a time interval), resolves its actor names through the agreements'
+actors, and reports the names that resolve to nothing. Bad rows raise an
+`InputErrors` naming file, record (with its line) and field; nothing is
+returned half-read.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from ceasefire.core.actors import CIVILIANS, ActorRegistry, Resolution, split_cell
+from ceasefire.core.incidents import Area, Claim, Conduct, IncidentBuilder, Incidents
+from ceasefire.core.model import Act
+from ceasefire.core.timing import local_day, local_to_utc, zone_info
+from ceasefire.errors import InputError, InputErrors
+from ceasefire.io.boundaries import AdminGazetteer, bundled_geometry, gazetteer
+
+Format = Literal["ucdp", "acled", "jsonl"]
+MAX_ERRORS = 20
+
+#: Local time zone of a dataset's dates, by its `country` column.
+COUNTRY_TIMEZONES = {
+    "syria": "Asia/Damascus",
+    "iraq": "Asia/Baghdad",
+    "turkey": "Europe/Istanbul",
+    "lebanon": "Asia/Beirut",
+    "jordan": "Asia/Amman",
+    "israel": "Asia/Jerusalem",
+    "palestine": "Asia/Gaza",
+    "yemen": "Asia/Aden",
+    "libya": "Africa/Tripoli",
+    "ukraine": "Europe/Kyiv",
+    "russia": "Europe/Moscow",
+    "afghanistan": "Asia/Kabul",
+    "sudan": "Africa/Khartoum",
+    "south sudan": "Africa/Juba",
+    "somalia": "Africa/Mogadishu",
+    "mali": "Africa/Bamako",
+    "colombia": "America/Bogota",
+    "myanmar": "Asia/Yangon",
+}
+
+# Place precision to an uncertainty radius, in metres.
+UCDP_RADIUS = {1: 1_000.0, 2: 25_000.0, 5: 50_000.0, 7: 50_000.0}
+UCDP_FALLBACK_RADIUS = {3: 25_000.0, 4: 75_000.0, 6: 150_000.0}
+ACLED_RADIUS = {1: 1_000.0, 2: 15_000.0}
+ACLED_FALLBACK_RADIUS = {3: 50_000.0}
+UCDP_DATE_PRECISION = {1: "day", 2: "2-6 days", 3: "week", 4: "month", 5: "year"}
+
+ACLED_ACTS = {
+    "air/drone strike": Act.air_strike,
+    "shelling/artillery/missile attack": Act.shelling,
+    "armed clash": Act.clash,
+    "remote explosive/landmine/ied": Act.bombing,
+    "suicide bomb": Act.suicide_bombing,
+    "grenade": Act.bombing,
+    "attack": Act.attack,
+    "abduction/forced disappearance": Act.abduction,
+    "sexual violence": Act.sexual_violence,
+    "chemical weapon": Act.chemical,
+    "government regains territory": Act.territorial_gain,
+    "non-state actor overtakes territory": Act.territorial_gain,
+    "non-violent transfer of territory": Act.territorial_gain,
+    "looting/property destruction": Act.looting,
+    "arrests": Act.arrest,
+    "excessive force against protesters": Act.shooting,
+    "peaceful protest": Act.protest,
+    "protest with intervention": Act.protest,
+    "violent demonstration": Act.protest,
+    "mob violence": Act.other,
+    "agreement": Act.agreement,
+    "headquarters or base established": Act.other,
+    "disrupted weapons use": Act.other,
+    "change to group/activity": Act.other,
+    "other": Act.other,
+}
+
+UCDP_REQUIRED = (
+    "id", "type_of_violence", "side_a", "side_b", "where_prec", "date_start", "date_end",
+    "latitude", "longitude", "adm_1", "adm_2", "low", "best", "high",
+)  # fmt: skip
+ACLED_REQUIRED = (
+    "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type",
+    "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "admin1", "latitude", "longitude",
+    "geo_precision", "fatalities",
+)  # fmt: skip
+
+
+@dataclass
+class ReadReport:
+    """What a read did besides the incidents: names not resolved, places approximated."""
+
+    rows: int = 0
+    actors: Resolution = field(default_factory=Resolution)
+    unmatched_places: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: ReadReport) -> None:
+        self.rows += other.rows
+        self.actors.merge(other.actors)
+        self.unmatched_places.update(other.unmatched_places)
+
+    def lines(self) -> list[str]:
+        out = [self.actors.summary()]
+        if self.unmatched_places:
+            common = ", ".join(f"{n!r} ×{c}" for n, c in self.unmatched_places.most_common(5))
+            out.append(
+                f"{sum(self.unmatched_places.values())} area names matched no bundled boundary "
+                f"(kept as points with a wide radius): {common}"
+            )
+        return out
+
+
+class _RowError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def detect_format(path: Path, head: str) -> Format:
+    stripped = head.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("{"):
+        return "jsonl"
+    first = stripped.splitlines()[0] if stripped else ""
+    columns = {c.strip().strip('"').lower() for c in first.split(",")}
+    if {"type_of_violence", "where_prec", "side_a"} <= columns:
+        return "ucdp"
+    if {"event_id_cnty", "event_date"} <= columns:
+        return "acled"
+    raise InputError(
+        "cannot tell the format from the header (expected UCDP GED or ACLED CSV columns, or "
+        "JSON Lines); use --format",
+        file=str(path),
+        record="header",
+    )
+
+
+def read_incidents(
+    paths: str | Path | list[str | Path],
+    actors: ActorRegistry,
+    *,
+    format: Format | None = None,
+    timezone: str | None = None,
+) -> tuple[Incidents, ReadReport]:
+    """Read one or more incident files into one table."""
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    parts: list[Incidents] = []
+    report = ReadReport()
+    for item in items:
+        part, part_report = _read_one(Path(item), actors, format, timezone)
+        parts.append(part)
+        report.merge(part_report)
+    if not parts:
+        return IncidentBuilder().build(), report
+    try:
+        return Incidents.concat(parts), report
+    except ValueError as exc:
+        raise InputError(str(exc), file=", ".join(str(p) for p in items)) from exc
+
+
+def _read_one(
+    path: Path, actors: ActorRegistry, format: Format | None, timezone: str | None
+) -> tuple[Incidents, ReadReport]:
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=name) from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a directory, not a file", file=name) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})", file=name
+        ) from exc
+    if not text.strip():
+        raise InputError("the file is empty", file=name)
+    kind = format or detect_format(path, text[:4096])
+    tz = zone_info(timezone) if timezone else None
+    reader = {"ucdp": _UcdpReader, "acled": _AcledReader, "jsonl": _JsonlReader}[kind]
+    return reader(name, actors, tz).read(text)
+
+
+class _Reader:
+    source = ""
+
+    def __init__(self, file: str, actors: ActorRegistry, tz: ZoneInfo | None) -> None:
+        self.file = file
+        self.actors = actors
+        self.tz = tz
+        self.report = ReadReport()
+        self.builder = IncidentBuilder()
+        self.errors: list[InputError] = []
+
+    def fail(self, record: str, line: int | None, exc: _RowError) -> None:
+        self.errors.append(
+            InputError(exc.message, file=self.file, record=record, field=exc.field, line=line)
+        )
+        if len(self.errors) >= MAX_ERRORS:
+            raise InputErrors(self.errors)
+
+    def finish(self) -> tuple[Incidents, ReadReport]:
+        if self.errors:
+            raise InputErrors(self.errors)
+        return self.builder.build(), self.report
+
+    def read(self, text: str) -> tuple[Incidents, ReadReport]:
+        raise NotImplementedError
+
+    @property
+    def gaz(self) -> AdminGazetteer:
+        return gazetteer()
+
+    # Shared field parsers -------------------------------------------------------------
+
+    def timezone_for(self, country: str | None) -> ZoneInfo:
+        if self.tz is not None:
+            return self.tz
+        name = COUNTRY_TIMEZONES.get((country or "syria").strip().lower())
+        if name is None:
+            raise _RowError(
+                "country", f"no time zone known for country {country!r}; use --timezone"
+            )
+        return zone_info(name)
+
+    def resolve(self, names: list[str]) -> tuple[str, ...]:
+        return self.report.actors.names(self.actors, names)
+
+    def area_for(self, level: int, name: str, governorate: str | None = None) -> Area | None:
+        unit = self.gaz.governorate(name) if level == 1 else self.gaz.district(name, governorate)
+        if unit is None:
+            if name.strip():
+                self.report.unmatched_places[name] += 1
+            return None
+        return unit.area()
+
+
+def _number(row: dict[str, Any], key: str, *, lo: float, hi: float) -> float:
+    value = row.get(key)
+    if value is None or str(value).strip() == "":
+        raise _RowError(key, "missing value")
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise _RowError(key, f"{value!r} is not a number") from exc
+    if not math.isfinite(number) or not lo <= number <= hi:
+        raise _RowError(key, f"{value!r} is outside {lo:g}..{hi:g}")
+    return number
+
+
+def _count(row: dict[str, Any], key: str) -> float:
+    value = row.get(key)
+    if value is None or str(value).strip() == "":
+        return float("nan")
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise _RowError(key, f"{value!r} is not a number") from exc
+    if number < 0 or not math.isfinite(number):
+        raise _RowError(key, f"{value!r} is not a count")
+    return number
+
+
+def _int(row: dict[str, Any], key: str, allowed: range) -> int:
+    value = str(row.get(key) or "").strip()
+    try:
+        number = int(float(value))
+    except ValueError as exc:
+        raise _RowError(key, f"{value!r} is not a whole number") from exc
+    if number not in allowed:
+        raise _RowError(key, f"{number} is not one of {allowed.start}..{allowed.stop - 1}")
+    return number
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y", "%Y/%m/%d", "%d %b %Y")
+
+
+def _date(row: dict[str, Any], key: str) -> dt.date:
+    value = str(row.get(key) or "").strip()
+    if not value:
+        raise _RowError(key, "missing date")
+    head = value[:10] if len(value) > 10 and value[4] == "-" else value
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(head, fmt).date()
+        except ValueError:
+            continue
+    raise _RowError(key, f"{value!r} is not a valid date")
+
+
+def _csv_rows(
+    text: str, required: tuple[str, ...], reader: _Reader
+) -> Iterator[tuple[int, int, dict[str, str]]]:
+    """Rows with their record number and line; a row with the wrong field count is an error."""
+    handle = io.StringIO(text, newline="")
+    rows = csv.reader(handle)
+    try:
+        header = next(rows)
+    except (StopIteration, csv.Error) as exc:
+        raise InputError("no header row", file=reader.file, record="header") from exc
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(
+            f"missing column(s): {', '.join(missing)}", file=reader.file, record="header"
+        )
+    record = 0
+    while True:
+        line = rows.line_num + 1
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            record += 1
+            reader.fail(f"record {record}", line, _RowError("(row)", f"malformed CSV: {exc}"))
+            continue
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        record += 1
+        if len(cells) != len(header):
+            reader.fail(
+                f"record {record}",
+                line,
+                _RowError("(row)", f"expected {len(header)} fields, found {len(cells)}"),
+            )
+            continue
+        yield record, line, dict(zip(header, cells, strict=True))
+
+
+class _UcdpReader(_Reader):
+    source = "ucdp"
+
+    def read(self, text: str) -> tuple[Incidents, ReadReport]:
+        for record, line, row in _csv_rows(text, UCDP_REQUIRED, self):
+            try:
+                self.row(row)
+            except _RowError as exc:
+                self.fail(f"record {record} (id {row.get('id', '?')})", line, exc)
+            self.report.rows += 1
+        return self.finish()
+
+    def row(self, row: dict[str, str]) -> None:
+        ident = row["id"].strip()
+        if not ident:
+            raise _RowError("id", "missing id")
+        kind = _int(row, "type_of_violence", range(1, 4))
+        tz = self.timezone_for(row.get("country"))
+        start = _date(row, "date_start")
+        end = _date(row, "date_end")
+        if end < start:
+            raise _RowError("date_end", f"{end} is before date_start {start}")
+        t0 = local_day(start, tz)[0]
+        t1 = local_day(end, tz)[1]
+        date_prec = int(float(row.get("date_prec") or 1)) if row.get("date_prec") else 1
+        precision = UCDP_DATE_PRECISION.get(date_prec, "range") if start == end else "range"
+        if start == end and date_prec == 1:
+            precision = "day"
+        lat = _number(row, "latitude", lo=-90, hi=90)
+        lon = _number(row, "longitude", lo=-180, hi=180)
+        where = _int(row, "where_prec", range(1, 8))
+        area, radius = self.place(where, row)
+        side_a = split_cell(row["side_a"])
+        side_b = split_cell(row["side_b"])
+        a = self.resolve(side_a)
+        b = self.resolve(side_b)
+        if kind == 3:
+            # One-sided violence: side_a against civilians.
+            conduct = Conduct(Act.attack, ((None, a),), (CIVILIANS,), directed=True)
+        else:
+            conduct = Conduct(Act.attack, ((None, a),), b, directed=False)
+        self.builder.add(
+            id=ident,
+            source=self.source,
+            t0=t0,
+            t1=t1,
+            time_precision=precision,
+            lon=lon,
+            lat=lat,
+            radius_m=radius,
+            area=area,
+            place_name=(row.get("where_coordinates") or "").strip(),
+            conduct=conduct,
+            killed=(_count(row, "low"), _count(row, "best"), _count(row, "high")),
+            perpetrator_text=row["side_a"],
+            target_text=row["side_b"],
+        )
+
+    def place(self, where: int, row: dict[str, str]) -> tuple[Area | None, float]:
+        area: Area | None = None
+        if where == 3:
+            area = self.area_for(2, row["adm_2"], row["adm_1"])
+        elif where == 4 or (where == 5 and row["adm_1"].strip()):
+            area = self.area_for(1, row["adm_1"])
+        elif where == 6:
+            area = self.gaz.country.area()
+        if area is not None:
+            return area, 0.0
+        return None, UCDP_RADIUS.get(where, UCDP_FALLBACK_RADIUS.get(where, 50_000.0))
+
+
+class _AcledReader(_Reader):
+    source = "acled"
+
+    def read(self, text: str) -> tuple[Incidents, ReadReport]:
+        for record, line, row in _csv_rows(text, ACLED_REQUIRED, self):
+            try:
+                self.row(row)
+            except _RowError as exc:
+                self.fail(f"record {record} (event {row.get('event_id_cnty', '?')})", line, exc)
+            self.report.rows += 1
+        return self.finish()
+
+    def row(self, row: dict[str, str]) -> None:
+        ident = row["event_id_cnty"].strip()
+        if not ident:
+            raise _RowError("event_id_cnty", "missing id")
+        tz = self.timezone_for(row.get("country"))
+        day = _date(row, "event_date")
+        precision = _int(row, "time_precision", range(1, 4))
+        if precision == 1:
+            t0, t1 = local_day(day, tz)
+            label = "day"
+        elif precision == 2:
+            t0 = local_day(day - dt.timedelta(days=3), tz)[0]
+            t1 = local_day(day + dt.timedelta(days=3), tz)[1]
+            label = "week"
+        else:
+            first = day.replace(day=1)
+            nxt = (first + dt.timedelta(days=32)).replace(day=1)
+            t0 = local_day(first, tz)[0]
+            t1 = local_day(nxt, tz)[0]
+            label = "month"
+        lat = _number(row, "latitude", lo=-90, hi=90)
+        lon = _number(row, "longitude", lo=-180, hi=180)
+        geo = _int(row, "geo_precision", range(1, 4))
+        area: Area | None = None
+        if geo == 3:
+            if row.get("admin2", "").strip():
+                area = self.area_for(2, row["admin2"], row["admin1"])
+            if area is None:
+                area = self.area_for(1, row["admin1"])
+        radius = 0.0 if area is not None else ACLED_RADIUS.get(geo, ACLED_FALLBACK_RADIUS[3])
+        sub = row["sub_event_type"].strip().lower()
+        act = ACLED_ACTS.get(sub)
+        if act is None:
+            raise _RowError(
+                "sub_event_type", f"unknown ACLED sub-event type {row['sub_event_type']!r}"
+            )
+        perps = self.resolve(_acled_names(row["actor1"], row["assoc_actor_1"]))
+        targets = self.resolve(_acled_names(row["actor2"], row["assoc_actor_2"]))
+        if "civilian" in (row.get("civilian_targeting") or "").lower() and CIVILIANS not in targets:
+            targets = (*targets, CIVILIANS)
+        directed = row["event_type"].strip().lower() != "battles"
+        self.builder.add(
+            id=ident,
+            source=self.source,
+            t0=t0,
+            t1=t1,
+            time_precision=label,
+            lon=lon,
+            lat=lat,
+            radius_m=radius,
+            area=area,
+            place_name=(row.get("location") or "").strip(),
+            conduct=Conduct(act, ((None, perps),) if perps else (), targets, directed),
+            killed=(_count(row, "fatalities"),) * 3,
+            perpetrator_text="; ".join(_acled_names(row["actor1"], row["assoc_actor_1"])),
+            target_text="; ".join(_acled_names(row["actor2"], row["assoc_actor_2"])),
+        )
+
+
+def _acled_names(actor: str, associated: str) -> list[str]:
+    names = [actor.strip()] if actor.strip() else []
+    return names + split_cell(associated or "", ";")
+
+
+class _JsonlReader(_Reader):
+    """Native incidents: one JSON object a line (see `docs/incident-format.md`)."""
+
+    source = "native"
+
+    def read(self, text: str) -> tuple[Incidents, ReadReport]:
+        record = 0
+        seen: set[str] = set()
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            record += 1
+            try:
+                data = json.loads(line)
+                if not isinstance(data, dict):
+                    raise _RowError("(row)", "each line must be a JSON object")
+                self.row(data, seen)
+            except json.JSONDecodeError as exc:
+                self.fail(f"record {record}", number, _RowError("(row)", f"broken JSON: {exc.msg}"))
+            except _RowError as exc:
+                ident = data.get("id", "?") if isinstance(data, dict) else "?"
+                self.fail(f"record {record} (id {ident})", number, exc)
+            self.report.rows += 1
+        return self.finish()
+
+    def row(self, data: dict[str, Any], seen: set[str]) -> None:
+        ident = str(data.get("id") or "").strip()
+        if not ident:
+            raise _RowError("id", "missing id")
+        if ident in seen:
+            raise _RowError("id", f"duplicate id {ident!r}")
+        seen.add(ident)
+        t0, t1, precision = self.time(data)
+        lon, lat, radius, area, place_name = self.place(data.get("place"))
+        act_text = str(data.get("act") or "attack")
+        try:
+            act = Act(act_text)
+        except ValueError as exc:
+            raise _RowError("act", f"unknown act {act_text!r}") from exc
+        claims = self.claims(data.get("perpetrators") or [])
+        targets = self.resolve(
+            [t if isinstance(t, str) else str(t.get("actor", "")) for t in _list(data, "targets")]
+        )
+        killed = data.get("killed") or {}
+        if not isinstance(killed, dict):
+            killed = {"best": killed}
+        low = _count(killed, "low") if "low" in killed else _count(killed, "best")
+        best = _count(killed, "best") if "best" in killed else low
+        high = _count(killed, "high") if "high" in killed else best
+        self.builder.add(
+            id=ident,
+            source=str(data.get("source") or self.source),
+            t0=t0,
+            t1=t1,
+            time_precision=precision,
+            lon=lon,
+            lat=lat,
+            radius_m=radius,
+            area=area,
+            place_name=place_name,
+            conduct=Conduct(act, claims, targets, bool(data.get("directed", True))),
+            killed=(low, best, high),
+            perpetrator_text=json.dumps(data.get("perpetrators") or [], ensure_ascii=False),
+            target_text=json.dumps(data.get("targets") or [], ensure_ascii=False),
+        )
+
+    def claims(self, items: Any) -> tuple[Claim, ...]:
+        if not isinstance(items, list):
+            raise _RowError("perpetrators", "must be a list")
+        by_claimant: dict[str | None, list[str]] = {}
+        for item in items:
+            if isinstance(item, str):
+                actor, claimant = item, None
+            elif isinstance(item, dict) and item.get("actor"):
+                actor, claimant = str(item["actor"]), item.get("claimed_by")
+            else:
+                raise _RowError("perpetrators", f"entry {item!r} needs an `actor`")
+            by_claimant.setdefault(claimant, []).append(actor)
+        return tuple((claimant, self.resolve(names)) for claimant, names in by_claimant.items())
+
+    def time(self, data: dict[str, Any]) -> tuple[int, int, str]:
+        spec = data.get("time")
+        if spec is None and "date" in data:
+            spec = {"start": data["date"]}
+        if isinstance(spec, str):
+            spec = {"start": spec}
+        if not isinstance(spec, dict) or not spec.get("start"):
+            raise _RowError("time", "needs `time.start` (a date or an ISO date-time)")
+        tz_name = spec.get("timezone")
+        try:
+            tz = zone_info(tz_name) if tz_name else self.timezone_for(None)
+        except ValueError as exc:
+            raise _RowError("time.timezone", str(exc)) from exc
+        t0, t1_default, precision = _instant_or_day(str(spec["start"]), tz, "time.start")
+        if spec.get("end"):
+            end_text = str(spec["end"])
+            e0, e1, _ = _instant_or_day(end_text, tz, "time.end")
+            t1 = e1 if len(end_text) == 10 else e0
+            precision = "range"
+        else:
+            t1 = t1_default
+        if t1 < t0:
+            raise _RowError("time.end", "end is before start")
+        return t0, t1, str(spec.get("precision") or precision)
+
+    def place(self, spec: Any) -> tuple[float, float, float, Area | None, str]:
+        if not isinstance(spec, dict):
+            raise _RowError("place", "needs `place` with `lon` and `lat`, or an `area`")
+        name = str(spec.get("name") or "")
+        area: Area | None = None
+        if spec.get("area"):
+            code = str(spec["area"]).removeprefix("bundled:")
+            try:
+                geometry = bundled_geometry(code)
+            except KeyError as exc:
+                raise _RowError("place.area", str(exc.args[0])) from exc
+            area = Area(code, name or code, geometry)
+        if "lon" in spec or "lat" in spec:
+            lon = _number(spec, "lon", lo=-180, hi=180)
+            lat = _number(spec, "lat", lo=-90, hi=90)
+        elif area is not None:
+            point = area.geometry.representative_point()
+            lon, lat = point.x, point.y
+        else:
+            raise _RowError("place", "needs `lon` and `lat`, or an `area`")
+        radius = 0.0
+        if "radius_km" in spec and area is None:
+            radius = _number(spec, "radius_km", lo=0, hi=5000) * 1000.0
+        return lon, lat, radius, area, name
+
+
+def _instant_or_day(text: str, tz: ZoneInfo, field: str) -> tuple[int, int, str]:
+    """A date is its whole local day; a date-time is an instant (local unless it has an offset)."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            start, end = local_day(day, tz)
+            return start, end, "day"
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise _RowError(field, f"{text!r} is not a valid date or date-time") from exc
+    instant = local_to_utc(moment, tz)
+    return instant, instant, "exact"
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        raise _RowError(key, "must be a list")
+    return value
+
+
+def empty_incidents() -> Incidents:
+    return IncidentBuilder().build()
+
+
+__all__ = ["ReadReport", "detect_format", "empty_incidents", "read_incidents"]

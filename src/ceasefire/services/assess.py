@@ -1,0 +1,185 @@
+"""The assess service: agreements and incidents in, findings and summaries out.
+
+The CLI, the Python API and (later) the web app all call these functions; none
+of them holds a rule of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ceasefire.core.actors import standing
+from ceasefire.core.engine import CATEGORIES, Findings, Progress, assess, build_scopes
+from ceasefire.core.incidents import Incidents
+from ceasefire.core.model import Agreement, Category
+from ceasefire.core.timing import zone_info
+from ceasefire.io.agreements import Catalogue, load_agreements
+from ceasefire.io.findings import findings_frame
+from ceasefire.io.incidents import Format, ReadReport, read_incidents
+
+
+@dataclass
+class Assessment:
+    """One run: the inputs, the engine's findings and what the readers reported."""
+
+    catalogue: Catalogue
+    incidents: Incidents
+    findings: Findings
+    report: ReadReport = field(default_factory=ReadReport)
+
+    def frame(self, every_pair: bool = True) -> pd.DataFrame:
+        return findings_frame(self.findings, every_pair=every_pair)
+
+    def counts(self) -> pd.DataFrame:
+        """Findings per agreement, reading and category (out_of_scope includes unlisted pairs)."""
+        return category_counts(self.findings)
+
+    def violations_by_party(self) -> pd.DataFrame:
+        return violations_by_party(self.findings, self.catalogue)
+
+
+def run_assessment(
+    agreement_files: Sequence[str | Path],
+    event_files: Sequence[str | Path],
+    *,
+    format: Format | None = None,
+    timezone: str | None = None,
+    progress: Progress | None = None,
+) -> Assessment:
+    catalogue = load_agreements(agreement_files)
+    incidents, report = read_incidents(
+        list(event_files), catalogue.actors, format=format, timezone=timezone
+    )
+    findings = assess_catalogue(catalogue, incidents, progress=progress)
+    return Assessment(catalogue, incidents, findings, report)
+
+
+def assess_catalogue(
+    catalogue: Catalogue,
+    incidents: Incidents,
+    agreements: Iterable[Agreement] | None = None,
+    progress: Progress | None = None,
+) -> Findings:
+    scopes = build_scopes(
+        catalogue.agreements if agreements is None else agreements, catalogue.zones
+    )
+    return assess(incidents, scopes, catalogue.actors, progress=progress)
+
+
+def category_counts(findings: Findings) -> pd.DataFrame:
+    n = len(findings.incidents)
+    rows = []
+    for s, scope in enumerate(findings.scopes):
+        mine = findings.category[findings.scope == s]
+        counts = Counter(CATEGORIES[c].value for c in mine)
+        counts[Category.out_of_scope.value] += n - len(mine)
+        rows.append(
+            {"agreement_id": scope.agreement.id, "reading": scope.reading}
+            | {c.value: counts.get(c.value, 0) for c in CATEGORIES}
+        )
+    return pd.DataFrame(rows)
+
+
+def _blamed(findings: Findings, row: int, catalogue: Catalogue) -> str:
+    """The party a violation is charged to, or `undetermined (a ~ b)` for a dyad."""
+    inc = findings.incidents
+    scope = findings.scopes[int(findings.scope[row])]
+    conduct = inc.conducts[int(inc.conduct[int(findings.incident[row])])]
+    sides = [conduct.perpetrator_ids()] + ([] if conduct.directed else [conduct.targets])
+    parties: list[str] = []
+    for side in sides:
+        names = []
+        for actor in side:
+            st = standing(actor, scope.agreement, catalogue.actors, scope.party_since)
+            if st.kind == "party":
+                names.append(st.via)
+        parties.append("+".join(sorted(set(names))))
+    parties = [p for p in parties if p]
+    if len(parties) == 1:
+        return parties[0]
+    return f"undetermined ({' ~ '.join(parties)})"
+
+
+def violations_by_party(findings: Findings, catalogue: Catalogue) -> pd.DataFrame:
+    """Violations charged to each party, per agreement and reading, with deaths (best)."""
+    rows = np.flatnonzero(findings.category == CATEGORIES.index(Category.violation))
+    records = []
+    for r in rows:
+        scope = findings.scopes[int(findings.scope[r])]
+        i = int(findings.incident[r])
+        killed = findings.incidents.killed_best[i]
+        records.append(
+            {
+                "agreement_id": scope.agreement.id,
+                "reading": scope.reading,
+                "party": _blamed(findings, int(r), catalogue),
+                "violations": 1,
+                "killed": 0.0 if np.isnan(killed) else float(killed),
+            }
+        )
+    if not records:
+        return pd.DataFrame(columns=["agreement_id", "reading", "party", "violations", "killed"])
+    frame = pd.DataFrame(records)
+    return (
+        frame.groupby(["agreement_id", "reading", "party"], as_index=False)
+        .sum()
+        .sort_values(["agreement_id", "reading", "violations"], ascending=[True, True, False])
+        .reset_index(drop=True)
+    )
+
+
+def weekly_series(
+    catalogue: Catalogue,
+    incidents: Incidents,
+    agreement_id: str,
+    weeks_before: int = 4,
+    weeks_after: int = 8,
+) -> pd.DataFrame:
+    """Violations per week around an agreement's start.
+
+    Weeks before the start count what would have been a violation had the same
+    terms been in force (the same parties, zones and exclusions): the baseline
+    against which the truce is judged. An incident is counted in the week that
+    holds the middle of its time interval.
+    """
+    agreement = catalogue.agreement(agreement_id)
+    shifted_start = agreement.start - dt.timedelta(weeks=weeks_before)
+    shadow = agreement.model_copy(
+        update={
+            "start": shifted_start,
+            "end": agreement.start + dt.timedelta(weeks=weeks_after),
+            "duration": None,
+            "readings": [],
+            "parties": [p.actor for p in agreement.party_list()],
+        }
+    )
+    findings = assess_catalogue(catalogue, incidents, [shadow])
+    tz = zone_info(agreement.timezone)
+    start_utc = int(agreement.start.replace(tzinfo=tz).timestamp())
+    violation = findings.category == CATEGORIES.index(Category.violation)
+    inc = findings.incidents
+    rows = findings.incident[violation]
+    middle = (inc.t0[rows] + inc.t1[rows]) // 2
+    week = np.floor((middle - start_utc) / (7 * 86400)).astype(np.int64)
+    killed = np.nan_to_num(inc.killed_best[rows])
+    out = []
+    for w in range(-weeks_before, weeks_after):
+        sel = week == w
+        first = agreement.start.date() + dt.timedelta(weeks=w)
+        out.append(
+            {
+                "week": w,
+                "week_start": first.isoformat(),
+                "phase": "before" if w < 0 else "in force",
+                "violations": int(sel.sum()),
+                "killed": float(killed[sel].sum()),
+            }
+        )
+    return pd.DataFrame(out)
