@@ -26,7 +26,15 @@ from ceasefire.core.actors import CIVILIANS, UNRESOLVED_PREFIX, ActorRegistry, S
 from ceasefire.core.geo import GridIndex, PreparedZone, metres_to_degrees
 from ceasefire.core.incidents import Conduct, Incidents
 from ceasefire.core.model import Act, Agreement, Category, act_is_prohibited
-from ceasefire.core.timing import OPEN_END, Window, iso, local_day, window, zone_info
+from ceasefire.core.timing import (
+    OPEN_END,
+    Window,
+    iso,
+    local_date,
+    local_day,
+    window,
+    zone_info,
+)
 
 INSIDE = 0.95
 OUTSIDE = 0.05
@@ -113,10 +121,6 @@ class Judgement:
     reasons: tuple[str, ...]
 
 
-def _day(instant: int | None) -> str:
-    return "the start" if instant is None else iso(instant)[:10]
-
-
 class Judge:
     """Judges conducts under one agreement at one epoch (who is bound by then)."""
 
@@ -128,6 +132,10 @@ class Judge:
         self.prohibited = frozenset(agreement.prohibited)
         self.permitted = frozenset(agreement.permitted)
         self._standing: dict[str, Standing] = {}
+        self.tz = zone_info(agreement.timezone)
+
+    def day(self, instant: int | None) -> str:
+        return "the start" if instant is None else local_date(instant, self.tz)
 
     def standing(self, actor_id: str) -> Standing:
         found = self._standing.get(actor_id)
@@ -143,7 +151,7 @@ class Judge:
         name = actor_id.removeprefix(UNRESOLVED_PREFIX)
         if s.kind == "party":
             via = "" if s.via == actor_id else f" (member of {s.via})"
-            return f"{name} is a party{via} since {_day(s.since) if s.since else 'the start'}"
+            return f"{name} is a party{via} since {self.day(s.since)}"
         if s.kind == "excluded":
             via = "" if s.via == actor_id else f" (member of {s.via})"
             return f"{name} is excluded{via}"
@@ -170,7 +178,7 @@ class Judge:
             reasons = []
             for p, s in perps:
                 if s.kind == "party":
-                    reasons.append(f"perpetrator {p} is a party only since {_day(s.since)}")
+                    reasons.append(f"perpetrator {p} is a party only since {self.day(s.since)}")
                 else:
                     reasons.append(f"perpetrator {self.describe(p, s)}")
             return Judgement(Category.not_bound, tuple(reasons))
@@ -311,7 +319,8 @@ class Findings:
             if p < OUTSIDE and len(probs) > 1:
                 continue
             judgement = self.judgements[(s, conduct, e)]
-            prefix = "" if len(scope.epochs) == 1 else f"from {iso(scope.epochs[e])[:10]}: "
+            tz = zone_info(scope.agreement.timezone)
+            prefix = "" if len(scope.epochs) == 1 else f"from {local_date(scope.epochs[e], tz)}: "
             out.extend(prefix + r for r in judgement.reasons)
         category = CATEGORIES[self.category[row]]
         p = float(self.probability[row])

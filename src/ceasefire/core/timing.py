@@ -59,6 +59,11 @@ def iso(instant: int) -> str:
     return text + "Z"
 
 
+def local_date(instant: int, tz: ZoneInfo) -> str:
+    """The local calendar date of an instant, as the agreement's signatories would write it."""
+    return dt.datetime.fromtimestamp(instant, tz).date().isoformat()
+
+
 @dataclass(frozen=True)
 class Window:
     """The effective window of one agreement under one reading, in UTC."""
@@ -92,6 +97,12 @@ def _end_from(
     return OPEN_END
 
 
+def _end_label(end: dt.datetime | None, duration: str | None) -> str:
+    if duration:
+        return duration
+    return "open-ended" if end is None else f"until {end:%Y-%m-%dT%H:%M} local"
+
+
 def window(agreement: Agreement, reading: Reading | None = None) -> Window:
     """The window under the agreement's text (reading None) or under one party's reading.
 
@@ -102,19 +113,11 @@ def window(agreement: Agreement, reading: Reading | None = None) -> Window:
     start = local_to_utc(agreement.start, tz)
     if reading is not None and reading.sets_end():
         end = _end_from(agreement.start, start, reading.end, reading.duration, tz)
-        label = f"{reading.by}: " + (
-            reading.duration
-            if reading.duration
-            else ("open-ended" if reading.end is None else f"until {reading.end:%Y-%m-%dT%H:%M}")
-        )
+        label = f"{reading.by}: " + _end_label(reading.end, reading.duration)
     else:
         end = _end_from(agreement.start, start, agreement.end, agreement.duration, tz)
-        who = f"{reading.by}: as text, " if reading is not None else ""
-        label = who + (
-            agreement.duration
-            if agreement.duration
-            else ("open-ended" if agreement.end is None else "text")
-        )
+        who = "text" if reading is None else f"{reading.by}: as text"
+        label = f"{who}: " + _end_label(agreement.end, agreement.duration)
     return Window(start, end, label)
 
 

@@ -1,0 +1,88 @@
+"""Shared fixtures: a small agreement file written by the project for the engine's rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import ceasefire
+
+# A square zone, lon 36..37, lat 35..36, and a regime that starts at local
+# midnight on 2016-04-30 in Damascus (UTC+3 then): 2016-04-29T21:00Z.
+AGREEMENT_YAML = """
+actors:
+  - {id: gov, name: Government of Syria, aliases: [Military Forces of Syria (2000-), Syrian government]}
+  - {id: army-4th, name: 4th Division, member_of: [gov]}
+  - {id: opposition, name: Syrian insurgents, aliases: [Free Syrian Army]}
+  - {id: late, name: Late Brigade}
+  - {id: nusra, name: Jabhat al-Nusra, aliases: [Jabhat Fateh al-Sham, Nusra]}
+  - {id: is, name: Islamic State, aliases: [IS, ISIS]}
+  - {id: turkey, name: Government of Turkey, aliases: [Military Forces of Turkey (2016-)]}
+  - {id: russia, name: Russia}
+  - {id: usa, name: United States}
+zones:
+  - id: square
+    name: Test square
+    geometry: {type: Polygon, coordinates: [[[36, 35], [37, 35], [37, 36], [36, 36], [36, 35]]]}
+agreements:
+  - id: quiet
+    title: Test regime of quiet
+    kind: regime_of_quiet
+    timezone: Asia/Damascus
+    start: "2016-04-30T00:00"
+    end: null
+    zones: [square]
+    parties: [gov, opposition, russia, {actor: late, since: "2016-05-01"}]
+    excluded: [nusra, is]
+    prohibited: [attack]
+    permitted: [attack_on_excluded]
+    readings:
+      - {by: russia, duration: 72h}
+      - {by: usa, end: null}
+"""
+
+
+@pytest.fixture
+def agreement_file(tmp_path: Path) -> Path:
+    path = tmp_path / "agreement.yaml"
+    path.write_text(AGREEMENT_YAML, encoding="utf-8")
+    return path
+
+
+Judge = Callable[..., pd.DataFrame]
+
+
+@pytest.fixture
+def judge(tmp_path: Path, agreement_file: Path) -> Judge:
+    """Assess native incidents (dicts) against the test agreement; returns the findings frame."""
+
+    def run(incidents: list[dict], agreement: Path | None = None) -> pd.DataFrame:
+        events = tmp_path / "events.jsonl"
+        events.write_text("\n".join(json.dumps(i) for i in incidents) + "\n", encoding="utf-8")
+        return ceasefire.assess(agreement or agreement_file, events)
+
+    return run
+
+
+def finding(frame: pd.DataFrame, incident: str, reading: str = "text") -> dict:
+    rows = frame[(frame.incident_id == incident) & (frame.reading == reading)]
+    assert len(rows) == 1, rows
+    return rows.iloc[0].to_dict()
+
+
+def event(ident: str, **kw: object) -> dict:
+    """A native incident inside the square on the regime's first day, gov against opposition."""
+    base: dict = {
+        "id": ident,
+        "time": {"start": "2016-04-30"},
+        "place": {"lon": 36.5, "lat": 35.5},
+        "act": "shelling",
+        "perpetrators": ["gov"],
+        "targets": ["opposition"],
+    }
+    base.update(kw)
+    return base

@@ -1,0 +1,180 @@
+"""Each finding category and each edge of the rules, through the public API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AGREEMENT_YAML, event, finding
+
+
+def test_violation_by_party_against_party(judge):
+    f = finding(judge([event("a")]), "a")
+    assert f["category"] == "violation"
+    assert f["probability"] == 1.0
+    assert "perpetrator gov is a party" in f["reasons"]
+    assert "window 2016-04-29T21:00Z – open-ended" in f["reasons"]
+
+
+def test_member_of_a_party_is_bound(judge):
+    f = finding(judge([event("a", perpetrators=["4th Division"])]), "a")
+    assert f["category"] == "violation"
+    assert "member of gov" in f["reasons"]
+
+
+def test_attack_on_excluded_is_permitted(judge):
+    f = finding(judge([event("a", targets=["Jabhat Fateh al-Sham"])]), "a")
+    assert f["category"] == "permitted"
+    assert "target nusra is excluded" in f["reasons"]
+
+
+def test_attack_by_excluded_is_not_bound(judge):
+    f = finding(judge([event("a", perpetrators=["IS"], targets=["gov"])]), "a")
+    assert f["category"] == "not_bound"
+    assert "perpetrator is is excluded" in f["reasons"]
+
+
+def test_outside_actor_is_not_bound(judge):
+    f = finding(judge([event("a", perpetrators=["Military Forces of Turkey (2016-)"])]), "a")
+    assert f["category"] == "not_bound"
+    assert "turkey is not a party" in f["reasons"]
+
+
+def test_mixed_target_is_contested(judge):
+    f = finding(judge([event("a", targets=["opposition", "nusra"])]), "a")
+    assert f["category"] == "contested"
+    assert "mixes excluded nusra with opposition" in f["reasons"]
+
+
+def test_competing_attributions_are_contested(judge):
+    incident = event(
+        "a",
+        perpetrators=[{"actor": "nusra", "claimed_by": "russia"}, {"actor": "gov", "claimed_by": "usa"}],
+        targets=["civilians"],
+    )
+    f = finding(judge([incident]), "a")
+    assert f["category"] == "contested"
+    assert "russia blames nusra: not_bound" in f["reasons"]
+    assert "usa blames gov: violation" in f["reasons"]
+
+
+def test_agreeing_attributions_are_not_contested(judge):
+    incident = event(
+        "a",
+        perpetrators=[{"actor": "gov", "claimed_by": "russia"}, {"actor": "gov", "claimed_by": "usa"}],
+    )
+    assert finding(judge([incident]), "a")["category"] == "violation"
+
+
+def test_unknown_perpetrator_is_indeterminate(judge):
+    frame = judge([event("a", perpetrators=[]), event("b", perpetrators=["Unheard-of Brigade"])])
+    assert finding(frame, "a")["category"] == "indeterminate"
+    b = finding(frame, "b")
+    assert b["category"] == "indeterminate"
+    assert "'Unheard-of Brigade' is not a declared actor" in b["reasons"]
+
+
+def test_outside_zone_and_outside_window_are_out_of_scope(judge):
+    frame = judge(
+        [
+            event("far", place={"lon": 38.5, "lat": 35.5}),
+            event("early", time={"start": "2016-04-20"}),
+        ]
+    )
+    far, early = finding(frame, "far"), finding(frame, "early")
+    assert (far["category"], far["probability"]) == ("out_of_scope", 0.0)
+    assert "outside the zones" in far["reasons"]
+    assert (early["category"], early["probability"]) == ("out_of_scope", 0.0)
+    assert "outside the window" in early["reasons"]
+
+
+def test_day_before_and_first_day_of_window(judge):
+    frame = judge([event("before", time={"start": "2016-04-29"}), event("first")])
+    assert finding(frame, "before")["category"] == "out_of_scope"
+    assert finding(frame, "first")["category"] == "violation"
+    assert finding(frame, "first")["probability"] == 1.0
+
+
+def test_hour_80_differs_between_readings(judge):
+    # 2016-04-29T21:00Z + 80 h = 2016-05-03T05:00Z.
+    frame = judge([event("h80", time={"start": "2016-05-03T05:00:00Z"})])
+    assert finding(frame, "h80", "usa")["category"] == "violation"
+    assert finding(frame, "h80", "text")["category"] == "violation"
+    russia = finding(frame, "h80", "russia")
+    assert russia["category"] == "out_of_scope"
+    assert "2016-05-02T21:00Z (russia: 72h)" in russia["reasons"]
+
+
+def test_point_on_zone_boundary(judge):
+    frame = judge(
+        [
+            event("edge", place={"lon": 36.0, "lat": 35.5}),
+            event("edge-fuzzy", place={"lon": 36.0, "lat": 35.5, "radius_km": 5}),
+        ]
+    )
+    edge = finding(frame, "edge")
+    assert (edge["category"], edge["probability"]) == ("violation", 1.0)  # a zone covers its edge
+    fuzzy = finding(frame, "edge-fuzzy")
+    assert fuzzy["category"] == "indeterminate"
+    assert 0.35 < fuzzy["probability"] < 0.65
+
+
+def test_party_that_accepted_a_day_late(judge):
+    frame = judge(
+        [
+            event("day1", perpetrators=["late"]),
+            event("day2", perpetrators=["late"], time={"start": "2016-05-01"}),
+        ]
+    )
+    day1 = finding(frame, "day1")
+    assert day1["category"] == "not_bound"
+    assert "late is a party only since 2016-05-01" in day1["reasons"]
+    assert finding(frame, "day2")["category"] == "violation"
+
+
+def test_week_precision_straddling_start_is_indeterminate(judge):
+    # The week 2016-04-27 .. 2016-05-03 (local): 4 of its 7 days are inside.
+    incident = event("wk", time={"start": "2016-04-27", "end": "2016-05-03", "precision": "week"})
+    f = finding(judge([incident]), "wk")
+    assert f["category"] == "indeterminate"
+    assert 0 < f["probability"] < 1
+    assert f["probability"] == pytest.approx(4 / 7, abs=1e-3)
+
+
+def test_straddling_incident_by_excluded_actor_is_not_bound_either_way(judge):
+    incident = event(
+        "wk", perpetrators=["is"], time={"start": "2016-04-27", "end": "2016-05-03"}
+    )
+    f = finding(judge([incident]), "wk")
+    assert f["category"] == "not_bound"
+    assert "no breach either way" in f["reasons"]
+
+
+def test_non_violent_act_is_out_of_scope(judge):
+    f = finding(judge([event("a", act="protest")]), "a")
+    assert f["category"] == "out_of_scope"
+    assert "act protest is not prohibited" in f["reasons"]
+
+
+def test_window_from_local_midnight_on_dst_day(tmp_path: Path, judge):
+    # Damascus moved clocks from 00:00 to 01:00 on 2016-03-25: local midnight
+    # did not exist, so the window opens when the clocks jumped, 2016-03-24T22:00Z.
+    text = AGREEMENT_YAML.replace('start: "2016-04-30T00:00"', 'start: "2016-03-25T00:00"')
+    text = text.replace('since: "2016-05-01"', 'since: "2016-03-26"')
+    path = tmp_path / "dst.yaml"
+    path.write_text(text, encoding="utf-8")
+    frame = judge(
+        [
+            event("eve", time={"start": "2016-03-24"}),
+            event("day", time={"start": "2016-03-25"}),
+            event("last-minute", time={"start": "2016-03-24T23:59:00"}),
+            event("first-minute", time={"start": "2016-03-25T01:00:00"}),
+        ],
+        agreement=path,
+    )
+    assert "window 2016-03-24T22:00Z" in finding(frame, "day")["reasons"]
+    assert finding(frame, "eve")["category"] == "out_of_scope"
+    assert finding(frame, "day")["category"] == "violation"
+    assert finding(frame, "last-minute")["category"] == "out_of_scope"
+    assert finding(frame, "first-minute")["category"] == "violation"
