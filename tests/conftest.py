@@ -15,7 +15,9 @@ import ceasefire
 # midnight on 2016-04-30 in Damascus (UTC+3 then): 2016-04-29T21:00Z.
 AGREEMENT_YAML = """
 actors:
-  - {id: gov, name: Government of Syria, aliases: [Military Forces of Syria (2000-), Syrian government]}
+  - id: gov
+    name: Government of Syria
+    aliases: [Military Forces of Syria (2000-), Syrian government]
   - {id: army-4th, name: 4th Division, member_of: [gov]}
   - {id: opposition, name: Syrian insurgents, aliases: [Free Syrian Army]}
   - {id: late, name: Late Brigade}

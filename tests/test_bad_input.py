@@ -57,7 +57,7 @@ def agreement_with(tmp_path: Path, old: str, new: str) -> Path:
     ("old", "new", "expected"),
     [
         ("timezone: Asia/Damascus", "timezone: Asia/Damascas", "unknown time zone 'Asia/Damascas'"),
-        ('end: null', 'end: "2016-04-29T00:00"', "end is not after start"),
+        ("end: null", 'end: "2016-04-29T00:00"', "end is not after start"),
         ("parties: [gov,", "parties: [gvo,", "unknown actor id 'gvo'"),
         ("zones: [square]", "zones: [circle]", "unknown zone id 'circle'"),
         ('start: "2016-04-30T00:00"', 'start: "2016-02-30T00:00"', "agreements[0].start"),
@@ -89,9 +89,10 @@ def test_agreement_error_gives_path_and_line(tmp_path):
 
 def test_unknown_field_is_named(tmp_path):
     path = agreement_with(tmp_path, "kind: regime_of_quiet", "kind: regime_of_quiet\n    strat: x")
-    assert "agreements[0].strat: unknown field" in pytest.raises(
-        InputError, load_agreements, [path]
-    ).value.describe()
+    assert (
+        "agreements[0].strat: unknown field"
+        in pytest.raises(InputError, load_agreements, [path]).value.describe()
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,7 +120,11 @@ def test_malformed_csv_row_and_missing_column(tmp_path, agreement_file):
     with path.open("a", encoding="utf-8") as handle:
         handle.write("2,2016,1,1\n")
     message = pytest.raises(InputError, read_incidents, path, catalogue.actors).value.describe()
-    assert "record 2" in message and f"{path}:3" in message and "expected 41 fields, found 4" in message
+    assert (
+        "record 2" in message
+        and f"{path}:3" in message
+        and "expected 41 fields, found 4" in message
+    )
 
     text = path.read_text().splitlines()
     header = text[0].replace(",latitude,", ",lat,")
@@ -133,7 +138,9 @@ def test_non_utf8_and_empty_files(tmp_path, agreement_file):
     catalogue = load_agreements([agreement_file])
     latin = tmp_path / "latin.csv"
     latin.write_bytes("id,caf\xe9\n".encode("latin-1"))
-    assert "not UTF-8" in str(pytest.raises(InputError, read_incidents, latin, catalogue.actors).value)
+    assert "not UTF-8" in str(
+        pytest.raises(InputError, read_incidents, latin, catalogue.actors).value
+    )
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     assert "empty" in str(pytest.raises(InputError, read_incidents, empty, catalogue.actors).value)

@@ -50,7 +50,10 @@ def test_mixed_target_is_contested(judge):
 def test_competing_attributions_are_contested(judge):
     incident = event(
         "a",
-        perpetrators=[{"actor": "nusra", "claimed_by": "russia"}, {"actor": "gov", "claimed_by": "usa"}],
+        perpetrators=[
+            {"actor": "nusra", "claimed_by": "russia"},
+            {"actor": "gov", "claimed_by": "usa"},
+        ],
         targets=["civilians"],
     )
     f = finding(judge([incident]), "a")
@@ -62,7 +65,10 @@ def test_competing_attributions_are_contested(judge):
 def test_agreeing_attributions_are_not_contested(judge):
     incident = event(
         "a",
-        perpetrators=[{"actor": "gov", "claimed_by": "russia"}, {"actor": "gov", "claimed_by": "usa"}],
+        perpetrators=[
+            {"actor": "gov", "claimed_by": "russia"},
+            {"actor": "gov", "claimed_by": "usa"},
+        ],
     )
     assert finding(judge([incident]), "a")["category"] == "violation"
 
@@ -143,9 +149,7 @@ def test_week_precision_straddling_start_is_indeterminate(judge):
 
 
 def test_straddling_incident_by_excluded_actor_is_not_bound_either_way(judge):
-    incident = event(
-        "wk", perpetrators=["is"], time={"start": "2016-04-27", "end": "2016-05-03"}
-    )
+    incident = event("wk", perpetrators=["is"], time={"start": "2016-04-27", "end": "2016-05-03"})
     f = finding(judge([incident]), "wk")
     assert f["category"] == "not_bound"
     assert "no breach either way" in f["reasons"]

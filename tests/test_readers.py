@@ -113,7 +113,11 @@ def test_acled_names_suffixes_assoc_actors_and_civilian_targeting(tmp_path, agre
     ]
     frame = ceasefire.assess(agreement_file, write_acled(tmp_path / "acled.csv", rows))
     one = finding(frame, "SYR1")
-    assert (one["category"], one["perpetrator"], one["target"]) == ("violation", "gov", "opposition")
+    assert (one["category"], one["perpetrator"], one["target"]) == (
+        "violation",
+        "gov",
+        "opposition",
+    )
     assert finding(frame, "SYR2")["category"] == "contested"
     three = finding(frame, "SYR3")
     assert three["category"] == "violation" and three["target"] == "civilians"
