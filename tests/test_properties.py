@@ -1,0 +1,80 @@
+"""Properties of the spatial index, the disc model and the decision rule (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from ceasefire.core.engine import CATEGORIES, CODE, _decide, _epoch_fractions
+from ceasefire.core.geo import GridIndex, PreparedZone
+from ceasefire.core.model import Category
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.data(),
+    box=st.tuples(st.floats(-6, 6), st.floats(-6, 6), st.floats(0, 8), st.floats(0, 8)),
+)
+def test_grid_query_returns_every_point_in_the_box(data, box):
+    n = data.draw(st.integers(0, 300))
+    lon = data.draw(arrays(np.float64, n, elements=st.floats(-5, 5)))
+    lat = data.draw(arrays(np.float64, n, elements=st.floats(-5, 5)))
+    x0, y0, w, h = box
+    grid = GridIndex(lon, lat)
+    found = set(grid.query(x0, y0, x0 + w, y0 + h).tolist())
+    truth = np.flatnonzero((lon >= x0) & (lon <= x0 + w) & (lat >= y0) & (lat <= y0 + h))
+    assert set(truth.tolist()) <= found
+    assert len(found) == len(set(found))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lon=st.floats(35.0, 38.0),
+    lat=st.floats(34.0, 37.0),
+    radius=st.floats(0, 60_000),
+)
+def test_disc_share_is_a_probability_and_exact_far_from_the_edge(lon, lat, radius):
+    zone = PreparedZone(shapely.box(36.0, 35.0, 37.0, 36.0))
+    share = zone.point_share(np.array([lon]), np.array([lat]), np.array([radius]))[0]
+    assert 0.0 <= share <= 1.0
+    # Farther than the radius from the boundary: the answer is certain.
+    distance_deg = shapely.distance(
+        shapely.box(36.0, 35.0, 37.0, 36.0).boundary, shapely.Point(lon, lat)
+    )
+    if distance_deg * 90_000 > radius * 1.02:
+        inside = 36.0 <= lon <= 37.0 and 35.0 <= lat <= 36.0
+        assert share == (1.0 if inside else 0.0)
+
+
+@given(
+    t0=st.integers(0, 10**6),
+    length=st.integers(0, 10**6),
+    cut=st.lists(st.integers(0, 3 * 10**6), min_size=1, max_size=4, unique=True),
+)
+def test_epoch_fractions_sum_to_the_window_share(t0, length, cut):
+    bounds = sorted(cut) + [4 * 10**6]
+    frac = _epoch_fractions(np.array([t0]), np.array([t0 + length]), bounds)
+    assert np.all(frac >= 0) and frac.sum() <= 1 + 1e-12
+    whole = _epoch_fractions(np.array([t0]), np.array([t0 + length]), [bounds[0], bounds[-1]])
+    assert np.isclose(frac.sum(), whole.sum())
+
+
+category_codes = st.sampled_from([CODE[c] for c in CATEGORIES if c is not Category.out_of_scope])
+
+
+@given(cat=category_codes, p=st.floats(0, 1))
+def test_decision_thresholds(cat, p):
+    category, p_in = _decide(np.array([[cat]]), np.array([[p]]))
+    decided = CATEGORIES[category[0]]
+    assert p_in[0] == p
+    if p < 0.05:
+        assert decided is Category.out_of_scope
+    elif p > 0.95:
+        assert decided is CATEGORIES[cat]
+    elif CATEGORIES[cat] in (Category.permitted, Category.not_bound):
+        assert decided is CATEGORIES[cat]  # no breach either way
+    else:
+        assert decided is Category.indeterminate
