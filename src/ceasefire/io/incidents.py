@@ -490,7 +490,7 @@ def _acled_names(actor: str, associated: str) -> list[str]:
 
 
 class _JsonlReader(_Reader):
-    """Native incidents: one JSON object a line (see `docs/incident-format.md`)."""
+    """Native incidents: one JSON object a line (the format is in the README)."""
 
     source = "native"
 
