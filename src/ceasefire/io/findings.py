@@ -150,7 +150,7 @@ def _geojson(frame: pd.DataFrame, handle: IO[str]) -> None:
     handle.write('{"type": "FeatureCollection", "features": [\n')
     records = frame.to_dict(orient="records")
     for n, record in enumerate(records):
-        lon, lat = record.pop("lon"), record.pop("lat")
+        lon, lat = record["lon"], record["lat"]
         feature = {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [lon, lat]},
@@ -184,11 +184,17 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: OutputFormat) -> None:
 
 
 def format_for(path: Path, explicit: str | None) -> OutputFormat:
+    """The explicit format, else the one the file name says, else CSV."""
+    known: dict[str, OutputFormat] = {
+        "csv": "csv",
+        "jsonl": "jsonl",
+        "json": "jsonl",
+        "ndjson": "jsonl",
+        "geojson": "geojson",
+        "parquet": "parquet",
+    }
     if explicit:
-        return explicit  # type: ignore[return-value]
-    suffix = path.suffix.lower().lstrip(".")
-    return (
-        {"json": "jsonl", "ndjson": "jsonl"}.get(suffix, suffix)
-        if suffix in ("csv", "jsonl", "geojson", "parquet", "json", "ndjson")
-        else "csv"
-    )  # type: ignore[return-value]
+        if explicit not in known:
+            raise ValueError(f"unknown output format {explicit!r}")
+        return known[explicit]
+    return known.get(path.suffix.lower().lstrip("."), "csv")

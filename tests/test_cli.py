@@ -1,0 +1,75 @@
+"""The command line: outputs in each format, the schema, validate."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from ceasefire.cli import app
+from tests.conftest import AGREEMENT_YAML, event
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def events(tmp_path):
+    path = tmp_path / "events.jsonl"
+    rows = [
+        event("a"),
+        event("b", perpetrators=["nusra"]),
+        event("c", time={"start": "2016-01-01"}),
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["csv", "jsonl", "geojson", "parquet"])
+def test_assess_writes_every_format(tmp_path, agreement_file, events, suffix):
+    out = tmp_path / f"findings.{suffix}"
+    result = runner.invoke(app, ["assess", str(agreement_file), str(events), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "violation" in result.output and "9 findings written" in result.output
+    if suffix == "csv":
+        frame = pd.read_csv(out)
+    elif suffix == "jsonl":
+        frame = pd.read_json(out, lines=True)
+    elif suffix == "parquet":
+        frame = pd.read_parquet(out)
+    else:
+        data = json.loads(out.read_text())
+        assert data["type"] == "FeatureCollection"
+        frame = pd.DataFrame([f["properties"] for f in data["features"]])
+        assert data["features"][0]["geometry"]["coordinates"] == [36.5, 35.5]
+    assert len(frame) == 9  # 3 incidents x (text, russia, usa)
+    assert set(frame.columns) >= {
+        "incident_id", "agreement_id", "reading", "category", "probability",
+        "perpetrator", "target", "time", "lon", "lat", "reasons",
+    }  # fmt: skip
+    got = dict(zip(frame.incident_id + "/" + frame.reading, frame.category, strict=True))
+    assert got["a/text"] == "violation" and got["b/russia"] == "not_bound"
+    assert got["c/usa"] == "out_of_scope"
+
+
+def test_schema_is_a_json_schema_that_accepts_the_example(agreement_file):
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    # The schema is for typed JSON: dates become strings as they would in JSON.
+    document = json.loads(json.dumps(yaml.safe_load(AGREEMENT_YAML), default=str))
+    jsonschema.validate(document, schema)
+    document["agreements"][0]["kind"] = "armistice-ish"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
+
+
+def test_validate_shows_windows(agreement_file):
+    result = runner.invoke(app, ["validate", str(agreement_file)])
+    assert result.exit_code == 0, result.output
+    assert "2016-04-29T21:00Z – 2016-05-02T21:00Z" in result.output
+    assert "ok" in result.output
