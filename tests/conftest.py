@@ -87,4 +87,5 @@ def event(ident: str, **kw: object) -> dict:
         "targets": ["opposition"],
     }
     base.update(kw)
+    base["time"] = {"timezone": "Asia/Damascus", **base["time"]}
     return base

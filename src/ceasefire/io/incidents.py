@@ -579,7 +579,7 @@ class _JsonlReader(_Reader):
             raise _RowError("time", "needs `time.start` (a date or an ISO date-time)")
         tz_name = spec.get("timezone")
         try:
-            tz = zone_info(tz_name) if tz_name else self.timezone_for(None)
+            tz = zone_info(tz_name) if tz_name else self.tz
         except ValueError as exc:
             raise _RowError("time.timezone", str(exc)) from exc
         t0, t1_default, precision = _instant_or_day(str(spec["start"]), tz, "time.start")
@@ -620,17 +620,31 @@ class _JsonlReader(_Reader):
         return lon, lat, radius, area, name
 
 
-def _instant_or_day(text: str, tz: ZoneInfo, field: str) -> tuple[int, int, str]:
-    """A date is its whole local day; a date-time is an instant (local unless it has an offset)."""
+def _instant_or_day(text: str, tz: ZoneInfo | None, field: str) -> tuple[int, int, str]:
+    """A date is its whole local day; a date-time is an instant (local unless it has an offset).
+
+    Local dates and times need a time zone (`time.timezone` or --timezone):
+    the same date is a different day in Damascus and in UTC.
+    """
     text = text.strip()
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
-            start, end = local_day(day, tz)
-            return start, end, "day"
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = None
+        else:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise _RowError(field, f"{text!r} is not a valid date or date-time") from exc
+    if moment is not None and moment.tzinfo is not None:
+        instant = int(moment.timestamp())
+        return instant, instant, "exact"
+    if tz is None:
+        raise _RowError(
+            "time.timezone", f"local time {text!r} needs `time.timezone` (or --timezone)"
+        )
+    if moment is None:
+        start, end = local_day(day, tz)
+        return start, end, "day"
     instant = local_to_utc(moment, tz)
     return instant, instant, "exact"
 
