@@ -168,7 +168,7 @@ def test_native_local_date_needs_a_time_zone(tmp_path, agreement_file):
     path = tmp_path / "e.jsonl"
     path.write_text(
         '{"id": "x", "time": {"start": "2016-05-01"}, "place": {"lon": 36.5, "lat": 35.5}}\n'
-        '{"id": "y", "time": {"start": "2016-05-01T10:00:00Z"}, "place": {"lon": 36.5, "lat": 99}}\n'
+        '{"id": "y", "time": "2016-05-01T10:00:00Z", "place": {"lon": 36.5, "lat": 99}}\n'
     )
     message = pytest.raises(InputError, read_incidents, path, catalogue.actors).value.describe()
     assert "record 1 (id x)" in message and "needs `time.timezone`" in message
