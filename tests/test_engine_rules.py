@@ -182,3 +182,9 @@ def test_window_from_local_midnight_on_dst_day(tmp_path: Path, judge):
     assert finding(frame, "day")["category"] == "violation"
     assert finding(frame, "last-minute")["category"] == "out_of_scope"
     assert finding(frame, "first-minute")["category"] == "violation"
+
+
+def test_fighting_inside_one_party_is_not_between_parties(judge):
+    f = finding(judge([event("a", perpetrators=["4th Division"], targets=["gov"])]), "a")
+    assert f["category"] == "permitted"
+    assert "same party (gov)" in f["reasons"]

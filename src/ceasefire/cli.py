@@ -68,17 +68,27 @@ def _progress(label: str) -> Iterator[ProgressCallback]:
         yield update
 
 
+HEADERS = {
+    "violation": "viola-\ntion",
+    "permitted": "permit-\nted",
+    "contested": "contes-\nted",
+    "not_bound": "not\nbound",
+    "out_of_scope": "out of\nscope",
+    "indeterminate": "inde-\nter-\nminate",
+}
+
+
 def print_counts(counts: pd.DataFrame, title: str = "Findings per agreement and reading") -> None:
     table = Table(title=title, title_justify="left")
-    table.add_column("agreement")
-    table.add_column("reading")
+    table.add_column("agreement\n  reading", no_wrap=True)
     categories = [c for c in counts.columns if c not in ("agreement_id", "reading")]
     for c in categories:
-        table.add_column(c, justify="right", style=CATEGORY_STYLE.get(c, ""))
+        table.add_column(
+            HEADERS.get(c, c), justify="right", style=CATEGORY_STYLE.get(c, ""), min_width=6
+        )
     for record in counts.to_dict(orient="records"):
         table.add_row(
-            str(record["agreement_id"]),
-            str(record["reading"]),
+            f"{record['agreement_id']}\n  {record['reading']}",
             *(f"{int(record[c]):,}" for c in categories),
         )
     console.print(table)
@@ -86,23 +96,19 @@ def print_counts(counts: pd.DataFrame, title: str = "Findings per agreement and 
 
 def print_parties(parties: pd.DataFrame, top: int = 8) -> None:
     table = Table(title="Violations per party (best-estimate deaths)", title_justify="left")
-    for name, justify in (
-        ("agreement", "left"),
-        ("reading", "left"),
-        ("party", "left"),
-        ("violations", "right"),
-        ("killed", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for (_, _), group in parties.groupby(["agreement_id", "reading"], sort=False):
-        for record in group.head(top).to_dict(orient="records"):
+    table.add_column("agreement / reading", no_wrap=True)
+    table.add_column("charged to")
+    table.add_column("violations", justify="right")
+    table.add_column("killed", justify="right")
+    for (agreement, reading), group in parties.groupby(["agreement_id", "reading"], sort=False):
+        for n, record in enumerate(group.head(top).to_dict(orient="records")):
             table.add_row(
-                str(record["agreement_id"]),
-                str(record["reading"]),
+                f"{agreement} / {reading}" if n == 0 else "",
                 str(record["party"]),
                 f"{int(record['violations']):,}",
                 f"{record['killed']:,.0f}",
             )
+        table.add_section()
     console.print(table)
 
 
@@ -221,7 +227,7 @@ def demo(
         table.add_column(name, justify="right" if name in ("violations", "killed") else "left")
     peak = max(1, int(result.weekly["violations"].max()))
     for record in result.weekly.to_dict(orient="records"):
-        bar = "█" * round(30 * record["violations"] / peak)
+        bar = "█" * round(20 * record["violations"] / peak)
         table.add_row(
             f"{record['week']:+d}",
             record["week_start"],

@@ -187,7 +187,15 @@ class Judge:
             return Judgement(Category.indeterminate, (*reasons, "no target recorded"))
         tstand = [(t, self.standing(t)) for t in targets]
         excluded = [(t, s) for t, s in tstand if s.kind == "excluded"]
-        protected = [(t, s) for t, s in tstand if s.kind in ("party", "civilian")]
+        # The terms bind parties towards each other: fighting inside one party
+        # (rebel factions of the same opposition) is not an attack they prohibit.
+        own = {s.via for _, s in bound}
+        same = [(t, s) for t, s in tstand if s.kind == "party" and s.via in own]
+        protected = [
+            (t, s)
+            for t, s in tstand
+            if s.kind == "civilian" or (s.kind == "party" and s.via not in own)
+        ]
         unknown = [(t, s) for t, s in tstand if s.kind == "unknown"]
         outside = [(t, s) for t, s in tstand if s.kind == "outside"]
         if excluded and (protected or unknown):
@@ -216,7 +224,14 @@ class Judge:
             )
         return Judgement(
             Category.permitted,
-            (*reasons, *(f"target {t} is neither a party nor civilian" for t, _ in outside)),
+            (
+                *reasons,
+                *(
+                    f"target {t} belongs to the same party ({s.via}): not an attack between parties"
+                    for t, s in same
+                ),
+                *(f"target {t} is neither a party nor civilian" for t, _ in outside),
+            ),
         )
 
     def conduct(self, conduct: Conduct) -> Judgement:

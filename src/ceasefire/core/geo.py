@@ -55,8 +55,10 @@ class GridIndex:
             self.cell = span / side + 1e-12
             self.nx = int((self.maxx - self.minx) / self.cell) + 1
             self.ny = int((self.maxy - self.miny) / self.cell) + 1
-        cx = np.clip(((lon - self.minx) / self.cell).astype(np.int64, copy=False), 0, self.nx - 1)
-        cy = np.clip(((lat - self.miny) / self.cell).astype(np.int64, copy=False), 0, self.ny - 1)
+        x = np.where(finite, (lon - self.minx) / self.cell, 0.0)
+        y = np.where(finite, (lat - self.miny) / self.cell, 0.0)
+        cx = np.clip(x.astype(np.int64), 0, self.nx - 1)
+        cy = np.clip(y.astype(np.int64), 0, self.ny - 1)
         cell_id = np.where(finite, cy * self.nx + cx, self.nx * self.ny)
         self.order = np.argsort(cell_id, kind="stable").astype(np.int64)
         self.starts = np.searchsorted(cell_id[self.order], np.arange(self.nx * self.ny + 1))

@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from ceasefire.core.incidents import Area
 
 _ADMIN_WORDS = re.compile(
-    r"\b(governorate|province|muhafazah|mohafaza|district|mintaqat|mantiqa|subdistrict|"
+    r"\b(governorate|province|muhafazah|mohafaza|district|mintaqat|mantiqa|markaz|subdistrict|"
     r"sub district|nahiya|city|region|country)\b"
 )
 _ARTICLE = re.compile(r"\b(al|el|ar|as|ash|ad|at|az|an|ath|adh)\b")
@@ -40,6 +40,11 @@ SYNONYMS = {
     "latakia": "lattakia",
     "hims": "homs",
     "tartus": "tartous",
+    "maarat al numaan": "al mara",
+    "maarat al numan": "al mara",
+    "maarat an numan": "al mara",
+    "maarrat al numan": "al mara",
+    "maaret al numan": "al mara",
 }
 
 

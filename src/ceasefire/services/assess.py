@@ -104,7 +104,7 @@ def _blamed(findings: Findings, row: int, catalogue: Catalogue) -> str:
     parties = [p for p in parties if p]
     if len(parties) == 1:
         return parties[0]
-    return f"undetermined ({' ~ '.join(parties)})"
+    return f"undetermined ({' ~ '.join(sorted(parties))})"
 
 
 def violations_by_party(findings: Findings, catalogue: Catalogue) -> pd.DataFrame:
