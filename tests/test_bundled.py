@@ -123,3 +123,12 @@ def test_demo_runs_on_bundled_data(tmp_path):
     weekly = pd.read_csv(out / "weekly-syria-coh-2016.csv")
     assert list(weekly.week) == list(range(-4, 8))
     assert weekly.violations.sum() > 0
+
+
+def test_coastal_event_is_not_placed_at_sea(tmp_path):
+    # Jablah is on the coast of Lattakia governorate: half of a 1 km disc round
+    # it is sea, where the event did not happen; the share counts land only.
+    rows = [ucdp_row(id="j1", where_prec="1", latitude="35.3615", longitude="35.9217")]
+    events = write_ucdp(tmp_path / "g.csv", rows)
+    f = finding(ceasefire.assess(zone_agreement(tmp_path, "bundled:SY06"), events), "j1")
+    assert (f["category"], f["probability"]) == ("violation", 1.0)

@@ -245,12 +245,14 @@ class Judge:
         sides = f"{'+'.join(a) or '?'} ~ {'+'.join(b) or '?'}"
         lead = f"dyad {sides} (who attacked whom is not recorded)"
         if ab.category == ba.category:
+            actors = dict.fromkeys((*a, *b))
+            standings = tuple(self.describe(x, self.standing(x)) for x in actors)
             if ab.category is Category.violation:
-                return Judgement(
-                    Category.violation,
-                    (lead, *dict.fromkeys(ab.reasons + ba.reasons), "perpetrator undetermined"),
-                )
-            return Judgement(ab.category, (lead, *dict.fromkeys(ab.reasons + ba.reasons)))
+                tail = "either side attacking the other is a violation: perpetrator undetermined"
+                return Judgement(Category.violation, (lead, *standings, tail))
+            if ab.category in (Category.out_of_scope, Category.indeterminate):
+                return Judgement(ab.category, (lead, *ab.reasons))
+            return Judgement(ab.category, (lead, *standings, f"either way: {ab.category.value}"))
         pair = {ab.category, ba.category}
         either = (
             f"{'+'.join(a)} attacking: {ab.category.value}",
@@ -446,8 +448,15 @@ def assess(
     scopes: Sequence[Scope],
     registry: ActorRegistry,
     progress: Progress | None = None,
+    land: BaseGeometry | None = None,
 ) -> Findings:
-    """Every incident against every scope; returns the pairs that may be inside."""
+    """Every incident against every scope; returns the pairs that may be inside.
+
+    `land`, if given, is where events can have happened: the part of an
+    uncertainty disc at sea is left out of its share.
+    """
+    if land is not None:
+        shapely.prepare(land)
     point = incidents.area < 0
     lon_pts = np.where(point, incidents.lon, np.nan)
     lat_pts = np.where(point, incidents.lat, np.nan)
@@ -478,7 +487,7 @@ def assess(
             is_pt = point[cand]
             pts = cand[is_pt]
             p_space[is_pt] = scope.zone.point_share(
-                incidents.lon[pts], incidents.lat[pts], incidents.radius_m[pts]
+                incidents.lon[pts], incidents.lat[pts], incidents.radius_m[pts], land
             )
             if (~is_pt).any():
                 shares = scope.zone.area_share(incidents.areas)

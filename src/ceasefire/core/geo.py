@@ -120,8 +120,13 @@ class PreparedZone:
         lon: npt.NDArray[np.float64],
         lat: npt.NDArray[np.float64],
         radius_m: npt.NDArray[np.float64],
+        land: BaseGeometry | None = None,
     ) -> npt.NDArray[np.float64]:
-        """Share of each point's uncertainty disc inside the zone (1/0 for exact points)."""
+        """Share of each point's uncertainty disc inside the zone (1/0 for exact points).
+
+        With `land` (a prepared land mask), the share is of the disc's part on
+        land: an event placed in a coastal town did not happen at sea.
+        """
         share = shapely.intersects_xy(self.geometry, lon, lat).astype(np.float64)
         fuzzy = np.flatnonzero(radius_m > 0)
         if len(fuzzy) == 0:
@@ -138,7 +143,16 @@ class PreparedZone:
             xs = lon[near][:, None] + dlon[:, None] * DISC_DX[None, :]
             ys = lat[near][:, None] + dlat * DISC_DY[None, :]
             inside = shapely.intersects_xy(self.geometry, xs.ravel(), ys.ravel())
-            share[near] = inside.reshape(len(near), -1).mean(axis=1)
+            inside = inside.reshape(len(near), -1)
+            if land is None:
+                share[near] = inside.mean(axis=1)
+                continue
+            on_land = shapely.intersects_xy(land, xs.ravel(), ys.ravel()).reshape(len(near), -1)
+            plausible = on_land.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share[near] = np.where(
+                    plausible > 0, (inside & on_land).sum(axis=1) / plausible, inside.mean(axis=1)
+                )
         return share
 
     def area_share(self, areas: Sequence[Area]) -> npt.NDArray[np.float64]:

@@ -153,5 +153,19 @@ class AdminGazetteer:
 
 
 @cache
+def land() -> BaseGeometry:
+    """Land in the bundled region (Syria and its neighbours): where events can happen."""
+    path = resources.files("ceasefire").joinpath("data", "boundaries", "region_admin0.geojson")
+    with path.open("r", encoding="utf-8") as handle:
+        features = json.load(handle)["features"]
+    # Syria's own coast comes from the OCHA outline, so zones and mask agree there.
+    neighbours = [f for f in features if f["properties"].get("iso_a3") != "SYR"]
+    parts = [shape(f["geometry"]) for f in neighbours] + [admin_units()["SY"].geometry]
+    merged = shapely.union_all(parts)
+    shapely.prepare(merged)
+    return merged
+
+
+@cache
 def gazetteer() -> AdminGazetteer:
     return AdminGazetteer()

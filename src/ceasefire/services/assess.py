@@ -21,6 +21,7 @@ from ceasefire.core.incidents import Incidents
 from ceasefire.core.model import Agreement, Category
 from ceasefire.core.timing import zone_info
 from ceasefire.io.agreements import Catalogue, load_agreements
+from ceasefire.io.boundaries import land
 from ceasefire.io.findings import findings_frame
 from ceasefire.io.incidents import Format, ReadReport, read_incidents
 
@@ -70,7 +71,7 @@ def assess_catalogue(
     scopes = build_scopes(
         catalogue.agreements if agreements is None else agreements, catalogue.zones
     )
-    return assess(incidents, scopes, catalogue.actors, progress=progress)
+    return assess(incidents, scopes, catalogue.actors, progress=progress, land=land())
 
 
 def category_counts(findings: Findings) -> pd.DataFrame:
