@@ -76,6 +76,18 @@ class Scope:
         )
         self.epochs = (self.window.start, *late)
 
+    def terms(self) -> tuple[object, ...]:
+        """What judging a conduct depends on (not the window or the zones)."""
+        a = self.agreement
+        return (
+            a.timezone,
+            tuple(sorted(self.party_since.items(), key=lambda kv: kv[0])),
+            tuple(a.excluded_ids()),
+            tuple(a.excluded_designators()),
+            tuple(a.prohibited),
+            tuple(a.permitted),
+        )
+
     @property
     def label(self) -> str:
         return f"{self.agreement.id}/{self.reading}"
@@ -394,17 +406,15 @@ def decision_reason(
 # --------------------------------------------------------------------------- the run
 
 
-def _decide(
-    cats: npt.NDArray[np.int64], probs: npt.NDArray[np.float64]
-) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float64]]:
-    """Category from the scenarios that matter: each epoch inside, and being outside."""
-    p_in = probs.sum(axis=1)
-    p_out = 1.0 - p_in
-    sig = probs >= OUTSIDE
-    mask = np.where(p_out >= OUTSIDE, 1 << _O, 0)
-    for e in range(cats.shape[1]):
-        mask = mask | np.where(sig[:, e], np.left_shift(1, cats[:, e]), 0)
+def _decision_table() -> npt.NDArray[np.int8]:
+    """Category for each set of significant scenarios (a bit mask of categories).
+
+    One outcome: that one. Only breaches: contested if any is, else violation.
+    Only non-breaches: -1, decided by the likeliest inside scenario. Else
+    indeterminate: the outcome depends on what the data cannot tell.
+    """
     table = np.full(1 << len(CATEGORIES), _I, dtype=np.int8)
+    table[0] = _O
     for m in range(1, len(table)):
         bits = [c for c in range(len(CATEGORIES)) if m >> c & 1]
         if len(bits) == 1:
@@ -412,16 +422,28 @@ def _decide(
         elif m & ~_BREACH == 0:
             table[m] = _C if m >> _C & 1 else _V
         elif m & ~_NO_BREACH == 0:
-            table[m] = -1  # decided below: the likeliest inside scenario
-    out = table[mask]
-    table_o = out == -1
-    if table_o.any():
-        rows = np.flatnonzero(table_o)
-        weight = np.where(np.isin(cats[rows], (_P, _N)), probs[rows], -1.0)
+            table[m] = -1
+    return table
+
+
+DECISION = _decision_table()
+
+
+def _decide(
+    cats: npt.NDArray[np.int64], probs: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float64]]:
+    """Category from the scenarios that matter: each epoch inside, and being outside."""
+    p_in = probs.sum(axis=1)
+    mask = np.where(1.0 - p_in >= OUTSIDE, 1 << _O, 0)
+    for e in range(cats.shape[1]):
+        mask |= np.where(probs[:, e] >= OUTSIDE, np.left_shift(1, cats[:, e]), 0)
+    out = DECISION[mask]
+    undecided = np.flatnonzero(out == -1)
+    if len(undecided):
+        weight = np.where(np.isin(cats[undecided], (_P, _N)), probs[undecided], -1.0)
         best = np.argmax(weight, axis=1)
-        out[rows] = cats[rows, best].astype(np.int8)
-    out[mask == 0] = _O
-    return out.astype(np.int8), p_in
+        out[undecided] = cats[undecided, best]
+    return out, p_in
 
 
 def _epoch_fractions(
@@ -468,7 +490,8 @@ def assess(
     parts: dict[str, list[npt.NDArray]] = {k: [] for k in ("inc", "scope", "cat", "p", "ps", "pt")}
     epoch_blocks: list[npt.NDArray[np.float64]] = []
     judgements: dict[tuple[int, int, int], Judgement] = {}
-    judges: dict[tuple[str, int], Judge] = {}
+    judges: dict[tuple[object, frozenset[str]], Judge] = {}
+    memo: dict[tuple[object, frozenset[str], int], Judgement] = {}
 
     for s, scope in enumerate(scopes):
         ws, we = scope.window.start, scope.window.end
@@ -499,17 +522,26 @@ def assess(
             frac = _epoch_fractions(t0_all[cand], t1_all[cand], bounds)
             probs = p_space[:, None] * frac
             conduct = incidents.conduct[cand]
-            unique, inverse = np.unique(conduct, return_inverse=True)
-            table = np.empty((len(unique), len(scope.epochs)), dtype=np.int64)
+            present = np.flatnonzero(np.bincount(conduct, minlength=len(incidents.conducts)))
+            table = np.zeros((len(incidents.conducts), len(scope.epochs)), dtype=np.int64)
+            terms = scope.terms()
             for e, start in enumerate(scope.epochs):
-                judge = judges.get((scope.agreement.id, start))
-                if judge is None:  # readings of one agreement share who is bound
-                    judge = judges[(scope.agreement.id, start)] = Judge(scope, registry, start)
-                for u, c in enumerate(unique):
-                    j = judge.conduct(incidents.conducts[int(c)])
+                bound = frozenset(
+                    p for p, since in scope.party_since.items() if since is None or since <= start
+                )
+                # Agreements (and readings) with the same terms and the same parties
+                # bound share their judgements: many local truces repeat the terms.
+                judge = judges.get((terms, bound))
+                if judge is None:
+                    judge = judges[(terms, bound)] = Judge(scope, registry, start)
+                for c in present:
+                    key = (terms, bound, int(c))
+                    j = memo.get(key)
+                    if j is None:
+                        j = memo[key] = judge.conduct(incidents.conducts[int(c)])
                     judgements[(s, int(c), e)] = j
-                    table[u, e] = CODE[j.category]
-            cats = table[inverse.ravel()]
+                    table[c, e] = CODE[j.category]
+            cats = table[conduct]
             category, p_in = _decide(cats, probs)
             parts["inc"].append(cand)
             parts["scope"].append(np.full(len(cand), s, np.int32))

@@ -57,11 +57,15 @@ class GridIndex:
             self.ny = int((self.maxy - self.miny) / self.cell) + 1
         x = np.where(finite, (lon - self.minx) / self.cell, 0.0)
         y = np.where(finite, (lat - self.miny) / self.cell, 0.0)
-        cx = np.clip(x.astype(np.int64), 0, self.nx - 1)
-        cy = np.clip(y.astype(np.int64), 0, self.ny - 1)
-        cell_id = np.where(finite, cy * self.nx + cx, self.nx * self.ny)
-        self.order = np.argsort(cell_id, kind="stable").astype(np.int64)
-        self.starts = np.searchsorted(cell_id[self.order], np.arange(self.nx * self.ny + 1))
+        cells = self.nx * self.ny
+        cx = np.clip(x.astype(np.int32), 0, self.nx - 1)
+        cy = np.clip(y.astype(np.int32), 0, self.ny - 1)
+        del x, y
+        cell_id = np.where(finite, cy.astype(np.int32) * self.nx + cx, cells).astype(np.int32)
+        del cx, cy
+        self.order = np.argsort(cell_id, kind="stable").astype(np.int64, copy=False)
+        counts = np.bincount(cell_id, minlength=cells + 1)
+        self.starts = np.concatenate(([0], np.cumsum(counts)))
 
     def query(self, minx: float, miny: float, maxx: float, maxy: float) -> npt.NDArray[np.int64]:
         """Indices of incidents whose point may lie in the box (a superset by cell)."""
