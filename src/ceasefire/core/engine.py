@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -462,6 +463,13 @@ def _epoch_fractions(
     return out
 
 
+def _in_window(
+    t0: npt.NDArray[np.int64], t1: npt.NDArray[np.int64], ws: int, we: int
+) -> npt.NDArray[np.bool_]:
+    """Overlaps [ws, we): an interval by a positive length, an instant by lying inside."""
+    return np.where(t1 > t0, (t0 < we) & (t1 > ws), (t0 >= ws) & (t0 < we))
+
+
 Progress = Callable[[int, int], None]
 
 
@@ -479,13 +487,22 @@ def assess(
     """
     if land is not None:
         shapely.prepare(land)
-    point = incidents.area < 0
-    lon_pts = np.where(point, incidents.lon, np.nan)
-    lat_pts = np.where(point, incidents.lat, np.nan)
-    grid = GridIndex(lon_pts, lat_pts)
-    area_rows = np.flatnonzero(~point)
-    max_radius = float(incidents.radius_m[point].max()) if point.any() else 0.0
-    t0_all, t1_all = incidents.t0, incidents.t1
+    inc = incidents
+    point_rows = np.flatnonzero(inc.area < 0)
+    area_rows = np.flatnonzero(inc.area >= 0)
+    grid = GridIndex(inc.lon[point_rows], inc.lat[point_rows])
+    # Point columns laid out in the grid's cell order: a query's positions are
+    # runs of neighbours, so every column below is read nearly in sequence.
+    order = point_rows[grid.order]
+    cells: dict[str, npt.NDArray[Any]] = {
+        "t0": inc.t0[order],
+        "t1": inc.t1[order],
+        "lon": inc.lon[order],
+        "lat": inc.lat[order],
+        "radius": inc.radius_m[order],
+        "conduct": inc.conduct[order],
+    }
+    max_radius = float(cells["radius"].max()) if len(order) else 0.0
 
     parts: dict[str, list[npt.NDArray]] = {k: [] for k in ("inc", "scope", "cat", "p", "ps", "pt")}
     epoch_blocks: list[npt.NDArray[np.float64]] = []
@@ -497,31 +514,28 @@ def assess(
         ws, we = scope.window.start, scope.window.end
         minx, miny, maxx, maxy = scope.zone.bounds
         pad = metres_to_degrees(max_radius, max(abs(miny), abs(maxy)) + 1.0)
-        cand = grid.query(minx - pad, miny - pad, maxx + pad, maxy + pad)
-        if len(area_rows):
-            shares = scope.zone.area_share(incidents.areas)
-            cand = np.concatenate([cand, area_rows[shares[incidents.area[area_rows]] > 0]])
         # Time first: it is the cheapest test and removes most pairs.
-        t0, t1 = t0_all[cand], t1_all[cand]
-        in_time = np.where(t1 > t0, np.minimum(t1, we) > np.maximum(t0, ws), (t0 >= ws) & (t0 < we))
-        cand = cand[in_time]
-        if len(cand):
-            p_space = np.empty(len(cand))
-            is_pt = point[cand]
-            pts = cand[is_pt]
-            p_space[is_pt] = scope.zone.point_share(
-                incidents.lon[pts], incidents.lat[pts], incidents.radius_m[pts], land
-            )
-            if (~is_pt).any():
-                shares = scope.zone.area_share(incidents.areas)
-                p_space[~is_pt] = shares[incidents.area[cand[~is_pt]]]
-            keep = p_space > 0
-            cand, p_space = cand[keep], p_space[keep]
+        pos = grid.positions(minx - pad, miny - pad, maxx + pad, maxy + pad)
+        pos = pos[_in_window(cells["t0"][pos], cells["t1"][pos], ws, we)]
+        share = scope.zone.point_share(
+            cells["lon"][pos], cells["lat"][pos], cells["radius"][pos], land
+        )
+        pos, p_space = pos[share > 0], share[share > 0]
+        cand = order[pos]
+        t0, t1, conduct = cells["t0"][pos], cells["t1"][pos], cells["conduct"][pos]
+        if len(area_rows):
+            rows = area_rows[_in_window(inc.t0[area_rows], inc.t1[area_rows], ws, we)]
+            area_share = scope.zone.area_share(inc.areas)[inc.area[rows]]
+            rows, area_share = rows[area_share > 0], area_share[area_share > 0]
+            cand = np.concatenate([cand, rows])
+            p_space = np.concatenate([p_space, area_share])
+            t0 = np.concatenate([t0, inc.t0[rows]])
+            t1 = np.concatenate([t1, inc.t1[rows]])
+            conduct = np.concatenate([conduct, inc.conduct[rows]])
         if len(cand):
             bounds = (*scope.epochs, we)
-            frac = _epoch_fractions(t0_all[cand], t1_all[cand], bounds)
+            frac = _epoch_fractions(t0, t1, bounds)
             probs = p_space[:, None] * frac
-            conduct = incidents.conduct[cand]
             present = np.flatnonzero(np.bincount(conduct, minlength=len(incidents.conducts)))
             table = np.zeros((len(incidents.conducts), len(scope.epochs)), dtype=np.int64)
             terms = scope.terms()

@@ -69,6 +69,16 @@ class GridIndex:
 
     def query(self, minx: float, miny: float, maxx: float, maxy: float) -> npt.NDArray[np.int64]:
         """Indices of incidents whose point may lie in the box (a superset by cell)."""
+        return self.order[self.positions(minx, miny, maxx, maxy)]
+
+    def positions(
+        self, minx: float, miny: float, maxx: float, maxy: float
+    ) -> npt.NDArray[np.int64]:
+        """Like `query`, but positions in cell order: runs of neighbours in memory.
+
+        Columns laid out in cell order (`column[order]`) are read at these
+        positions almost sequentially, which is much faster than at random.
+        """
         if self.size == 0:
             return np.zeros(0, np.int64)
         x0 = max(0, int(math.floor((minx - self.minx) / self.cell)))
@@ -86,7 +96,7 @@ class GridIndex:
             return np.zeros(0, np.int64)
         # Concatenate the slices [lo, hi) without a Python loop.
         offsets = np.repeat(lo - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        return self.order[np.arange(total) + offsets]
+        return np.arange(total) + offsets
 
 
 def metres_to_degrees(metres: float, max_abs_lat: float) -> float:
