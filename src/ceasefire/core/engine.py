@@ -463,7 +463,7 @@ def _epoch_fractions(
     return out
 
 
-def _in_window(
+def in_window(
     t0: npt.NDArray[np.int64], t1: npt.NDArray[np.int64], ws: int, we: int
 ) -> npt.NDArray[np.bool_]:
     """Overlaps [ws, we): an interval by a positive length, an instant by lying inside."""
@@ -516,7 +516,7 @@ def assess(
         pad = metres_to_degrees(max_radius, max(abs(miny), abs(maxy)) + 1.0)
         # Time first: it is the cheapest test and removes most pairs.
         pos = grid.positions(minx - pad, miny - pad, maxx + pad, maxy + pad)
-        pos = pos[_in_window(cells["t0"][pos], cells["t1"][pos], ws, we)]
+        pos = pos[in_window(cells["t0"][pos], cells["t1"][pos], ws, we)]
         share = scope.zone.point_share(
             cells["lon"][pos], cells["lat"][pos], cells["radius"][pos], land
         )
@@ -524,7 +524,7 @@ def assess(
         cand = order[pos]
         t0, t1, conduct = cells["t0"][pos], cells["t1"][pos], cells["conduct"][pos]
         if len(area_rows):
-            rows = area_rows[_in_window(inc.t0[area_rows], inc.t1[area_rows], ws, we)]
+            rows = area_rows[in_window(inc.t0[area_rows], inc.t1[area_rows], ws, we)]
             area_share = scope.zone.area_share(inc.areas)[inc.area[rows]]
             rows, area_share = rows[area_share > 0], area_share[area_share > 0]
             cand = np.concatenate([cand, rows])

@@ -72,6 +72,10 @@ class Window:
     end: int
     label: str  # how the end was decided, e.g. "russia: 72h", "open-ended"
 
+    @property
+    def bounds(self) -> tuple[int, int]:
+        return self.start, self.end
+
     def describe(self) -> str:
         end = "open-ended" if self.end >= OPEN_END else iso(self.end)
         return f"window {iso(self.start)} – {end} ({self.label})"

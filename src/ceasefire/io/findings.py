@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 
 from ceasefire.core.actors import UNRESOLVED_PREFIX
-from ceasefire.core.engine import CATEGORIES, Findings, describe_place, describe_time
+from ceasefire.core.engine import (
+    CATEGORIES,
+    Findings,
+    describe_place,
+    describe_time,
+    in_window,
+)
 from ceasefire.core.incidents import Conduct
 from ceasefire.core.model import Category
 from ceasefire.core.timing import iso
@@ -116,9 +122,7 @@ def findings_frame(findings: Findings, *, every_pair: bool = True) -> pd.DataFra
 def _outside_reason(findings: Findings, i: int, k: int) -> str:
     scope = findings.scopes[k]
     inc = findings.incidents
-    t0, t1 = int(inc.t0[i]), int(inc.t1[i])
-    ws, we = scope.window.start, scope.window.end
-    in_time = (min(t1, we) > max(t0, ws)) if t1 > t0 else (ws <= t0 < we)
+    in_time = bool(in_window(inc.t0[i : i + 1], inc.t1[i : i + 1], *scope.window.bounds)[0])
     parts = [scope.window.describe()]
     if not in_time:
         parts.append(describe_time(inc, i, 0.0))

@@ -342,17 +342,31 @@ def _csv_rows(
         yield record, line, dict(zip(header, cells, strict=True))
 
 
-class _UcdpReader(_Reader):
-    source = "ucdp"
+class _CsvReader(_Reader):
+    """A dataset export: one incident a row, its own id in `id_column`."""
+
+    required: tuple[str, ...] = ()
+    id_column = ""
 
     def read(self, text: str) -> tuple[Incidents, ReadReport]:
-        for record, line, row in _csv_rows(text, UCDP_REQUIRED, self):
+        for record, line, row in _csv_rows(text, self.required, self):
             try:
                 self.row(row)
             except _RowError as exc:
-                self.fail(f"record {record} (id {row.get('id', '?')})", line, exc)
+                self.fail(
+                    f"record {record} ({self.id_column} {row.get(self.id_column, '?')})", line, exc
+                )
             self.report.rows += 1
         return self.finish()
+
+    def row(self, row: dict[str, str]) -> None:
+        raise NotImplementedError
+
+
+class _UcdpReader(_CsvReader):
+    source = "ucdp"
+    required = UCDP_REQUIRED
+    id_column = "id"
 
     def row(self, row: dict[str, str]) -> None:
         ident = row["id"].strip()
@@ -413,17 +427,10 @@ class _UcdpReader(_Reader):
         return None, UCDP_RADIUS.get(where, UCDP_FALLBACK_RADIUS.get(where, 50_000.0))
 
 
-class _AcledReader(_Reader):
+class _AcledReader(_CsvReader):
     source = "acled"
-
-    def read(self, text: str) -> tuple[Incidents, ReadReport]:
-        for record, line, row in _csv_rows(text, ACLED_REQUIRED, self):
-            try:
-                self.row(row)
-            except _RowError as exc:
-                self.fail(f"record {record} (event {row.get('event_id_cnty', '?')})", line, exc)
-            self.report.rows += 1
-        return self.finish()
+    required = ACLED_REQUIRED
+    id_column = "event_id_cnty"
 
     def row(self, row: dict[str, str]) -> None:
         ident = row["event_id_cnty"].strip()

@@ -19,7 +19,7 @@ from ceasefire.core.actors import standing
 from ceasefire.core.engine import CATEGORIES, Findings, Progress, assess, build_scopes
 from ceasefire.core.incidents import Incidents
 from ceasefire.core.model import Agreement, Category
-from ceasefire.core.timing import zone_info
+from ceasefire.core.timing import local_to_utc, zone_info
 from ceasefire.io.agreements import Catalogue, load_agreements
 from ceasefire.io.boundaries import land
 from ceasefire.io.findings import findings_frame
@@ -162,8 +162,7 @@ def weekly_series(
         }
     )
     findings = assess_catalogue(catalogue, incidents, [shadow])
-    tz = zone_info(agreement.timezone)
-    start_utc = int(agreement.start.replace(tzinfo=tz).timestamp())
+    start_utc = local_to_utc(agreement.start, zone_info(agreement.timezone))
     violation = findings.category == CATEGORIES.index(Category.violation)
     inc = findings.incidents
     rows = findings.incident[violation]
