@@ -1,0 +1,1 @@
+"""The record: one repository interface over SQLite (default) or PostgreSQL (teams)."""

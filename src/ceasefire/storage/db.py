@@ -1,0 +1,62 @@
+"""Database URLs, engines and sessions. SQLite runs in WAL mode; PostgreSQL through psycopg 3.
+
+Every table of the record derives from `Base`; Alembic migrations in
+`ceasefire/storage/migrations/` create them (`ceasefire db upgrade`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+DEFAULT_DB = "ceasefire.db"
+ENV_DB = "CEASEFIRE_DB"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table in the record."""
+
+
+def database_url(url: str | None = None) -> str:
+    """`--db URL`, else `CEASEFIRE_DB`, else `./ceasefire.db`; a bare path means SQLite."""
+    value = url or os.environ.get(ENV_DB) or DEFAULT_DB
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    if value.startswith("postgresql://") or value.startswith("postgres://"):
+        # psycopg 3 is the driver for PostgreSQL.
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    resolved = database_url(url)
+    engine = create_engine(resolved, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work is committed together, or not at all."""
+    with factory() as session, session.begin():
+        yield session
