@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 
 import ceasefire
+from ceasefire.errors import InputError
 from ceasefire.io.agreements import load_agreements
 from ceasefire.io.incidents import read_incidents
 from tests.conftest import finding
@@ -150,3 +152,25 @@ def test_format_detected_from_header(tmp_path, agreement_file, fmt):
     )
     incidents, _ = read_incidents(path, catalogue.actors)
     assert incidents.source[0] == fmt
+
+
+def test_extract_documents_are_read_as_native_incidents(tmp_path, agreement_file):
+    from tests.conftest import event
+
+    document = {
+        "source": "paper",
+        "published": "2016-04-29",
+        "incidents": [event("x1"), event("x2")],
+    }
+    whole = tmp_path / "article.json"
+    whole.write_text(json.dumps(document, indent=2))
+    lines = tmp_path / "articles.jsonl"
+    lines.write_text(json.dumps(document) + "\n" + json.dumps({**document, "incidents": []}) + "\n")
+    catalogue = load_agreements([agreement_file])
+    for path in (whole, lines):
+        incidents, _ = read_incidents(path, catalogue.actors, format="jsonl")
+        assert list(incidents.id) == ["x1", "x2"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**document, "incidents": [event("x1"), {"id": "x3"}]}) + "\n")
+    message = pytest.raises(InputError, read_incidents, bad, catalogue.actors).value.describe()
+    assert "record 1.incidents[1] (id x3)" in message and "time" in message

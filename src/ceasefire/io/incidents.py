@@ -497,29 +497,68 @@ def _acled_names(actor: str, associated: str) -> list[str]:
 
 
 class _JsonlReader(_Reader):
-    """Native incidents: one JSON object a line (the format is in the README)."""
+    """Native incidents: one JSON object a line (the format is in the README).
+
+    A line (or a whole file) may also be a document of `ceasefire extract`,
+    whose `incidents` are read in turn: extracted text goes straight to assess.
+    """
 
     source = "native"
 
     def read(self, text: str) -> tuple[Incidents, ReadReport]:
-        record = 0
         seen: set[str] = set()
+        for record, line, data in self._objects(text):
+            try:
+                if isinstance(data, _RowError):
+                    raise data
+                self.row(data, seen)
+            except _RowError as exc:
+                ident = data.get("id", "?") if isinstance(data, dict) else "?"
+                self.fail(
+                    f"record {record} (id {ident})" if ident != "?" else f"record {record}",
+                    line,
+                    exc,
+                )
+            self.report.rows += 1
+        return self.finish()
+
+    def _objects(self, text: str) -> Iterator[tuple[str, int, dict[str, Any] | _RowError]]:
+        """(record label, line, incident or the error that stands in for it)."""
+        stripped = text.strip()
+        if stripped.startswith("{") and "\n{" not in stripped:
+            try:
+                whole = json.loads(stripped)
+            except json.JSONDecodeError:
+                whole = None
+            if isinstance(whole, dict) and isinstance(whole.get("incidents"), list):
+                yield from self._document(whole, "1", 1)
+                return
+        record = 0
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             record += 1
             try:
                 data = json.loads(line)
-                if not isinstance(data, dict):
-                    raise _RowError("(row)", "each line must be a JSON object")
-                self.row(data, seen)
             except json.JSONDecodeError as exc:
-                self.fail(f"record {record}", number, _RowError("(row)", f"broken JSON: {exc.msg}"))
-            except _RowError as exc:
-                ident = data.get("id", "?") if isinstance(data, dict) else "?"
-                self.fail(f"record {record} (id {ident})", number, exc)
-            self.report.rows += 1
-        return self.finish()
+                yield str(record), number, _RowError("(row)", f"broken JSON: {exc.msg}")
+                continue
+            if not isinstance(data, dict):
+                yield str(record), number, _RowError("(row)", "each line must be a JSON object")
+            elif "id" not in data and isinstance(data.get("incidents"), list):
+                yield from self._document(data, str(record), number)
+            else:
+                yield str(record), number, data
+
+    def _document(
+        self, document: dict[str, Any], record: str, line: int
+    ) -> Iterator[tuple[str, int, dict[str, Any] | _RowError]]:
+        for k, item in enumerate(document["incidents"], start=1):
+            label = f"{record}.incidents[{k - 1}]"
+            if isinstance(item, dict):
+                yield label, line, item
+            else:
+                yield label, line, _RowError("(row)", "an incident must be a JSON object")
 
     def row(self, data: dict[str, Any], seen: set[str]) -> None:
         ident = str(data.get("id") or "").strip()
