@@ -249,6 +249,41 @@ def demo(
     )
 
 
+@app.command()
+def serve(
+    db: Annotated[
+        str | None, typer.Option("--db", help="database URL or SQLite path (or CEASEFIRE_DB)")
+    ] = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the REST API (OpenAPI at /api/v1/openapi.json) on 127.0.0.1:8000."""
+    import uvicorn
+
+    from ceasefire.api.app import create_app
+
+    with _reported():
+        api = create_app(db)
+    console.print(f"serving [bold]{api.state.workspace.repo.url}[/] on http://{host}:{port}/api/v1")
+    uvicorn.run(api, host=host, port=port, log_level="info")
+
+
+def _register_commands() -> None:
+    """Commands of the record, the cases and text extraction live beside their services."""
+    from ceasefire import cli_cases, cli_record
+
+    cli_record.register(app)
+    cli_cases.register(app)
+    try:
+        from ceasefire import cli_extract
+    except ImportError:  # the extract package is optional at import time (spaCy)
+        return
+    cli_extract.register(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     app()
 

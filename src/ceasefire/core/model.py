@@ -220,6 +220,15 @@ class SourceDocument(_Strict):
     publisher: str | None = None
 
 
+class Escalation(_Strict):
+    """When to refer persistent non-compliance upwards (the 2016 terms: to the ISSG ministers)."""
+
+    violations: int = Field(
+        ge=1, description="confirmed violations by one party that trigger a referral"
+    )
+    days: int = Field(ge=1, description="counted over this many days, up to each new ruling")
+
+
 class Agreement(_Strict):
     """One ceasefire instrument and its terms as written."""
 
@@ -244,6 +253,20 @@ class Agreement(_Strict):
     prohibited: list[Act] = Field(default_factory=lambda: [Act.attack])
     permitted: list[Act] = Field(default_factory=lambda: [Act.attack_on_excluded])
     readings: list[Reading] = Field(default_factory=list)
+    adjudicators: list[Id] = Field(
+        default_factory=list,
+        description=(
+            "actors whose adjudicators rule on allegations (e.g. the two co-chairs); a ruling "
+            "is joint when each of them has signed"
+        ),
+    )
+    ruling_due_days: int = Field(
+        default=7, ge=1, description="days from filing an allegation to its ruling deadline"
+    )
+    escalation: Escalation | None = Field(
+        default=None,
+        description="refer a party whose confirmed violations reach `violations` in `days` days",
+    )
     source: SourceDocument | None = None
     note: str | None = None
 

@@ -250,7 +250,7 @@ def _check_agreement(
         if actor not in actors:
             place = (*at, "parties", i) if isinstance(p, str) else (*at, "parties", i, "actor")
             errors.add(place, f"unknown actor id {actor!r}")
-    for key in ("excluded", "guarantors"):
+    for key in ("excluded", "guarantors", "adjudicators"):
         for i, a in enumerate(getattr(agreement, key)):
             if isinstance(a, str) and a not in actors:
                 errors.add((*at, key, i), f"unknown actor id {a!r}")

@@ -1,0 +1,579 @@
+"""`ceasefire users`, `ceasefire cases` and `ceasefire ledger`: thin wrappers over the services.
+
+The local operator is trusted to act as a named user (`--as NAME`) whose private
+key is in the keystore: every change is signed with that key and recorded on
+the ledger, exactly as when the same user acts through the API. Reads without
+`--as` see what the public sees.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, String, inspect
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ceasefire.errors import InputError
+from ceasefire.policy import PolicyError
+from ceasefire.services import cases as case_service
+from ceasefire.services import ledger as ledger_service
+from ceasefire.services import users as user_service
+from ceasefire.storage.db import make_engine, session_factory
+
+console = Console()
+errors = Console(stderr=True)
+T = TypeVar("T")
+
+Db = Annotated[
+    str | None,
+    typer.Option("--db", help="database URL or SQLite path (else CEASEFIRE_DB, ./ceasefire.db)"),
+]
+As = Annotated[str, typer.Option("--as", help="act as this user (its key must be in the keystore)")]
+AsOptional = Annotated[
+    str | None, typer.Option("--as", help="read as this user (default: what the public sees)")
+]
+AgreementFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--agreements", help="take agreement terms from these files, not the stored agreements"
+    ),
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Refusals and bad input become one clear line and exit status 2, never a traceback."""
+    try:
+        yield
+    except (
+        PolicyError,
+        case_service.CaseError,
+        user_service.UserError,
+        user_service.KeystoreError,
+    ) as exc:
+        raise _fail(str(exc)) from None
+    except InputError as exc:
+        raise _fail(exc.describe()) from None
+    except (OperationalError, ProgrammingError) as exc:
+        text = str(exc.orig)
+        if "no such table" in text or "does not exist" in text:
+            raise _fail(
+                f"the database has no case tables ({text.splitlines()[0]}); "
+                "run `ceasefire db upgrade`"
+            ) from None
+        raise
+
+
+class _Workspace:
+    """The database, its sessions and the keystore named by `--db` and the environment."""
+
+    def __init__(self, db: str | None) -> None:
+        self.engine: Engine = make_engine(db)
+        self.factory: sessionmaker[Session] = session_factory(self.engine)
+        self.keys = user_service.Keystore.for_database(db)
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        return ledger_service.run_serialised(self.factory, work)
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        with self.factory() as session, session.begin():
+            return work(session)
+
+    def context(
+        self, session: Session, agreement_files: list[Path] | None = None
+    ) -> case_service.CaseContext:
+        agreements: case_service.AgreementLookup
+        if agreement_files:
+            from ceasefire.io.agreements import load_agreements
+
+            agreements = load_agreements(agreement_files)
+        else:
+            agreements = case_service.StoredAgreements(session)
+        has_incidents = inspect(self.engine).has_table("incidents")
+        return case_service.CaseContext(
+            session=session,
+            signer=self.keys,
+            agreements=agreements,
+            incident_exists=case_service.stored_incident_exists(session) if has_incidents else None,
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def _workspace(db: str | None) -> Iterator[_Workspace]:
+    space = _Workspace(db)
+    try:
+        with _reported():
+            yield space
+    finally:
+        space.close()
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def _print_case(view: case_service.CaseView) -> None:
+    flag = " [bold red]OVERDUE[/]" if view.overdue else ""
+    console.print(f"[bold]{view.id}[/] {view.agreement_id}: {view.status}{flag}")
+    console.print(f"  {view.complainant} against {view.respondent}, filed by {view.filed_by}")
+    console.print(f"  filed {case_service.iso(view.filed_at)}, due {case_service.iso(view.due_at)}")
+    console.print(f"  {view.narrative}", highlight=False)
+    for ref in view.incidents:
+        console.print(f"  incident {ref}", highlight=False)
+    for e in view.evidence or []:
+        console.print(f"  evidence {e.sha256} {e.filename} ({e.media_type}, {e.size} bytes)")
+    for a in view.answers:
+        console.print(f"  answer by {a.party} ({a.by_user}): {a.text}", highlight=False)
+    if view.ruling is not None:
+        r = view.ruling
+        proposed = f" (proposed: {r.proposed_outcome})" if r.proposed_outcome else ""
+        published = (
+            f"published {case_service.iso(r.published_at)}" if r.published_at else "unpublished"
+        )
+        console.print(f"  ruling: [bold]{r.outcome}[/]{proposed}, {published}")
+        console.print(f"    {r.reasons}", highlight=False)
+        for p in r.positions:
+            said = f": {p.statement}" if p.statement else ""
+            console.print(f"    {p.adjudicator}: {p.position or 'no position (silent)'}{said}")
+
+
+def _user(session: Session, name: str | None) -> Any:
+    return user_service.get_user(session, name) if name else None
+
+
+# ---------------------------------------------------------------------- users
+
+users_app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="user name: lower-case letters, digits, _.-")],
+    role: Annotated[str, typer.Option("--role", help="admin, adjudicator, monitor, party, public")],
+    party: Annotated[
+        str | None, typer.Option("--party", help="the actor a party or adjudicator acts for")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read a password from standard input")
+    ] = False,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="the admin adding the user (not for the first)")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Register a user: an Ed25519 key in the keystore, a signed ledger entry."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    with _workspace(db) as space:
+
+        def work(session: Session) -> str:
+            actor = _user(session, as_user)
+            actors: set[str] | None = None
+            if party and inspect(session.connection()).has_table("actors"):
+                from sqlalchemy import column, select, table
+
+                ids = select(column("id", String())).select_from(table("actors"))
+                actors = set(session.scalars(ids)) or None  # no actors loaded yet: no check
+            user = user_service.add_user(
+                session,
+                actor,
+                name,
+                role,
+                keys=space.keys,
+                party=party,
+                password=password,
+                known_actors=actors,
+            )
+            return user.name
+
+        added = space.write(work)
+    bound = f" for {party}" if party else ""
+    console.print(f"added {role} [bold]{added}[/]{bound}; private key in {space.keys.directory}")
+
+
+@users_app.command("token")
+def users_token(
+    name: Annotated[str, typer.Argument(help="the user the token is for")],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="who issues it (default: the user itself)")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Issue an API token; it is printed once and stored only as its SHA-256."""
+    with _workspace(db) as space:
+
+        def work(session: Session) -> str:
+            actor = user_service.get_user(session, as_user or name)
+            return user_service.issue_token(session, actor, name, signer=space.keys)
+
+        token = space.write(work)
+    sys.stdout.write(token + "\n")
+    errors.print("[dim]keep this token: it is not stored and cannot be shown again[/]")
+
+
+@users_app.command("list")
+def users_list(db: Db = None) -> None:
+    """Users, their roles and actors."""
+    with _workspace(db) as space:
+        rows = space.read(
+            lambda s: [(u.name, u.role, u.party or "") for u in user_service.list_users(s)]
+        )
+    table = Table("name", "role", "party")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+# ---------------------------------------------------------------------- cases
+
+cases_app = typer.Typer(help="Allegations and rulings.", no_args_is_help=True)
+CaseId = Annotated[str, typer.Argument(help="allegation id, e.g. A-2016-0001")]
+
+
+@cases_app.command("file")
+def cases_file(
+    as_user: As,
+    agreement: Annotated[str, typer.Option("--agreement", help="agreement id")],
+    respondent: Annotated[str, typer.Option("--against", help="the respondent actor id")],
+    narrative: Annotated[str | None, typer.Option("--narrative", help="what happened")] = None,
+    narrative_file: Annotated[
+        Path | None, typer.Option("--narrative-file", help="read the narrative from a file")
+    ] = None,
+    complainant: Annotated[
+        str | None,
+        typer.Option("--complainant", help="the complaining actor (default: your party)"),
+    ] = None,
+    incident: Annotated[
+        list[str] | None, typer.Option("--incident", help="incident `source:source_id`")
+    ] = None,
+    evidence: Annotated[
+        list[Path] | None, typer.Option("--evidence", help="a file to attach")
+    ] = None,
+    agreements: AgreementFiles = None,
+    db: Db = None,
+) -> None:
+    """File an allegation that the respondent violated an agreement."""
+    if (narrative is None) == (narrative_file is None):
+        raise _fail("give --narrative TEXT or --narrative-file FILE")
+    text = narrative if narrative is not None else Path(narrative_file or "").read_text("utf-8")
+    files = []
+    for path in evidence or []:
+        try:
+            files.append(case_service.EvidenceFile(path.name, path.read_bytes()))
+        except OSError as exc:
+            raise _fail(f"{path}: {exc.strerror or exc}") from None
+    with _workspace(db) as space:
+
+        def work(session: Session) -> case_service.CaseView:
+            user = user_service.get_user(session, as_user)
+            who = complainant or user.party
+            if who is None:
+                raise case_service.InvalidRequest("give --complainant ACTOR")
+            return case_service.file_allegation(
+                space.context(session, agreements),
+                user,
+                agreement_id=agreement,
+                complainant=who,
+                respondent=respondent,
+                narrative=text,
+                incidents=incident or [],
+                evidence=files,
+            )
+
+        view = space.write(work)
+    console.print(
+        f"filed [bold]{view.id}[/]: {view.complainant} against {view.respondent} under "
+        f"{view.agreement_id}; ruling due {case_service.iso(view.due_at)}"
+    )
+
+
+def _act(
+    db: str | None,
+    as_user: str,
+    agreements: list[Path] | None,
+    action: Callable[[case_service.CaseContext, Any], case_service.CaseView],
+) -> case_service.CaseView:
+    with _workspace(db) as space:
+
+        def work(session: Session) -> case_service.CaseView:
+            user = user_service.get_user(session, as_user)
+            return action(space.context(session, agreements), user)
+
+        return space.write(work)
+
+
+@cases_app.command("answer")
+def cases_answer(
+    allegation: CaseId,
+    as_user: As,
+    text: Annotated[str, typer.Option("--text", help="the respondent's answer")],
+    db: Db = None,
+) -> None:
+    """Answer an allegation against your party."""
+    view = _act(
+        db, as_user, None, lambda c, u: case_service.answer_allegation(c, u, allegation, text)
+    )
+    console.print(f"answered {view.id} for {view.respondent}")
+
+
+@cases_app.command("review")
+def cases_review(allegation: CaseId, as_user: As, db: Db = None) -> None:
+    """Take an allegation under review (adjudicators)."""
+    view = _act(db, as_user, None, lambda c, u: case_service.review_allegation(c, u, allegation))
+    console.print(f"{view.id} is {view.status}")
+
+
+@cases_app.command("rule")
+def cases_rule(
+    allegation: CaseId,
+    as_user: As,
+    outcome: Annotated[
+        str,
+        typer.Option(
+            "--outcome",
+            help="violation_confirmed, no_violation, inconclusive or perpetrator_excluded",
+        ),
+    ],
+    reasons: Annotated[str, typer.Option("--reasons", help="the reasons, in full")],
+    finding: Annotated[
+        list[str] | None, typer.Option("--finding", help="a linked automatic finding")
+    ] = None,
+    agreements: AgreementFiles = None,
+    db: Db = None,
+) -> None:
+    """Propose the ruling; the agreement's adjudicators then sign it."""
+    view = _act(
+        db,
+        as_user,
+        agreements,
+        lambda c, u: case_service.propose_ruling(
+            c, u, allegation, outcome=outcome, reasons=reasons, findings=finding or []
+        ),
+    )
+    panel = ", ".join(view.ruling.panel) if view.ruling else ""
+    console.print(f"{view.id}: ruling proposed ({outcome}); to be signed by {panel}")
+
+
+@cases_app.command("sign")
+def cases_sign(
+    allegation: CaseId,
+    as_user: As,
+    position: Annotated[str, typer.Option("--position", help="agree or dissent")],
+    statement: Annotated[str, typer.Option("--statement", help="required to dissent")] = "",
+    agreements: AgreementFiles = None,
+    db: Db = None,
+) -> None:
+    """Sign the proposed ruling for your actor, agreeing or dissenting."""
+    view = _act(
+        db,
+        as_user,
+        agreements,
+        lambda c, u: case_service.sign_ruling(
+            c, u, allegation, position=position, statement=statement
+        ),
+    )
+    joint = view.ruling is not None and view.ruling.joint
+    console.print(f"{view.id}: signed ({position}); " + ("joint" if joint else "not yet joint"))
+
+
+@cases_app.command("publish")
+def cases_publish(
+    allegation: CaseId, as_user: As, agreements: AgreementFiles = None, db: Db = None
+) -> None:
+    """Publish the joint ruling, or after the deadline, `no_joint_ruling` with positions."""
+    with _workspace(db) as space:
+
+        def work(session: Session) -> case_service.PublishResult:
+            user = user_service.get_user(session, as_user)
+            return case_service.publish_ruling(space.context(session, agreements), user, allegation)
+
+        result = space.write(work)
+    console.print(f"{allegation}: published [bold]{result.ruling.outcome}[/]")
+    for p in result.ruling.positions:
+        console.print(f"  {p.adjudicator}: {p.position or 'no position (silent)'}")
+    if result.referral is not None:
+        r = result.referral
+        console.print(
+            f"[bold red]referral {r.id}[/]: {r.respondent} has {len(r.allegations)} confirmed "
+            f"violations of {r.agreement_id} within {r.days} days ({', '.join(r.allegations)})"
+        )
+
+
+@cases_app.command("withdraw")
+def cases_withdraw(
+    allegation: CaseId,
+    as_user: As,
+    reason: Annotated[str, typer.Option("--reason", help="why")] = "",
+    db: Db = None,
+) -> None:
+    """Withdraw your party's allegation before a ruling is proposed."""
+    view = _act(
+        db, as_user, None, lambda c, u: case_service.withdraw_allegation(c, u, allegation, reason)
+    )
+    console.print(f"{view.id} is {view.status}")
+
+
+@cases_app.command("list")
+def cases_list(
+    as_user: AsOptional = None,
+    agreement: Annotated[str | None, typer.Option("--agreement", help="only this one")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="only this status")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="only overdue cases")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    db: Db = None,
+) -> None:
+    """The allegations you may see, with their deadlines; overdue ones flagged."""
+    with _workspace(db) as space:
+
+        def work(session: Session) -> list[case_service.CaseSummary]:
+            return case_service.list_allegations(
+                space.context(session),
+                _user(session, as_user),
+                agreement_id=agreement,
+                status=status,
+                overdue=True if overdue else None,
+            )
+
+        rows = space.read(work)
+    if as_json:
+        _print_json([r.as_dict() for r in rows])
+        return
+    table = Table("id", "agreement", "complainant", "respondent", "status", "due", "outcome")
+    for r in rows:
+        due = case_service.iso(r.due_at) or ""
+        table.add_row(
+            r.id,
+            r.agreement_id,
+            r.complainant,
+            r.respondent,
+            r.status,
+            f"[bold red]{due} OVERDUE[/]" if r.overdue else due,
+            r.outcome or "",
+        )
+    console.print(table)
+
+
+@cases_app.command("show")
+def cases_show(
+    allegation: CaseId,
+    as_user: AsOptional = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    db: Db = None,
+) -> None:
+    """One allegation: narrative, incidents, evidence, answers, ruling and positions."""
+    with _workspace(db) as space:
+        view = space.read(
+            lambda s: case_service.show_allegation(space.context(s), _user(s, as_user), allegation)
+        )
+    if as_json:
+        _print_json(view.as_dict())
+    else:
+        _print_case(view)
+
+
+@cases_app.command("evidence")
+def cases_evidence(
+    allegation: CaseId,
+    sha256: Annotated[str, typer.Argument(help="the evidence file's SHA-256")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="write the file here")],
+    as_user: AsOptional = None,
+    db: Db = None,
+) -> None:
+    """Write an evidence file out, if you may read it."""
+    with _workspace(db) as space:
+        item = space.read(
+            lambda s: case_service.get_evidence(
+                space.context(s), _user(s, as_user), allegation, sha256
+            )
+        )
+    out.write_bytes(item.content)
+    console.print(f"wrote {item.filename} ({item.media_type}) to {out}")
+
+
+@cases_app.command("referrals")
+def cases_referrals(db: Db = None) -> None:
+    """Referrals made when a party's confirmed violations reached the agreement's threshold."""
+    with _workspace(db) as space:
+        rows = space.read(lambda s: case_service.list_referrals(space.context(s), None))
+    table = Table("id", "agreement", "respondent", "allegations", "threshold", "created")
+    for r in rows:
+        table.add_row(
+            r.id,
+            r.agreement_id,
+            r.respondent,
+            ", ".join(r.allegations),
+            f"{r.violations} in {r.days} days",
+            case_service.iso(r.created_at) or "",
+        )
+    console.print(table)
+
+
+# --------------------------------------------------------------------- ledger
+
+ledger_app = typer.Typer(help="The signed, hash-chained record of every change.")
+
+
+@ledger_app.command("export")
+def ledger_export(
+    file: Annotated[Path, typer.Argument(help="write JSON Lines here")],
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="export as this user sees it (others' payloads withheld)"),
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Write the ledger with every user's public key, for anyone to verify offline."""
+    with _workspace(db) as space:
+
+        def work(session: Session) -> int:
+            viewer = _user(session, as_user)
+            return ledger_service.export(session, file, viewer=viewer)
+
+        count = space.read(work)
+    console.print(f"{count} entries written to {file}")
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    file: Annotated[
+        Path | None, typer.Argument(help="an exported ledger (default: the database's)")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Check the chain and every signature; exit 1 naming the first bad entry."""
+    if file is not None:
+        try:
+            result = ledger_service.verify_file(file)
+        except OSError as exc:
+            raise _fail(f"{file}: {exc.strerror or exc}") from None
+    else:
+        with _workspace(db) as space:
+            result = space.read(ledger_service.verify_db)
+    if result.ok:
+        console.print(f"[green]ok[/]: {result.describe()}")
+        return
+    errors.print(f"[bold red]tampered:[/] {result.describe()}", highlight=False)
+    raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `users`, `cases` and `ledger` command groups to the main command."""
+    app.add_typer(users_app, name="users")
+    app.add_typer(cases_app, name="cases")
+    app.add_typer(ledger_app, name="ledger")

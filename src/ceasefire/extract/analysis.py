@@ -1,0 +1,491 @@
+"""One analysed article: sentences, resolved actors and places, rule matches, times.
+
+Everything the incident and agreement builders share is computed here once:
+entity mentions (with places resolved in context), Matcher hits grouped by
+label, casualty figures, time expressions per sentence, and who is speaking
+where (claimants).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from spacy.tokens import Doc, Span
+
+from ceasefire.extract.dates import When, find_times
+from ceasefire.extract.numbers import Count, parse_count
+from ceasefire.extract.pipeline import Rules
+from ceasefire.extract.resources import ActorTable, Gazetteer, Place
+
+#: Words after a place name that make it the governorate ("Aleppo province").
+GOVERNORATE_AFTER = frozenset({"province", "governorate", "countryside", "provinces", "region"})
+#: Words before a place name that make it the governorate ("the countryside of Aleppo").
+GOVERNORATE_BEFORE = ("province of", "governorate of", "countryside of", "rural", "provinces of")
+NEAR_BEFORE = ("outskirts of", "suburbs of", "near", "outside", "around", "edge of", "west of",
+               "east of", "north of", "south of", "northwest of", "northeast of",
+               "southwest of", "southeast of", "outside of", "vicinity of")  # fmt: skip
+PRONOUNS = frozenset({"it", "he", "she", "they", "who", "which", "we"})
+#: Words allowed between a speaker and its verb ("a State Department official said").
+SPEAKER_FILLERS = frozenset(
+    """
+    official officials spokesman spokeswoman spokesperson source sources minister ministry
+    statement 's ’s a an the senior also has have had initially later reportedly earlier
+    previously repeatedly publicly head director chief commander envoy representative
+    agency group media monitor itself ambassador , in its his her their on friday saturday
+    sunday monday tuesday wednesday thursday today yesterday
+    """.split()
+)
+GENERIC_SPEAKERS = frozenset(
+    """
+    activists witnesses residents medics doctors sources officials source witness resident
+    activist doctor medic rescuers paramedics locals monitors
+    """.split()
+)
+#: Words that end a clause for the purposes of attaching words to an act.
+CLAUSE_BREAKS = frozenset({";", "while", "whereas", "but", "although", "though", "meanwhile",
+                           "—", "–", ":", "(", ")"})  # fmt: skip
+#: Tokens after a number that show it is not a count of people.
+NOT_PEOPLE_AFTER = frozenset(
+    """
+    hours hour days day years year months month weeks week km kilometres kilometers miles mile
+    metres meters percent % times am pm a.m. p.m. gmt mm kg tons tonnes dollars million billion
+    housing homes houses buildings rockets missiles shells mortars strikes raids airstrikes
+    barrel bombs trucks vehicles tanks planes aircraft jets sorties targets positions villages
+    towns cities neighbourhoods neighborhoods points square hectares families groups factions
+    brigades bodies-
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    start: int  # token index
+    end: int
+    id: str
+    text: str
+    is_source: bool
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    start: int
+    end: int
+    text: str
+    place: Place
+    precision: str  # neighbourhood, village, town, city, region, governorate, country, area
+    radius_km: float
+
+
+@dataclass(frozen=True)
+class Casualty:
+    kind: str  # killed, injured
+    count: Count
+    victims: str | None  # civilian, combatant, people
+    num: tuple[int, int]  # token span of the number
+    anchor: int  # token index of the verb
+    subset: bool  # "including five children": part of a total given beside it
+
+
+@dataclass(frozen=True)
+class Speech:
+    kind: str  # SAY, ACCUSE, BLAME, ACCORDING, CLAIM_RESP, DENY
+    start: int
+    end: int
+    claimant: str | None  # actor or source id
+    claimant_text: str | None
+    passive: bool  # "were blamed", "was accused": nobody named
+
+
+def _pick(hits: list[tuple[str, int, int]], strong_first: bool = False) -> list[tuple[str, int, int]]:
+    """Non-overlapping hits, longest first (strong labels before weak ones on ties)."""
+
+    def key(hit: tuple[str, int, int]) -> tuple[int, int, int]:
+        label, s, e = hit
+        weak = 1 if strong_first and label.startswith("WEAK") else 0
+        return (weak, -(e - s), s)
+
+    chosen: list[tuple[str, int, int]] = []
+    taken: set[int] = set()
+    for hit in sorted(hits, key=key):
+        _, s, e = hit
+        if any(i in taken for i in range(s, e)):
+            continue
+        chosen.append(hit)
+        taken.update(range(s, e))
+    return sorted(chosen, key=lambda h: h[1])
+
+
+@dataclass
+class Analysis:
+    """A parsed article and everything the builders need from it."""
+
+    doc: Doc
+    rules: Rules
+    table: ActorTable
+    gaz: Gazetteer
+    published: dt.date
+    tz: ZoneInfo
+    sents: list[Span] = field(default_factory=list)
+    sent_starts: list[int] = field(default_factory=list)
+    actors: list[ActorMention] = field(default_factory=list)
+    places: list[PlaceMention] = field(default_factory=list)
+    hits: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    casualties: list[Casualty] = field(default_factory=list)
+    speeches: list[Speech] = field(default_factory=list)
+    times: dict[int, list[When]] = field(default_factory=dict)
+    context_admin1: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.sents = list(self.doc.sents)
+        self.sent_starts = [s.start for s in self.sents]
+        self._entities()
+        self._matches()
+        self._casualties()
+        self._speeches()
+
+    # --- positions ---------------------------------------------------------------------
+
+    def sent_index(self, token: int) -> int:
+        return bisect.bisect_right(self.sent_starts, token) - 1
+
+    def in_sent(self, items: list, k: int) -> list:  # type: ignore[type-arg]
+        """Items (with .start) that lie in sentence k."""
+        s = self.sents[k]
+        return [x for x in items if s.start <= x.start < s.end]
+
+    def hits_in(self, group: str, k: int) -> list[tuple[str, int, int]]:
+        s = self.sents[k]
+        return [h for h in self.hits.get(group, []) if s.start <= h[1] < s.end]
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        span = self.doc[start:end]
+        return span.start_char, span.end_char
+
+    def words(self, start: int, end: int) -> list[str]:
+        return [t.lower_ for t in self.doc[max(0, start) : max(0, end)]]
+
+    def times_in(self, k: int, future: bool = False) -> list[When]:
+        key = k * 2 + int(future)
+        if key not in self.times:
+            s = self.sents[k]
+            self.times[key] = find_times(
+                s.text, self.published, self.tz, offset=s.start_char, future=future
+            )
+        return self.times[key]
+
+    # --- entities ----------------------------------------------------------------------
+
+    def _entities(self) -> None:
+        pending: list[tuple[Span, list[Place]]] = []
+        for ent in self.doc.ents:
+            if ent.label_ == "ACTOR":
+                info = self.table.actors.get(ent.ent_id_)
+                self.actors.append(
+                    ActorMention(
+                        ent.start, ent.end, ent.ent_id_, ent.text, bool(info and info.is_source)
+                    )
+                )
+            elif ent.label_ == "PLACE":
+                if not _capitalised(ent):
+                    continue
+                nxt = self.doc[ent.end].text if ent.end < len(self.doc) else ""
+                if nxt == "-" and ent.end + 1 < len(self.doc):
+                    if self.doc[ent.end + 1].lower_ in ("based", "born"):
+                        continue
+                candidates = self.gaz.candidates(ent.ent_id_)
+                if candidates:
+                    pending.append((ent, candidates))
+        for _, candidates in pending:
+            if len(candidates) == 1 or candidates[0].rank <= 3 or candidates[0].population:
+                self.context_admin1.add(candidates[0].admin1)
+        for ent, candidates in pending:
+            mention = self._resolve_place(ent, candidates)
+            if mention is not None:
+                self.places.append(mention)
+
+    def _resolve_place(self, ent: Span, candidates: list[Place]) -> PlaceMention | None:
+        after = self.doc[ent.end].lower_ if ent.end < len(self.doc) else ""
+        before2 = " ".join(self.words(ent.start - 2, ent.start))
+        before1 = " ".join(self.words(ent.start - 1, ent.start))
+        wants_governorate = (
+            after in GOVERNORATE_AFTER
+            or before2.endswith(GOVERNORATE_BEFORE)
+            or before1 in ("rural", "province", "governorate")
+        )
+        near = before2.endswith(NEAR_BEFORE) or before1 in ("near", "outside", "around")
+        governorates = [c for c in candidates if c.is_governorate]
+        others = [c for c in candidates if not c.is_governorate]
+        if wants_governorate:
+            if governorates:
+                g = governorates[0]
+                return PlaceMention(ent.start, ent.end, ent.text, g, "governorate", g.radius_km)
+            if others and others[0].rank <= 1:
+                g2 = self.gaz.governorate(others[0].admin1)
+                if g2 is not None:
+                    return PlaceMention(
+                        ent.start, ent.end, ent.text, g2, "governorate", g2.radius_km
+                    )
+            if others:
+                c = others[0]
+                return PlaceMention(ent.start, ent.end, ent.text, c, "area", max(15.0, c.radius_km))
+        if not others:
+            g = governorates[0]
+            precision = "country" if g.kind == "country" else "governorate"
+            return PlaceMention(ent.start, ent.end, ent.text, g, precision, g.radius_km)
+        best = others[0]
+        if len(others) > 1 and best.rank >= 9 and not best.population:
+            local = [c for c in others if c.admin1 in self.context_admin1]
+            if local:
+                best = local[0]
+            elif len({c.admin1 for c in others}) > 1:
+                return None
+        if near and best.id == "C1001":  # the outskirts of Damascus are Rural Damascus
+            g3 = self.gaz.governorate("SY03")
+            if g3 is not None:
+                return PlaceMention(ent.start, ent.end, ent.text, g3, "governorate", g3.radius_km)
+        radius = best.radius_km * 2 + 5 if near else best.radius_km
+        precision = best.kind if not near else "area"
+        return PlaceMention(ent.start, ent.end, ent.text, best, precision, radius)
+
+    # --- matches -----------------------------------------------------------------------
+
+    def _matches(self) -> None:
+        vocab = self.doc.vocab.strings
+        groups: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        for matcher, group in (
+            (self.rules.acts, "act"),
+            (self.rules.objects, "obj"),
+            (self.rules.agreements, "agr"),
+            (self.rules.attribution, "att"),
+        ):
+            for match_id, s, e in matcher(self.doc):
+                groups[group].append((vocab[match_id], s, e))
+        for match_id, s, e in self.rules.casualties(self.doc):
+            label = vocab[match_id]
+            group = "num" if label == "NUM" else "victim" if label.startswith("VICTIM") else "cas"
+            groups[group].append((label, s, e))
+        for match_id, s, e in self.rules.terms(self.doc):
+            label = vocab[match_id]
+            groups["term:" + label].append((label, s, e))
+        self.hits = {
+            group: _pick(hits, strong_first=(group == "act")) for group, hits in groups.items()
+        }
+        # A term may overlap another term; keep each label's own non-overlapping hits.
+
+    # --- casualties --------------------------------------------------------------------
+
+    def _victims_near(self, start: int, end: int) -> str | None:
+        for label, s, e in self.hits.get("victim", []):
+            if s >= start and e <= end:
+                return {"VICTIM_CIV": "civilian", "VICTIM_MIL": "combatant"}.get(label, "people")
+        return None
+
+    def _num_ok(self, s: int, e: int) -> bool:
+        """A number phrase that counts people (not a year, a date, a distance, an age)."""
+        doc = self.doc
+        nxt = doc[e].lower_ if e < len(doc) else ""
+        if nxt in NOT_PEOPLE_AFTER or nxt.endswith(("-year", "-hour", "-day", "km")):
+            return False
+        if nxt == "-" and e + 1 < len(doc) and doc[e + 1].lower_ in ("year", "day", "hour"):
+            return False
+        prev = doc[s - 1].lower_ if s > 0 else ""
+        text = doc[s:e].text
+        if prev in ("aged", "age", "ages", "resolution", "number", "no.", "route", "highway"):
+            return False
+        if prev.rstrip(".") in (
+            "jan feb mar apr may jun jul aug sep sept oct nov dec january february march "
+            "april june july august september october november december"
+        ).split():
+            return False
+        nxt_month = nxt.rstrip(".")
+        if nxt_month in (
+            "jan feb mar apr jun jul aug sep sept oct nov dec january february march april may "
+            "june july august september october november december"
+        ).split():
+            return False
+        digits = text.replace(",", "").strip()
+        if digits.isdigit() and len(digits) == 4 and digits.startswith(("19", "20")):
+            return False
+        return True
+
+    def _casualties(self) -> None:
+        nums = [(s, e) for _, s, e in self.hits.get("num", []) if self._num_ok(s, e)]
+        anchors = [h for h in self.hits.get("cas", []) if h[0] in ("KILL", "INJURE")]
+        tolls = [h for h in self.hits.get("cas", []) if h[0] == "TOLL"]
+        doc = self.doc
+        used: set[tuple[int, int]] = set()
+        out: list[Casualty] = []
+
+        def count_of(span: tuple[int, int]) -> Count | None:
+            words = [t.text for t in doc[span[0] : span[1]]]
+            if words and words[-1].lower() == "-":
+                words = words[:-1]
+            return parse_count(" ".join(words))
+
+        for label, a, b in anchors:
+            kind = "killed" if label == "KILL" else "injured"
+            k = self.sent_index(a)
+            sent = self.sents[k]
+            verb = doc[a].lower_
+            chosen: tuple[int, int] | None = None
+            subset_total: tuple[int, int] | None = None
+            # left: "50 people were killed", "dozens of civilian deaths"
+            left = [n for n in nums if n[1] <= a and n[0] >= sent.start and a - n[1] <= 7]
+            left = [n for n in left if not self._blocked(n[1], a)]
+            if left and verb not in ("killing", "kills", "kill", "wounding", "injuring"):
+                chosen = left[-1]
+                before = self.words(chosen[0] - 3, chosen[0])
+                if any(w in ("including", "among", "whom", "them") for w in before):
+                    earlier = [
+                        n for n in nums
+                        if n[1] <= chosen[0] and n[0] >= sent.start and chosen[0] - n[1] <= 8
+                    ]  # fmt: skip
+                    if earlier:
+                        subset_total = chosen
+                        chosen = earlier[-1]
+            if chosen is None and verb in (
+                "killing", "killed", "kills", "kill", "wounding", "injuring", "injured",
+                "wounded", "left", "leaving", "claimed", "lives",
+            ):  # fmt: skip
+                right = [n for n in nums if n[0] > a and n[0] - b <= 3 and n[1] <= sent.end]
+                if right and not self._blocked(b, right[0][0]):
+                    chosen = right[0]
+            if chosen is None:
+                continue
+            count = count_of(chosen)
+            if count is None:
+                continue
+            victims = self._victims_near(chosen[1], min(chosen[1] + 4, sent.end)) or (
+                self._victims_near(chosen[1], a) if chosen[1] <= a else None
+            )
+            if victims is None and chosen[0] > 0 and doc[chosen[1] - 1].lower_ in ("civilian",):
+                victims = "civilian"
+            key = (chosen[0], chosen[1])
+            if (key, kind) in {((c.num[0], c.num[1]), c.kind) for c in out}:
+                continue
+            used.add(key)
+            out.append(Casualty(kind, count, victims, key, a, False))
+            if subset_total is not None:
+                sub = count_of(subset_total)
+                if sub is not None:
+                    sv = self._victims_near(subset_total[1], subset_total[1] + 4)
+                    out.append(Casualty(kind, sub, sv, subset_total, a, True))
+        # "Six civilians ... were among at least 22 people killed"
+        for s, e in nums:
+            if (s, e) in used:
+                continue
+            k = self.sent_index(s)
+            sent = self.sents[k]
+            following = self.words(e, min(e + 6, sent.end))
+            if "among" in following:
+                victims = self._victims_near(e, e + 3)
+                count = count_of((s, e))
+                if count is not None and victims is not None:
+                    nearest = [c for c in out if c.num[0] > e and self.sent_index(c.num[0]) == k]
+                    if nearest:
+                        out.append(Casualty(nearest[0].kind, count, victims, (s, e), nearest[0].anchor, True))
+        # "the death toll rose to 70"
+        for _, a, b in tolls:
+            k = self.sent_index(a)
+            sent = self.sents[k]
+            right = [n for n in nums if n[0] >= b and n[0] - b <= 8 and n[1] <= sent.end]
+            right = [n for n in right if n not in used]
+            if right:
+                count = count_of(right[0])
+                if count is not None:
+                    used.add(right[0])
+                    out.append(Casualty("killed", count, None, right[0], a, False))
+        self.casualties = sorted(out, key=lambda c: c.num)
+
+    def _blocked(self, start: int, end: int) -> bool:
+        """Whether a clause break or another count lies between two tokens."""
+        for token in self.doc[start:end]:
+            if token.text in (";", ".", "?", "!") or token.lower_ in ("while", "but", "whereas"):
+                return True
+        return False
+
+    # --- speech --------------------------------------------------------------------------
+
+    def _actor_ending_near(self, index: int, limit: int = 5) -> ActorMention | None:
+        """An actor mention that ends shortly before `index` with only filler between."""
+        best = None
+        for m in self.actors:
+            if m.end <= index and index - m.end <= limit:
+                between = self.words(m.end, index)
+                if all(w in SPEAKER_FILLERS for w in between):
+                    best = m
+        return best
+
+    def _speeches(self) -> None:
+        last: tuple[str | None, str | None] = (None, None)
+        last_sent = -10
+        for label, s, e in self.hits.get("att", []):
+            k = self.sent_index(s)
+            if k - last_sent > 3:
+                last = (None, None)
+            claimant: str | None = None
+            text: str | None = None
+            passive = False
+            prev = self.words(s - 2, s)
+            if label == "ACCORDING":
+                after = [m for m in self.actors if e <= m.start <= e + 2]
+                if after:
+                    claimant, text = after[0].id, after[0].text
+                else:
+                    nxt = self.words(e, e + 3)
+                    generic = [w for w in nxt if w in GENERIC_SPEAKERS]
+                    text = generic[0] if generic else None
+            else:
+                m = self._actor_ending_near(s)
+                if prev and prev[-1] in ("was", "were", "is", "are", "been", "be", "being"):
+                    passive = label in ("BLAME", "ACCUSE")
+                if m is not None and not passive:
+                    claimant, text = m.id, m.text
+                elif prev and prev[-1] in PRONOUNS and not passive:
+                    claimant, text = last
+                elif not passive:
+                    after = [x for x in self.actors if e <= x.start <= e + 2]
+                    if after and label == "SAY":
+                        claimant, text = after[0].id, after[0].text
+                    else:
+                        window = self.words(s - 4, s)
+                        generic = [w for w in window if w in GENERIC_SPEAKERS]
+                        text = generic[-1] if generic else None
+            if claimant:
+                last = (claimant, text)
+                last_sent = k
+            self.speeches.append(Speech(label, s, e, claimant, text, passive))
+
+    def governing_speech(self, token: int) -> Speech | None:
+        """The speech act whose content holds this token, if any."""
+        k = self.sent_index(token)
+        sent = self.sents[k]
+        inside = [sp for sp in self.speeches if sent.start <= sp.start < sent.end]
+        for sp in inside:
+            if sp.kind == "ACCORDING" and sp.claimant:
+                return sp
+        before = [sp for sp in inside if sp.end <= token and sp.kind in ("SAY", "ACCUSE", "DENY")]
+        if before:
+            return before[-1]
+        after = [
+            sp
+            for sp in inside
+            if sp.start > token and sp.kind == "SAY" and sent.end - sp.end <= 8
+            and (sp.claimant or sp.claimant_text)
+        ]  # fmt: skip
+        if after:
+            return after[0]
+        return None
+
+
+def _capitalised(ent: Span) -> bool:
+    """A place name as a name: its first word after an article starts with a capital."""
+    for token in ent:
+        if token.lower_ in ("al", "el", "-", "ar", "as", "ash", "ad", "at", "az", "an", "the"):
+            continue
+        return token.text[:1].isupper()
+    return False

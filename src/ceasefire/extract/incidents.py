@@ -1,0 +1,709 @@
+"""Incidents and the claims about them, from an analysed article.
+
+An incident starts from the act words of one clause ("airstrikes ...
+bombarding", "mortars"), gathers the casualty figures, actors, protected
+objects, place and time around them, and records who attributes it to whom:
+an actor named as a fact has `claimed_by: null`; "Russia said the mortars
+were launched by Nusra" gives Nusra claimed by Russia; "airstrikes were
+blamed for ..." with nobody named gives `claimed_by: null` and the verb
+`blamed`. Incidents that repeat one another (a headline and its lead) are
+merged. Words with no act, casualty, object, place or time near them give no
+incident: a text without incidents gives an empty list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ceasefire.core.actors import CIVILIANS
+from ceasefire.extract.analysis import (
+    CLAUSE_BREAKS,
+    PRONOUNS,
+    ActorMention,
+    Analysis,
+    Casualty,
+    PlaceMention,
+)
+from ceasefire.extract.dates import When, utc_iso
+from ceasefire.extract.numbers import Count
+from ceasefire.extract.resources import GOVERNORATE_NAMES, SYRIA
+
+#: Which act wins when one clause names several (most specific first).
+ACT_PRIORITY = (
+    "chemical", "suicide_bombing", "execution", "bombing", "air_strike", "drone_strike",
+    "missile", "mortar", "shelling", "shooting", "clash", "abduction",
+)  # fmt: skip
+ACLED_SUB_EVENT = {
+    "air_strike": "Air/drone strike",
+    "drone_strike": "Air/drone strike",
+    "shelling": "Shelling/artillery/missile attack",
+    "mortar": "Shelling/artillery/missile attack",
+    "missile": "Shelling/artillery/missile attack",
+    "clash": "Armed clash",
+    "bombing": "Remote explosive/landmine/IED",
+    "suicide_bombing": "Suicide bomb",
+    "chemical": "Chemical weapon",
+    "abduction": "Abduction/forced disappearance",
+    "shooting": "Attack",
+    "execution": "Attack",
+    "attack": "Attack",
+}
+CIVILIAN_OBJECTS = frozenset(
+    {"hospital", "school", "market", "bakery", "mosque", "camp", "convoy", "residential"}
+)
+TARGET_BEFORE = frozenset(
+    """
+    on against targeting targeted at hit struck hitting striking killing killed wounding
+    pounding pounded shelling shelled bombing bombed attacking attacked toward towards into
+    """.split()
+)
+TARGET_AFTER = frozenset(
+    """
+    positions position targets target strongholds stronghold headquarters bases base fighters
+    militants convoy convoys posts post checkpoint checkpoints members held controlled
+    besieged hideouts
+    """.split()
+)
+PREMODIFIER_GAP = frozenset(
+    {"'s", "’s", "government", "air", "-", "led", "backed", "force", "forces", "and", "the"}
+)
+HEDGES = frozenset(
+    "reportedly apparently allegedly alleged suspected purportedly unconfirmed possibly "
+    "presumably likely".split()
+)
+HYPOTHETICAL = frozenset(
+    "would could might may will if unless threatened threatens threaten plans planned plan "
+    "planning intend intends vowed vows warned warns prevent avoid stop halt halted stopped "
+    "reduce reduced reducing ban banned".split()
+)
+VERB_OF = {
+    "SAY": "said",
+    "ACCUSE": "accused",
+    "BLAME": "blamed",
+    "ACCORDING": "according to",
+    "CLAIM_RESP": "claimed responsibility",
+    "DENY": "denied",
+}
+
+
+@dataclass
+class Attribution:
+    actor: str
+    claimed_by: str | None
+    text: str
+    verb: str | None
+    token: int
+
+
+@dataclass
+class Event:
+    sent: int
+    start: int
+    end: int
+    acts: list[str]
+    casualties: list[Casualty] = field(default_factory=list)
+    perps: list[Attribution] = field(default_factory=list)
+    targets: list[Attribution] = field(default_factory=list)
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    place: PlaceMention | None = None
+    place_inherited: bool = False
+    when: When | None = None
+    aggregate: bool = False
+    hedged: bool = False
+    evidence: list[tuple[int, int]] = field(default_factory=list)
+    sentences: list[int] = field(default_factory=list)
+
+    @property
+    def act(self) -> str:
+        return resolve_act(self.acts)
+
+    def killed(self, victims: str | None = None) -> Count | None:
+        """The total killed (largest non-subset figure), or the figure for one kind of victim."""
+        figures = [c for c in self.casualties if c.kind == "killed"]
+        if victims is not None:
+            figures = [c for c in figures if c.victims == victims]
+        else:
+            figures = [c for c in figures if not c.subset] or figures
+        if not figures:
+            return None
+        return max(figures, key=lambda c: c.count.point() or 0).count
+
+    def injured(self) -> Count | None:
+        figures = [c for c in self.casualties if c.kind == "injured" and not c.subset]
+        if not figures:
+            return None
+        return max(figures, key=lambda c: c.count.point() or 0).count
+
+
+def resolve_act(labels: list[str]) -> str:
+    """The act a clause names: the most specific strong act, else what weak words suggest."""
+    strong = [lab.removeprefix("ACT_") for lab in labels if lab.startswith("ACT_")]
+    weak = {lab for lab in labels if lab.startswith("WEAK_")}
+    if strong:
+        best = min(strong, key=ACT_PRIORITY.index)
+        if "WEAK_air" in weak and best in ("missile", "shelling", "bombing"):
+            return "air_strike"
+        return best
+    if "WEAK_air" in weak:
+        return "air_strike"
+    if "WEAK_explosion" in weak:
+        return "bombing"
+    return "attack"
+
+
+# Building -----------------------------------------------------------------------------
+
+
+def _break_between(an: Analysis, start: int, end: int) -> bool:
+    return any(t.lower_ in CLAUSE_BREAKS for t in an.doc[start:end])
+
+
+def _clusters(an: Analysis, triggers: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]]:
+    clusters: list[list[tuple[str, int, int]]] = []
+    for hit in triggers:
+        if clusters:
+            last = clusters[-1][-1]
+            if hit[1] - last[2] <= 6 and not _break_between(an, last[2], hit[1]):
+                clusters[-1].append(hit)
+                continue
+        clusters.append([hit])
+    return clusters
+
+
+def _distance(start: int, end: int, token: int) -> int:
+    if start <= token < end:
+        return 0
+    return start - token if token < start else token - end + 1
+
+
+def build_events(an: Analysis) -> list[Event]:
+    """Candidate incidents, one per act clause (or per stray casualty figure)."""
+    events: list[Event] = []
+    for k, sent in enumerate(an.sents):
+        triggers = an.hits_in("act", k)
+        clusters = _clusters(an, triggers)
+        casualties = [c for c in an.casualties if an.sent_index(c.anchor) == k]
+        sent_events = [Event(k, cl[0][1], cl[-1][2], [h[0] for h in cl]) for cl in clusters]
+        for cas in casualties:
+            if not sent_events:
+                sent_events.append(Event(k, cas.num[0], cas.anchor + 1, []))
+            best = min(
+                sent_events,
+                key=lambda e: _distance(e.start, e.end, cas.anchor)
+                + (8 if _break_between(an, min(e.end, cas.anchor), max(e.start, cas.anchor)) else 0),
+            )
+            best.casualties.append(cas)
+        air_in_sentence = any(h[0] == "WEAK_air" for h in triggers)
+        for event in sent_events:
+            if event.act == "attack" and air_in_sentence:
+                event.acts.append("WEAK_air")
+            _fill(an, event)
+            if _keep(an, event):
+                events.append(event)
+    return _merge(an, events)
+
+
+def _keep(an: Analysis, event: Event) -> bool:
+    strong = any(a.startswith("ACT_") for a in event.acts)
+    has_place = event.place is not None and not event.place_inherited and (
+        event.place.precision != "country"
+    )
+    evidence = bool(event.casualties) or bool(event.objects)
+    if not evidence:
+        clause = an.words(max(an.sents[event.sent].start, event.start - 6), event.start)
+        if any(w in HYPOTHETICAL for w in clause) or "not" in clause:
+            return False
+    if strong:
+        return evidence or has_place or (event.when is not None and not event.when.running)
+    return evidence and (bool(event.casualties) or has_place or bool(event.perps))
+
+
+def _actor_is_area(an: Analysis, m: ActorMention) -> bool:
+    """`rebel-held`, `regime-controlled`: the actor names who holds a place."""
+    after = an.words(m.end, m.end + 2)
+    return len(after) == 2 and after[0] == "-" and after[1] in ("held", "controlled", "besieged")
+
+
+def _fill(an: Analysis, event: Event) -> None:
+    doc = an.doc
+    sent = an.sents[event.sent]
+    a, b = event.start, event.end
+    actors = [m for m in an.in_sent(an.actors, event.sent) if not m.is_source]
+    used: set[int] = set()
+    # targets first, so an actor after "on"/"against" is not read as the perpetrator
+    for m in actors:
+        if m.start < b or m.start - b > 12 or _break_between(an, b, m.start):
+            if not (_actor_is_area(an, m) and b <= m.start <= b + 12):
+                continue
+        before = an.words(m.start - 3, m.start)
+        after = an.words(m.end, m.end + 2)
+        if (
+            any(w in TARGET_BEFORE for w in before)
+            or any(w in TARGET_AFTER for w in after)
+            or _actor_is_area(an, m)
+        ):
+            event.targets.append(Attribution(m.id, None, m.text, None, m.start))
+            used.add(m.start)
+    perps: list[tuple[ActorMention | None, str, str, int]] = []  # (mention, id, text, token)
+    trigger_starts = sorted({a, *(s for s in _trigger_starts(an, event))})
+    for t in trigger_starts:
+        # premodifier: "Syrian government airstrikes", "IS suicide bomber", "Russian jets"
+        for m in actors:
+            if m.start in used or _actor_is_area(an, m):
+                continue
+            if m.end <= t and t - m.end <= 2 and all(
+                w in PREMODIFIER_GAP for w in an.words(m.end, t)
+            ):
+                perps.append((m, m.id, m.text, m.start))
+                used.add(m.start)
+        if t > 0:
+            word = doc[t - 1].lower_ if doc[t - 1].text not in ("US", "U.S.") else "us"
+            ident = an.table.adjectives.get(word)
+            if ident and not any(m.start <= t - 1 < m.end for m in actors):
+                perps.append((None, ident, doc[t - 1].text, t - 1))
+    # agent: "launched by Jabhat al-Nusra", "killed by regime forces"
+    for i in range(a, min(b + 12, sent.end)):
+        if doc[i].lower_ != "by" or _break_between(an, b, i):
+            continue
+        for m in actors:
+            if i < m.start <= i + 3 and m.start not in used:
+                perps.append((m, m.id, m.text, m.start))
+                used.add(m.start)
+    # subject: "regime forces shelled ...", "IS fighters attacked ..."
+    if not perps:
+        for m in actors:
+            if m.start in used or _actor_is_area(an, m):
+                continue
+            if m.end <= a and a - m.end <= 6 and not _break_between(an, m.end, a):
+                between = an.words(m.end, a)
+                if "," in between or any(w in ("on", "against", "of", "by", "at") for w in between):
+                    continue
+                if any(w in ("said", "says", "reported", "told") for w in between):
+                    continue
+                perps.append((m, m.id, m.text, m.start))
+                used.add(m.start)
+        # "it had carried out air strikes": the speaker is the subject
+        for i in range(max(sent.start, a - 5), a):
+            if doc[i].lower_ in ("it", "they") and not perps:
+                speech = an.governing_speech(i)
+                if speech and speech.claimant and not an.table.actors.get(
+                    speech.claimant, None
+                ) is None and not an.table.actors[speech.claimant].is_source:
+                    perps.append((None, speech.claimant, doc[i].text, i))
+    # responsibility claims, blame and accusations in the sentence
+    for sp in an.speeches:
+        if not (sent.start <= sp.start < sent.end):
+            continue
+        if sp.kind == "CLAIM_RESP" and sp.claimant:
+            info = an.table.actors.get(sp.claimant)
+            if info and not info.is_source:
+                event.perps.append(
+                    Attribution(sp.claimant, sp.claimant, sp.claimant_text or "", VERB_OF[sp.kind], sp.start)
+                )
+        if sp.kind in ("BLAME", "ACCUSE"):
+            nxt = an.words(sp.end, sp.end + 1)
+            for m in actors:
+                if m.start in used:
+                    continue
+                on_target = nxt == ["on"] and sp.end < m.start <= sp.end + 3
+                direct = not sp.passive and sp.end <= m.start <= sp.end + 1
+                if on_target or direct:
+                    event.perps.append(
+                        Attribution(m.id, sp.claimant, m.text, VERB_OF[sp.kind], m.start)
+                    )
+                    used.add(m.start)
+    for mention, ident, text, token in perps:
+        claimant, verb = _claim_for(an, token, event)
+        if claimant == ident and verb == "said":
+            verb = "said"
+        event.perps.append(Attribution(ident, claimant, text, verb, token))
+    event.perps = _unique(event.perps)
+    event.targets = _unique([t for t in event.targets if t.actor not in {p.actor for p in event.perps}])
+    # objects
+    for label, s, e in an.hits_in("obj", event.sent):
+        if s < a - 4 or s > b + 14 or _break_between(an, min(b, s), max(a, s)):
+            continue
+        kind = label.removeprefix("OBJ_")
+        event.objects.append(
+            {"type": kind, "text": doc[s:e].text, "of": _owner(an, s, actors), "evidence": list(an.char_span(s, e))}
+        )
+    civilian_victims = any(c.victims == "civilian" for c in event.casualties)
+    if civilian_victims or any(o["type"] in CIVILIAN_OBJECTS for o in event.objects):
+        event.targets.append(Attribution(CIVILIANS, None, "civilians", None, a))
+    # place
+    places = an.in_sent(an.places, event.sent)
+    if places:
+        specific = [p for p in places if p.precision != "country"] or places
+
+        def score(p: PlaceMention) -> int:
+            d = _distance(a, b, p.start)
+            return d + (6 if p.start < a else 0) + (10 if _break_between(an, min(b, p.start), max(a, p.start)) else 0)
+
+        event.place = min(specific, key=score)
+    # time
+    times = [w for w in an.times_in(event.sent) if not (w.precision == "exact" and w.start > _noon(an))]
+    if times:
+        anchor_char = doc[a].idx
+        event.when = min(times, key=lambda w: abs(w.span[0] - anchor_char))
+        running = [w for w in times if w.running]
+        if running and event.casualties:
+            event.when = running[0]
+    # aggregate: a count over a span of time ("in the past week", "since", "so far")
+    if event.when is not None and event.when.running and event.casualties:
+        event.aggregate = True
+    sentence_words = {t.lower_ for t in sent}
+    if event.casualties and ("so" in sentence_words and "far" in sentence_words):
+        event.aggregate = True
+    event.hedged = bool(sentence_words & HEDGES)
+    event.evidence = [(sent.start_char, sent.end_char)]
+    event.sentences = [event.sent]
+
+
+def _noon(an: Analysis) -> dt.datetime:
+    """Announced times after the publication day are terms, not incidents."""
+    d = an.published + dt.timedelta(days=1)
+    return dt.datetime(d.year, d.month, d.day, tzinfo=an.tz)
+
+
+def _trigger_starts(an: Analysis, event: Event) -> list[int]:
+    return [s for _, s, e in an.hits_in("act", event.sent) if event.start <= s < event.end]
+
+
+def _owner(an: Analysis, token: int, actors: list[ActorMention]) -> str | None:
+    """Whose object: "its consulate", "the Russian consulate", "Russia's embassy"."""
+    doc = an.doc
+    prev = doc[token - 1].lower_ if token > 0 else ""
+    if prev in ("its", "their"):
+        earlier = [m for m in actors if m.end <= token]
+        return earlier[-1].id if earlier else None
+    for m in actors:
+        if m.end <= token and token - m.end <= 2 and all(
+            w in ("'s", "’s", "the") for w in an.words(m.end, token)
+        ):
+            return m.id
+    return an.table.adjectives.get(prev) or None
+
+
+def _claim_for(an: Analysis, token: int, event: Event) -> tuple[str | None, str | None]:
+    """Who attributes the act to the actor at `token`, and with which verb."""
+    sent = an.sents[event.sent]
+    for sp in an.speeches:
+        if sent.start <= sp.start < sent.end and sp.kind == "BLAME" and sp.passive:
+            return None, "blamed"
+    speech = an.governing_speech(token)
+    if speech is None:
+        return None, None
+    return speech.claimant, VERB_OF[speech.kind]
+
+
+def _unique(items: list[Attribution]) -> list[Attribution]:
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for item in items:
+        key = (item.actor, item.claimed_by)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _family(act: str) -> str:
+    if act in ("air_strike", "drone_strike", "missile", "shelling", "mortar"):
+        return "fire"
+    if act in ("bombing", "suicide_bombing"):
+        return "explosive"
+    return act
+
+
+def _compatible(a: Event, b: Event) -> bool:
+    if a.aggregate or b.aggregate:
+        return False
+    if a.act != "attack" and b.act != "attack" and _family(a.act) != _family(b.act):
+        return False
+    pa = {p.actor for p in a.perps}
+    pb = {p.actor for p in b.perps}
+    if pa and pb and not pa & pb:
+        return False
+    if a.place and b.place and not (a.place_inherited or b.place_inherited):
+        if a.place.place.admin1 and b.place.place.admin1:
+            if a.place.place.admin1 != b.place.place.admin1:
+                return False
+    ka, kb = a.killed(), b.killed()
+    if ka is not None and kb is not None and ka.point() != kb.point():
+        ha = ka.high if ka.high is not None else 10**9
+        hb = kb.high if kb.high is not None else 10**9
+        if not ((ka.low or 0) <= (kb.point() or 0) <= ha or (kb.low or 0) <= (ka.point() or 0) <= hb):
+            return False
+    if a.when and b.when and (a.when.start != b.when.start) and not (a.when.running or b.when.running):
+        return False
+    return True
+
+
+def _absorb(a: Event, b: Event) -> None:
+    a.acts.extend(x for x in b.acts if x.startswith("ACT_") or a.act == "attack")
+    if a.killed() is None:
+        a.casualties.extend(b.casualties)
+    else:
+        a.casualties.extend(c for c in b.casualties if c.kind == "injured" and a.injured() is None)
+        a.casualties.extend(c for c in b.casualties if c.subset and c.victims)
+    a.perps = _unique(a.perps + b.perps)
+    a.targets = _unique(a.targets + b.targets)
+    a.objects.extend(o for o in b.objects if o["type"] not in {x["type"] for x in a.objects})
+    if b.place and (a.place is None or (a.place_inherited and not b.place_inherited)):
+        a.place, a.place_inherited = b.place, b.place_inherited
+    elif (
+        b.place and a.place and not b.place_inherited
+        and a.place.place.admin1 == b.place.place.admin1
+        and _rank(b.place) < _rank(a.place)
+    ):  # fmt: skip
+        a.place = b.place
+    if a.when is None:
+        a.when = b.when
+    a.hedged = a.hedged and b.hedged
+    a.evidence.extend(x for x in b.evidence if x not in a.evidence)
+    a.sentences.extend(b.sentences)
+
+
+def _rank(p: PlaceMention) -> int:
+    order = ("neighbourhood", "village", "camp", "town", "city", "area", "region", "governorate")
+    return order.index(p.precision) if p.precision in order else len(order)
+
+
+def _merge(an: Analysis, events: list[Event]) -> list[Event]:
+    """Give places to events that lack one, then merge repeats of one incident."""
+    last_place: PlaceMention | None = None
+    first_place = next((p for p in an.places if p.precision != "country"), None)
+    country = next((p for p in an.places if p.precision == "country"), None)
+    by_sent: dict[int, list[PlaceMention]] = {}
+    for p in an.places:
+        by_sent.setdefault(an.sent_index(p.start), []).append(p)
+    for event in events:
+        if event.place is not None and event.place.precision != "country":
+            continue
+        found = None
+        for k in range(event.sent - 1, max(-1, event.sent - 4), -1):
+            specific = [p for p in by_sent.get(k, []) if p.precision != "country"]
+            if specific:
+                found = specific[-1]
+                break
+        found = found or last_place or first_place
+        if found is not None:
+            event.place, event.place_inherited = found, True
+        elif event.place is None and country is not None:
+            event.place, event.place_inherited = country, False
+        if event.place is not None and event.place.precision != "country":
+            last_place = event.place
+    merged: list[Event] = []
+    for event in events:
+        target = None
+        for previous in reversed(merged):
+            if event.sent - previous.sentences[-1] > 4 and previous is not merged[0]:
+                continue
+            if _compatible(previous, event):
+                target = previous
+                break
+        if target is None:
+            merged.append(event)
+        else:
+            _absorb(target, event)
+    return merged
+
+
+# Output -------------------------------------------------------------------------------
+
+
+def _place_dict(event: Event) -> dict[str, Any]:
+    mention = event.place
+    if mention is None:
+        place, precision, radius, text = SYRIA, "country", SYRIA.radius_km, None
+    else:
+        place, precision, radius, text = (
+            mention.place, mention.precision, mention.radius_km, mention.text,
+        )  # fmt: skip
+    out: dict[str, Any] = {
+        "name": place.name,
+        "lon": round(place.lon, 5),
+        "lat": round(place.lat, 5),
+        "precision": precision,
+        "radius_km": round(radius, 1),
+        "admin1": place.admin1 or None,
+        "governorate": GOVERNORATE_NAMES.get(place.admin1),
+        "gazetteer_id": place.id,
+        "text": text,
+        "inherited": event.place_inherited or mention is None,
+    }
+    if precision in ("governorate", "country"):
+        out["area"] = place.id
+    return out
+
+
+def _time_dict(an: Analysis, event: Event) -> dict[str, Any]:
+    if event.when is not None:
+        start, end, precision, text = (
+            event.when.start, event.when.end, event.when.precision, event.when.text,
+        )  # fmt: skip
+        stated = True
+    else:
+        day = an.published
+        start = dt.datetime(day.year, day.month, day.day, tzinfo=an.tz) - dt.timedelta(days=1)
+        end = start + dt.timedelta(days=2)
+        start = start.replace(tzinfo=None).replace(tzinfo=an.tz)
+        end = end.replace(tzinfo=None).replace(tzinfo=an.tz)
+        precision, text, stated = "days", None, False
+    if end <= start:
+        end = start + dt.timedelta(minutes=1) if precision == "exact" else end
+    return {
+        "start": utc_iso(start),
+        "end": utc_iso(end),
+        "timezone": "UTC",
+        "precision": precision,
+        "local": {
+            "start": start.isoformat(timespec="minutes"),
+            "end": end.isoformat(timespec="minutes"),
+            "timezone": an.tz.key,
+        },
+        "text": text,
+        "stated": stated,
+    }
+
+
+def _count_dict(count: Count | None) -> dict[str, int | None]:
+    if count is None:
+        return {"low": None, "best": None, "high": None}
+    return count.as_dict()
+
+
+def _confidence(event: Event) -> float:
+    score = 0.35
+    if any(a.startswith("ACT_") for a in event.acts):
+        score += 0.15
+    if event.perps:
+        score += 0.1
+    if event.place is not None and not event.place_inherited and event.place.precision != "country":
+        score += 0.1
+    if event.when is not None:
+        score += 0.1
+    if event.casualties:
+        score += 0.1
+    if event.objects:
+        score += 0.05
+    if event.hedged:
+        score -= 0.1
+    if event.place_inherited:
+        score -= 0.05
+    return round(min(0.95, max(0.1, score)), 2)
+
+
+def incident_dicts(
+    an: Analysis, events: list[Event], source: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Native incident records and the attribution claims they carry."""
+    incidents: list[dict[str, Any]] = []
+    claims: list[dict[str, Any]] = []
+    for n, event in enumerate(events, start=1):
+        ident = f"{source}-{n}"
+        act = event.act
+        civ = event.killed("civilian")
+        total = event.killed()
+        perpetrators = [
+            {"actor": p.actor, "claimed_by": p.claimed_by, "text": p.text, "verb": p.verb}
+            for p in event.perps
+        ]
+        record: dict[str, Any] = {
+            "id": ident,
+            "time": _time_dict(an, event),
+            "place": _place_dict(event),
+            "act": act,
+            "acled_sub_event_type": ACLED_SUB_EVENT.get(act, "Attack"),
+            "perpetrators": perpetrators,
+            "targets": [{"actor": t.actor, "claimed_by": t.claimed_by} for t in event.targets],
+            "objects": event.objects,
+            "killed": _count_dict(total),
+            "injured": _count_dict(event.injured()),
+            "civilians_killed": _count_dict(
+                civ if civ is not None else (total if _all_civilian(event) else None)
+            ),
+            "aggregate": event.aggregate,
+            "evidence": [list(x) for x in event.evidence],
+            "confidence": _confidence(event),
+            "quote": an.doc.text[event.evidence[0][0] : event.evidence[0][1]].strip(),
+        }
+        incidents.append(record)
+        for p in event.perps:
+            if p.claimed_by is None and p.verb is None:
+                continue
+            speaker = an.table.actors.get(p.claimed_by or "")
+            claims.append(
+                {
+                    "id": f"{ident}-c{len(claims) + 1}",
+                    "by": p.claimed_by,
+                    "by_name": speaker.name if speaker else None,
+                    "verb": p.verb,
+                    "about": p.actor,
+                    "role": "perpetrator",
+                    "incident": ident,
+                    "statement": f"{p.actor} carried out the {act.replace('_', ' ')}",
+                    "evidence": [list(event.evidence[0])],
+                }
+            )
+    return incidents, claims
+
+
+def _all_civilian(event: Event) -> bool:
+    killed = [c for c in event.casualties if c.kind == "killed" and not c.subset]
+    return bool(killed) and all(c.victims in ("civilian", "people", None) for c in killed) and (
+        any(c.victims == "civilian" for c in event.casualties)
+        or any(o["type"] in CIVILIAN_OBJECTS for o in event.objects)
+    )
+
+
+def accusation_claims(an: Analysis, taken: set[int]) -> list[dict[str, Any]]:
+    """Accusations that name no single incident ("X accused Y of violations")."""
+    claims: list[dict[str, Any]] = []
+    for sp in an.speeches:
+        if sp.kind != "ACCUSE" or sp.start in taken:
+            continue
+        k = an.sent_index(sp.start)
+        sent = an.sents[k]
+        actors = [m for m in an.in_sent(an.actors, k) if not m.is_source]
+        targets: list[str] = []
+        speakers: list[str | None] = [sp.claimant]
+        if sp.passive:
+            before = [m for m in actors if m.end <= sp.start]
+            targets = [before[-1].id] if before else []
+            speakers = [None]
+        else:
+            after = an.words(sp.end, sp.end + 2)
+            if after == ["each", "other"]:
+                subjects = [m.id for m in actors if m.end <= sp.start]
+                pairs = [(x, y) for x in subjects for y in subjects if x != y]
+                for x, y in pairs:
+                    claims.append(_accusation(an, sp, x, y, sent))
+                continue
+            nxt = [m for m in actors if sp.end <= m.start <= sp.end + 2]
+            targets = [nxt[0].id] if nxt else []
+        for speaker in speakers:
+            for target in targets:
+                claims.append(_accusation(an, sp, speaker, target, sent))
+    return claims
+
+
+def _accusation(an: Analysis, sp: Any, by: str | None, about: str, sent: Any) -> dict[str, Any]:
+    speaker = an.table.actors.get(by or "")
+    tail = an.doc[sp.end : sent.end].text.strip()
+    return {
+        "id": "",
+        "by": by,
+        "by_name": speaker.name if speaker else None,
+        "verb": "accused",
+        "about": about,
+        "role": "accused",
+        "incident": None,
+        "statement": tail[:200],
+        "evidence": [[sent.start_char, sent.end_char]],
+    }
+
+
+__all__ = ["Event", "accusation_claims", "build_events", "incident_dicts", "PRONOUNS"]

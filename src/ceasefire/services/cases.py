@@ -1,0 +1,894 @@
+"""Allegations and rulings: filing, answer, review, ruling, sign-off, publication, escalation.
+
+The life of an allegation:
+
+    submitted --review--> under_review --rule--> ruled --publish--> published
+        \\______________withdraw______________/
+
+A ruling is *joint* once every member of its panel (the agreement's
+`adjudicators` when it was proposed) has signed, agreeing or dissenting. Only a
+joint ruling can be published before the deadline (`due_at`, filing time plus
+the agreement's `ruling_due_days`). After the deadline, a case without a joint
+ruling can be published as `no_joint_ruling`, listing each member's stated
+position or their silence: the record shows who did not rule.
+
+Every change is appended to the ledger in the same transaction. Each mutating
+function locks the ledger head before reading, so changes to cases are applied
+one after another and none works from a stale state. The caller owns the
+transaction (`ceasefire.storage.db.transaction`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import JSON, String, column, func, select, table
+from sqlalchemy.orm import Session, selectinload
+
+from ceasefire.core.model import Agreement
+from ceasefire.policy import (
+    Action,
+    CaseFacts,
+    NotFound,
+    Principal,
+    Settings,
+    can,
+    require,
+    role_of,
+)
+from ceasefire.services import ledger
+from ceasefire.storage.cases import (
+    OUTCOMES,
+    POSITIONS,
+    Allegation,
+    AllegationIncident,
+    Answer,
+    Evidence,
+    Referral,
+    Ruling,
+    Signature,
+)
+
+INCIDENT_REF = re.compile(r"^[A-Za-z0-9_.-]+:\S+$")
+MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
+OPEN = ("submitted", "under_review", "ruled")
+#: Outcomes a panel may propose; `no_joint_ruling` is only ever the deadline's verdict.
+PROPOSABLE = tuple(o for o in OUTCOMES if o != "no_joint_ruling")
+NO_PROPOSAL = "No ruling was proposed before the deadline."
+
+
+class CaseError(Exception):
+    """A case request that cannot be carried out; `status` is the HTTP status for the API."""
+
+    status = 409
+
+
+class InvalidRequest(CaseError):
+    status = 422
+
+
+class StateConflict(CaseError):
+    status = 409
+
+
+class AgreementLookup(Protocol):
+    """Where agreement terms come from (a `Catalogue`, or the stored agreements)."""
+
+    def agreement(self, agreement_id: str) -> Agreement: ...  # KeyError when unknown
+
+
+class StoredAgreements:
+    """Agreement terms as loaded into the record (`ceasefire agreements load`).
+
+    Reads the `agreements` table of revision 0001 by name, so cases do not depend
+    on how the ingest side maps it.
+    """
+
+    _table = table("agreements", column("id", String()), column("document", JSON()))
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def agreement(self, agreement_id: str) -> Agreement:
+        document = self.session.execute(
+            select(self._table.c.document).where(self._table.c.id == agreement_id)
+        ).scalar_one_or_none()
+        if document is None:
+            raise KeyError(agreement_id)
+        return Agreement.model_validate(document)
+
+
+def stored_incident_exists(session: Session) -> Callable[[str], bool]:
+    """A check that `source:source_id` names an incident in the record (revision 0001)."""
+    incidents = table("incidents", column("source", String()), column("source_id", String()))
+
+    def exists(ref: str) -> bool:
+        source, _, source_id = ref.partition(":")
+        found = session.execute(
+            select(incidents.c.source)
+            .where(incidents.c.source == source, incidents.c.source_id == source_id)
+            .limit(1)
+        ).first()
+        return found is not None
+
+    return exists
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class CaseContext:
+    """What every case operation needs: the transaction, a signer, the terms, a clock."""
+
+    session: Session
+    signer: ledger.Signer
+    agreements: AgreementLookup
+    clock: Callable[[], dt.datetime] = utcnow
+    settings: Settings = field(default_factory=Settings)
+    #: When set, incident references must name stored incidents.
+    incident_exists: Callable[[str], bool] | None = None
+
+    def now(self) -> dt.datetime:
+        moment = self.clock()
+        if moment.tzinfo is None:
+            raise ValueError("the clock must give time-zone aware times")
+        return moment.astimezone(dt.UTC)
+
+    def agreement(self, agreement_id: str) -> Agreement:
+        try:
+            return self.agreements.agreement(agreement_id)
+        except KeyError:
+            raise InvalidRequest(f"unknown agreement {agreement_id!r}") from None
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A file to attach; it is stored under the SHA-256 of its content."""
+
+    filename: str
+    content: bytes
+    media_type: str | None = None
+
+
+# ------------------------------------------------------------------ views
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _View:
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (times as UTC ISO 8601 text)."""
+        return _plain(asdict(self))  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class EvidenceInfo(_View):
+    sha256: str
+    filename: str
+    media_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class AnswerView(_View):
+    by_user: str
+    party: str
+    text: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Position(_View):
+    """A panel member's stated position; `position` None means it never signed."""
+
+    adjudicator: str
+    position: str | None
+    statement: str
+    user: str | None
+    at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class RulingView(_View):
+    outcome: str
+    proposed_outcome: str | None
+    reasons: str
+    findings: list[Any]
+    panel: list[str]
+    positions: list[Position]
+    joint: bool
+    created_by: str | None
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class CaseSummary(_View):
+    id: str
+    agreement_id: str
+    complainant: str
+    respondent: str
+    status: str
+    filed_at: dt.datetime
+    due_at: dt.datetime
+    overdue: bool
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class CaseView(_View):
+    """One allegation as the viewer may see it: evidence and ruling only where allowed."""
+
+    id: str
+    agreement_id: str
+    complainant: str
+    respondent: str
+    narrative: str
+    status: str
+    filed_by: str
+    filed_at: dt.datetime
+    due_at: dt.datetime
+    updated_at: dt.datetime
+    overdue: bool
+    incidents: list[str]
+    evidence: list[EvidenceInfo] | None
+    answers: list[AnswerView]
+    ruling: RulingView | None
+
+
+@dataclass(frozen=True)
+class ReferralView(_View):
+    id: str
+    agreement_id: str
+    respondent: str
+    allegations: list[str]
+    violations: int
+    days: int
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    ruling: RulingView
+    referral: ReferralView | None
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def facts(allegation: Allegation, panel: Sequence[str] = ()) -> CaseFacts:
+    """What the policy needs to know about an allegation."""
+    return CaseFacts(
+        complainant=allegation.complainant,
+        respondent=allegation.respondent,
+        published=allegation.status == "published",
+        panel=tuple(panel),
+    )
+
+
+def is_joint(ruling: Ruling | None) -> bool:
+    if ruling is None or not ruling.panel:
+        return False
+    signed = {s.adjudicator for s in ruling.signatures}
+    return all(member in signed for member in ruling.panel)
+
+
+def is_overdue(allegation: Allegation, now: dt.datetime) -> bool:
+    """Open, past its deadline, and without a joint ruling."""
+    return (
+        allegation.status in OPEN and now >= allegation.due_at and not is_joint(allegation.ruling)
+    )
+
+
+def _next_id(session: Session, column: Any, prefix: str) -> str:
+    # Ids are never deleted and writers are serialised by the ledger head lock.
+    count = session.scalar(select(func.count()).where(column.like(f"{prefix}%"))) or 0
+    return f"{prefix}{count + 1:04d}"
+
+
+def _load(
+    ctx: CaseContext,
+    user: Principal | None,
+    allegation_id: str,
+    action: Action,
+    *,
+    write: bool = True,
+) -> Allegation:
+    """The allegation, if the user may do `action` on it; unseen ones are `NotFound`."""
+    if write:
+        ledger.lock_head(ctx.session)
+    statement = (
+        select(Allegation)
+        .where(Allegation.id == allegation_id)
+        .options(
+            selectinload(Allegation.ruling).selectinload(Ruling.signatures),
+            selectinload(Allegation.incidents),
+            selectinload(Allegation.evidence),
+            selectinload(Allegation.answers),
+        )
+        .execution_options(populate_existing=True)
+    )
+    allegation = ctx.session.execute(statement).scalar_one_or_none()
+    what = f"allegation {allegation_id}"
+    if allegation is None:
+        raise NotFound(f"{what} not found")
+    panel: Sequence[str] = ()
+    if action is Action.rulings_sign:
+        ruling = allegation.ruling
+        panel = ruling.panel if ruling else ctx.agreement(allegation.agreement_id).adjudicators
+    require(user, action, facts(allegation, panel), ctx.settings, what=what)
+    return allegation
+
+
+def _log(
+    ctx: CaseContext, user: Principal, action: str, payload: dict[str, Any], now: dt.datetime
+) -> None:
+    ledger.append(ctx.session, user.name, action, payload, signer=ctx.signer, at=now)
+
+
+def _text(value: str, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidRequest(f"{what} is empty")
+    return text
+
+
+def _positions(ruling: Ruling) -> list[Position]:
+    by_member = {s.adjudicator: s for s in ruling.signatures}
+    out = []
+    for member in ruling.panel:
+        s = by_member.get(member)
+        out.append(
+            Position(member, s.position, s.statement, s.user_name, s.at)
+            if s
+            else Position(member, None, "", None, None)
+        )
+    return out
+
+
+def ruling_view(ruling: Ruling) -> RulingView:
+    return RulingView(
+        outcome=ruling.outcome,
+        proposed_outcome=ruling.proposed_outcome,
+        reasons=ruling.reasons,
+        findings=list(ruling.findings or []),
+        panel=list(ruling.panel),
+        positions=_positions(ruling),
+        joint=is_joint(ruling),
+        created_by=ruling.created_by,
+        created_at=ruling.created_at,
+        published_at=ruling.published_at,
+    )
+
+
+def _summary(user: Principal | None, allegation: Allegation, now: dt.datetime) -> CaseSummary:
+    ruling = allegation.ruling
+    shown = ruling is not None and can(user, Action.rulings_read, facts(allegation))
+    return CaseSummary(
+        id=allegation.id,
+        agreement_id=allegation.agreement_id,
+        complainant=allegation.complainant,
+        respondent=allegation.respondent,
+        status=allegation.status,
+        filed_at=allegation.filed_at,
+        due_at=allegation.due_at,
+        overdue=is_overdue(allegation, now),
+        outcome=ruling.outcome if shown and ruling is not None else None,
+    )
+
+
+def _view(ctx: CaseContext, user: Principal | None, allegation: Allegation) -> CaseView:
+    fact = facts(allegation)
+    ruling = allegation.ruling
+    return CaseView(
+        id=allegation.id,
+        agreement_id=allegation.agreement_id,
+        complainant=allegation.complainant,
+        respondent=allegation.respondent,
+        narrative=allegation.narrative,
+        status=allegation.status,
+        filed_by=allegation.filed_by,
+        filed_at=allegation.filed_at,
+        due_at=allegation.due_at,
+        updated_at=allegation.updated_at,
+        overdue=is_overdue(allegation, ctx.now()),
+        incidents=[i.incident_ref for i in allegation.incidents],
+        evidence=(
+            [EvidenceInfo(e.sha256, e.filename, e.media_type, e.size) for e in allegation.evidence]
+            if can(user, Action.evidence_read, fact, ctx.settings)
+            else None
+        ),
+        answers=[AnswerView(a.by_user, a.party, a.text, a.at) for a in allegation.answers],
+        ruling=(
+            ruling_view(ruling)
+            if ruling is not None and can(user, Action.rulings_read, fact, ctx.settings)
+            else None
+        ),
+    )
+
+
+# ---------------------------------------------------------------- actions
+
+
+def file_allegation(
+    ctx: CaseContext,
+    user: Principal,
+    *,
+    agreement_id: str,
+    complainant: str,
+    respondent: str,
+    narrative: str,
+    incidents: Sequence[str] = (),
+    evidence: Sequence[EvidenceFile] = (),
+) -> CaseView:
+    """File an allegation; a party representative only in its own party's name."""
+    now = ctx.now()
+    ledger.lock_head(ctx.session)
+    require(user, Action.allegations_file, CaseFacts(complainant, respondent), ctx.settings)
+    agreement = ctx.agreement(agreement_id)
+    parties = {p.actor for p in agreement.party_list()}
+    if complainant == respondent:
+        raise InvalidRequest("complainant and respondent are the same actor")
+    if complainant not in parties | set(agreement.guarantors):
+        raise InvalidRequest(
+            f"{complainant!r} is neither a party nor a guarantor of {agreement.id}"
+        )
+    if respondent not in parties:
+        raise InvalidRequest(f"{respondent!r} is not a party to {agreement.id}")
+    text = _text(narrative, "narrative")
+    refs: list[str] = []
+    for ref in incidents:
+        if not INCIDENT_REF.match(ref):
+            raise InvalidRequest(f"incident reference {ref!r} is not like `source:source_id`")
+        if ctx.incident_exists is not None and not ctx.incident_exists(ref):
+            raise InvalidRequest(f"no incident {ref!r} is stored")
+        if ref not in refs:
+            refs.append(ref)
+    files: dict[str, Evidence] = {}
+    for item in evidence:
+        name = item.filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+        if not name:
+            raise InvalidRequest("an evidence file has no name")
+        if len(item.content) > MAX_EVIDENCE_BYTES:
+            raise InvalidRequest(f"evidence {name!r} is larger than {MAX_EVIDENCE_BYTES} bytes")
+        digest = hashlib.sha256(item.content).hexdigest()
+        media = item.media_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        files.setdefault(
+            digest,
+            Evidence(
+                sha256=digest,
+                filename=name,
+                media_type=media,
+                size=len(item.content),
+                content=item.content,
+            ),
+        )
+    allegation_id = _next_id(ctx.session, Allegation.id, f"A-{now.year}-")
+    allegation = Allegation(
+        id=allegation_id,
+        agreement_id=agreement.id,
+        complainant=complainant,
+        respondent=respondent,
+        narrative=text,
+        status="submitted",
+        filed_by=user.name,
+        filed_at=now,
+        due_at=now + dt.timedelta(days=agreement.ruling_due_days),
+        updated_at=now,
+    )
+    allegation.incidents = [
+        AllegationIncident(incident_ref=ref, position=i) for i, ref in enumerate(refs)
+    ]
+    allegation.evidence = list(files.values())
+    ctx.session.add(allegation)
+    ctx.session.flush()
+    _log(
+        ctx,
+        user,
+        "allegation.file",
+        {
+            "allegation": allegation_id,
+            "agreement": agreement.id,
+            "complainant": complainant,
+            "respondent": respondent,
+            "narrative": text,
+            "incidents": refs,
+            "evidence": [
+                {
+                    "sha256": e.sha256,
+                    "filename": e.filename,
+                    "media_type": e.media_type,
+                    "size": e.size,
+                }
+                for e in files.values()
+            ],
+            "due_at": allegation.due_at,
+        },
+        now,
+    )
+    return _view(ctx, user, allegation)
+
+
+def answer_allegation(ctx: CaseContext, user: Principal, allegation_id: str, text: str) -> CaseView:
+    """The respondent's answer, before a ruling is proposed."""
+    now = ctx.now()
+    allegation = _load(ctx, user, allegation_id, Action.allegations_answer)
+    if allegation.status not in ("submitted", "under_review"):
+        raise StateConflict(
+            f"allegation {allegation_id} is {allegation.status}: too late to answer"
+        )
+    body = _text(text, "answer")
+    allegation.answers.append(
+        Answer(by_user=user.name, party=allegation.respondent, text=body, at=now)
+    )
+    allegation.updated_at = now
+    ctx.session.flush()
+    _log(
+        ctx,
+        user,
+        "allegation.answer",
+        {"allegation": allegation_id, "party": allegation.respondent, "text": body},
+        now,
+    )
+    return _view(ctx, user, allegation)
+
+
+def review_allegation(ctx: CaseContext, user: Principal, allegation_id: str) -> CaseView:
+    """An adjudicator takes the allegation up: submitted → under_review."""
+    now = ctx.now()
+    allegation = _load(ctx, user, allegation_id, Action.allegations_review)
+    if allegation.status != "submitted":
+        raise StateConflict(f"allegation {allegation_id} is {allegation.status}, not submitted")
+    allegation.status = "under_review"
+    allegation.updated_at = now
+    _log(ctx, user, "allegation.review", {"allegation": allegation_id}, now)
+    return _view(ctx, user, allegation)
+
+
+def propose_ruling(
+    ctx: CaseContext,
+    user: Principal,
+    allegation_id: str,
+    *,
+    outcome: str,
+    reasons: str,
+    findings: Sequence[str] = (),
+) -> CaseView:
+    """An adjudicator proposes the ruling; the panel is fixed now, for the signatures."""
+    now = ctx.now()
+    allegation = _load(ctx, user, allegation_id, Action.rulings_propose)
+    if allegation.status != "under_review":
+        hint = "; review it first" if allegation.status == "submitted" else ""
+        raise StateConflict(f"allegation {allegation_id} is {allegation.status}{hint}")
+    if outcome not in PROPOSABLE:
+        raise InvalidRequest(f"unknown outcome {outcome!r}; choose one of {', '.join(PROPOSABLE)}")
+    body = _text(reasons, "reasons")
+    agreement = ctx.agreement(allegation.agreement_id)
+    panel = list(agreement.adjudicators)
+    if not panel:
+        raise InvalidRequest(
+            f"agreement {agreement.id} names no adjudicators, so nobody could sign a ruling; "
+            "add `adjudicators:` to the agreement"
+        )
+    allegation.ruling = Ruling(
+        outcome=outcome,
+        proposed_outcome=None,
+        reasons=body,
+        findings=list(findings),
+        panel=panel,
+        created_by=user.name,
+        created_at=now,
+    )
+    allegation.status = "ruled"
+    allegation.updated_at = now
+    ctx.session.flush()
+    _log(
+        ctx,
+        user,
+        "ruling.propose",
+        {
+            "allegation": allegation_id,
+            "outcome": outcome,
+            "reasons": body,
+            "findings": list(findings),
+            "panel": panel,
+        },
+        now,
+    )
+    return _view(ctx, user, allegation)
+
+
+def sign_ruling(
+    ctx: CaseContext,
+    user: Principal,
+    allegation_id: str,
+    *,
+    position: str,
+    statement: str = "",
+) -> CaseView:
+    """A panel member signs for its actor: `agree`, or `dissent` with a statement."""
+    now = ctx.now()
+    allegation = _load(ctx, user, allegation_id, Action.rulings_sign)
+    ruling = allegation.ruling
+    if ruling is None:
+        raise StateConflict(f"allegation {allegation_id} has no proposed ruling to sign")
+    if allegation.status != "ruled":
+        raise StateConflict(f"allegation {allegation_id} is {allegation.status}")
+    if position not in POSITIONS:
+        raise InvalidRequest(f"position must be one of {', '.join(POSITIONS)}")
+    said = (statement or "").strip()
+    if position == "dissent" and not said:
+        raise InvalidRequest("a dissent needs a statement")
+    member = user.party
+    assert member is not None  # the policy only lets panel members sign
+    if any(s.adjudicator == member for s in ruling.signatures):
+        raise StateConflict(f"{member} has already signed this ruling")
+    ruling.signatures.append(
+        Signature(
+            adjudicator=member, user_name=user.name, position=position, statement=said, at=now
+        )
+    )
+    allegation.updated_at = now
+    ctx.session.flush()
+    _log(
+        ctx,
+        user,
+        "ruling.sign",
+        {
+            "allegation": allegation_id,
+            "adjudicator": member,
+            "position": position,
+            "statement": said,
+        },
+        now,
+    )
+    return _view(ctx, user, allegation)
+
+
+def publish_ruling(ctx: CaseContext, user: Principal, allegation_id: str) -> PublishResult:
+    """Publish a joint ruling; past the deadline without one, publish `no_joint_ruling`."""
+    now = ctx.now()
+    allegation = _load(ctx, user, allegation_id, Action.rulings_publish)
+    if allegation.status not in OPEN:
+        raise StateConflict(f"allegation {allegation_id} is {allegation.status}")
+    agreement = ctx.agreement(allegation.agreement_id)
+    ruling = allegation.ruling
+    joint = is_joint(ruling)
+    if ruling is not None and joint:
+        pass
+    elif now >= allegation.due_at:
+        if ruling is None:
+            ruling = Ruling(
+                outcome="no_joint_ruling",
+                proposed_outcome=None,
+                reasons=NO_PROPOSAL,
+                findings=[],
+                panel=list(agreement.adjudicators),
+                created_by=user.name,
+                created_at=now,
+            )
+            allegation.ruling = ruling
+        else:
+            ruling.proposed_outcome = ruling.outcome
+            ruling.outcome = "no_joint_ruling"
+    else:
+        waiting = (
+            [m for m in ruling.panel if m not in {s.adjudicator for s in ruling.signatures}]
+            if ruling is not None
+            else []
+        )
+        state = f"waiting for {', '.join(waiting)} to sign" if ruling else "no ruling proposed"
+        raise StateConflict(
+            f"allegation {allegation_id} has no joint ruling ({state}); without one it can "
+            f"be published only after its deadline, {iso(allegation.due_at)}"
+        )
+    ruling.published_at = now
+    ruling.published_by = user.name
+    allegation.status = "published"
+    allegation.updated_at = now
+    ctx.session.flush()
+    view = ruling_view(ruling)
+    _log(
+        ctx,
+        user,
+        "ruling.publish",
+        {
+            "allegation": allegation_id,
+            "outcome": ruling.outcome,
+            "proposed_outcome": ruling.proposed_outcome,
+            "joint": joint,
+            "positions": [
+                {"adjudicator": p.adjudicator, "position": p.position, "statement": p.statement}
+                for p in view.positions
+            ],
+        },
+        now,
+    )
+    referral = None
+    if ruling.outcome == "violation_confirmed" and agreement.escalation is not None:
+        referral = _escalate(ctx, user, allegation, ruling, agreement, now)
+    return PublishResult(view, referral)
+
+
+def _escalate(
+    ctx: CaseContext,
+    user: Principal,
+    allegation: Allegation,
+    ruling: Ruling,
+    agreement: Agreement,
+    now: dt.datetime,
+) -> ReferralView | None:
+    """Refer the respondent when its confirmed violations not yet referred reach K in D days."""
+    rule = agreement.escalation
+    assert rule is not None
+    since = now - dt.timedelta(days=rule.days)
+    confirmed = ctx.session.scalars(
+        select(Allegation.id)
+        .join(Ruling, Ruling.allegation_id == Allegation.id)
+        .where(
+            Allegation.agreement_id == agreement.id,
+            Allegation.respondent == allegation.respondent,
+            Ruling.outcome == "violation_confirmed",
+            Ruling.published_at.is_not(None),
+            Ruling.published_at >= since,
+        )
+        .order_by(Ruling.published_at, Allegation.id)
+    ).all()
+    referred: set[str] = set()
+    for earlier in ctx.session.scalars(
+        select(Referral).where(
+            Referral.agreement_id == agreement.id, Referral.respondent == allegation.respondent
+        )
+    ):
+        referred.update(earlier.allegations)
+    fresh = [a for a in confirmed if a not in referred]
+    if len(fresh) < rule.violations:
+        return None
+    referral = Referral(
+        id=_next_id(ctx.session, Referral.id, f"R-{now.year}-"),
+        agreement_id=agreement.id,
+        respondent=allegation.respondent,
+        allegations=fresh,
+        violations=rule.violations,
+        days=rule.days,
+        ruling_id=ruling.id,
+        created_by=user.name,
+        created_at=now,
+    )
+    ctx.session.add(referral)
+    ctx.session.flush()
+    _log(
+        ctx,
+        user,
+        "referral.create",
+        {
+            "referral": referral.id,
+            "agreement": agreement.id,
+            "respondent": allegation.respondent,
+            "allegations": fresh,
+            "threshold": {"violations": rule.violations, "days": rule.days},
+        },
+        now,
+    )
+    return _referral_view(referral)
+
+
+def withdraw_allegation(
+    ctx: CaseContext, user: Principal, allegation_id: str, reason: str = ""
+) -> CaseView:
+    """The complainant withdraws, before a ruling is proposed."""
+    now = ctx.now()
+    allegation = _load(ctx, user, allegation_id, Action.allegations_withdraw)
+    if allegation.status not in ("submitted", "under_review"):
+        raise StateConflict(
+            f"allegation {allegation_id} is {allegation.status}: it can no longer be withdrawn"
+        )
+    allegation.status = "withdrawn"
+    allegation.updated_at = now
+    _log(
+        ctx,
+        user,
+        "allegation.withdraw",
+        {"allegation": allegation_id, "reason": (reason or "").strip()},
+        now,
+    )
+    return _view(ctx, user, allegation)
+
+
+# ------------------------------------------------------------------ reads
+
+
+def show_allegation(ctx: CaseContext, user: Principal | None, allegation_id: str) -> CaseView:
+    allegation = _load(ctx, user, allegation_id, Action.allegations_read, write=False)
+    return _view(ctx, user, allegation)
+
+
+def list_allegations(
+    ctx: CaseContext,
+    user: Principal | None,
+    *,
+    agreement_id: str | None = None,
+    status: str | None = None,
+    overdue: bool | None = None,
+) -> list[CaseSummary]:
+    """The allegations the user may see, oldest first, each with its overdue flag."""
+    now = ctx.now()
+    statement = select(Allegation).options(
+        selectinload(Allegation.ruling).selectinload(Ruling.signatures)
+    )
+    role = role_of(user).value
+    party = user.party if user is not None else None
+    if role == "party":
+        statement = statement.where(
+            (Allegation.complainant == party)
+            | (Allegation.respondent == party)
+            | (Allegation.status == "published")
+        )
+    elif role not in ("admin", "adjudicator"):
+        statement = statement.where(Allegation.status == "published")
+    if agreement_id is not None:
+        statement = statement.where(Allegation.agreement_id == agreement_id)
+    if status is not None:
+        statement = statement.where(Allegation.status == status)
+    statement = statement.order_by(Allegation.filed_at, Allegation.id)
+    out = []
+    for allegation in ctx.session.scalars(statement):
+        if not can(user, Action.allegations_read, facts(allegation), ctx.settings):
+            continue
+        summary = _summary(user, allegation, now)
+        if overdue is None or summary.overdue == overdue:
+            out.append(summary)
+    return out
+
+
+def get_evidence(
+    ctx: CaseContext, user: Principal | None, allegation_id: str, sha256: str
+) -> EvidenceFile:
+    """An evidence file's content, if the user may read the allegation's evidence."""
+    _load(ctx, user, allegation_id, Action.evidence_read, write=False)
+    row = ctx.session.get(Evidence, (allegation_id, sha256.lower()))
+    if row is None:
+        raise NotFound(f"evidence {sha256} not found")
+    return EvidenceFile(row.filename, row.content, row.media_type)
+
+
+def _referral_view(referral: Referral) -> ReferralView:
+    return ReferralView(
+        id=referral.id,
+        agreement_id=referral.agreement_id,
+        respondent=referral.respondent,
+        allegations=list(referral.allegations),
+        violations=referral.violations,
+        days=referral.days,
+        created_at=referral.created_at,
+    )
+
+
+def list_referrals(
+    ctx: CaseContext, user: Principal | None, *, agreement_id: str | None = None
+) -> list[ReferralView]:
+    require(user, Action.referrals_read, None, ctx.settings)
+    statement = select(Referral).order_by(Referral.created_at, Referral.id)
+    if agreement_id is not None:
+        statement = statement.where(Referral.agreement_id == agreement_id)
+    return [_referral_view(r) for r in ctx.session.scalars(statement)]

@@ -1,0 +1,85 @@
+"""A workspace served by the API: agreements, a few incidents, one user per role, tokens."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ceasefire.api.app import create_app
+from ceasefire.services import ingest, users
+from ceasefire.storage.db import session_factory, transaction
+from tests.conftest import AGREEMENT_YAML, event
+
+PANEL_YAML = AGREEMENT_YAML.replace(
+    "    readings:\n",
+    "    adjudicators: [russia, usa]\n    guarantors: [russia, usa]\n    ruling_due_days: 7\n"
+    "    readings:\n",
+)
+ROLES = {
+    "admin": ("admin", None),
+    "adj-ru": ("adjudicator", "russia"),
+    "adj-us": ("adjudicator", "usa"),
+    "monitor": ("monitor", None),
+    "rep-gov": ("party", "gov"),
+    "rep-opp": ("party", "opposition"),
+}
+
+
+@dataclass
+class Api:
+    client: TestClient
+    tokens: dict[str, str]
+    db: str
+
+    def headers(self, who: str | None) -> dict[str, str]:
+        return {} if who in (None, "public") else {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def get(self, path: str, who: str | None = None, **kw: object):  # type: ignore[no-untyped-def]
+        return self.client.get(path, headers=self.headers(who), **kw)
+
+    def post(self, path: str, who: str | None = None, **kw: object):  # type: ignore[no-untyped-def]
+        return self.client.post(path, headers=self.headers(who), **kw)
+
+
+def build_workspace(tmp_path: Path) -> tuple[str, dict[str, str]]:
+    db = str(tmp_path / "record.db")
+    agreement = tmp_path / "agreement.yaml"
+    agreement.write_text(PANEL_YAML, encoding="utf-8")
+    events = tmp_path / "events.jsonl"
+    rows = [
+        event("e1"),
+        event("e2", perpetrators=["nusra"], targets=["gov"]),
+        event("e3", place={"lon": 38.5, "lat": 35.5}),
+    ]
+    events.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    ingest.init_workspace(db)
+    ingest.load_agreement_files([agreement], db)
+    with ingest.open_repository(db) as repo:
+        repo.ingest([events])
+        keys = users.Keystore(tmp_path / "keys")
+        factory = session_factory(repo.engine)
+        tokens: dict[str, str] = {}
+        with transaction(factory) as session:
+            admin = users.add_user(session, None, "admin", "admin", keys=keys)
+        for name, (role, party) in ROLES.items():
+            with transaction(factory) as session:
+                admin = users.get_user(session, "admin")
+                if name != "admin":
+                    users.add_user(session, admin, name, role, party=party, keys=keys)
+                tokens[name] = users.issue_token(session, admin, name, signer=keys)
+    return db, tokens
+
+
+@pytest.fixture
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    monkeypatch.setenv("CEASEFIRE_KEYS", str(tmp_path / "keys"))
+    db, tokens = build_workspace(tmp_path)
+    app = create_app(db)
+    with TestClient(app) as client:
+        yield Api(client, tokens, db)
+    app.state.workspace.repo.close()

@@ -1,0 +1,162 @@
+"""The API: the case lifecycle, the permission matrix by role, errors, GeoJSON, the ledger."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.api.conftest import Api
+
+V = "/api/v1"
+
+
+def file_case(api: Api, who: str = "rep-opp", respondent: str = "gov") -> dict:
+    complainant = {"rep-opp": "opposition", "rep-gov": "gov"}.get(who, "opposition")
+    body = {
+        "agreement_id": "quiet",
+        "complainant": complainant,
+        "respondent": respondent,
+        "narrative": "Shelling of a market on the first day of the regime of quiet.",
+        "incidents": ["native:e1"],
+        "evidence": [
+            {
+                "filename": "photo.txt",
+                "media_type": "text/plain",
+                "content_base64": base64.b64encode(b"evidence bytes").decode(),
+            }
+        ],
+    }
+    response = api.post(f"{V}/allegations", who, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_full_case_through_the_api(api: Api):
+    case = file_case(api)
+    cid = case["id"]
+    sha = case["evidence"][0]["sha256"]
+    assert api.post(f"{V}/allegations/{cid}/answer", "rep-gov", json={"text": "Denied."}).status_code == 200
+    assert api.post(f"{V}/allegations/{cid}/review", "adj-ru").status_code == 200
+    ruling = {"outcome": "violation_confirmed", "reasons": "The finding holds.", "findings": []}
+    assert api.post(f"{V}/allegations/{cid}/ruling", "adj-us", json=ruling).status_code == 200
+    for adj in ("adj-ru", "adj-us"):
+        signed = api.post(f"{V}/allegations/{cid}/sign", adj, json={"position": "agree"})
+        assert signed.status_code == 200, signed.text
+    # Not public before publication.
+    assert api.get(f"{V}/allegations/{cid}").status_code == 404
+    published = api.post(f"{V}/allegations/{cid}/publish", "adj-ru")
+    assert published.status_code == 200, published.text
+    register = api.get(f"{V}/rulings").json()
+    assert [r["id"] for r in register["items"]] == [cid]
+    assert register["items"][0]["ruling"]["outcome"] == "violation_confirmed"
+    # Evidence stays with the parties and the panel even after publication.
+    assert api.get(f"{V}/allegations/{cid}/evidence/{sha}", "rep-opp").content == b"evidence bytes"
+    verify = api.get(f"{V}/ledger/verify").json()
+    assert verify["intact"] is True and verify["entries"] >= 10
+
+
+def test_other_party_cannot_see_unpublished_allegation_or_evidence(api: Api):
+    case = file_case(api, "rep-opp", respondent="russia")
+    cid, sha = case["id"], case["evidence"][0]["sha256"]
+    for who in ("rep-gov", "public", "monitor"):
+        shown = api.get(f"{V}/allegations/{cid}", who)
+        assert shown.status_code in (403, 404), (who, shown.text)
+        assert "market" not in shown.text
+        got = api.get(f"{V}/allegations/{cid}/evidence/{sha}", who)
+        assert got.status_code in (403, 404) and b"evidence bytes" not in got.content
+        listed = api.get(f"{V}/allegations", who).json()["items"]
+        assert cid not in [c["id"] for c in listed]
+    assert api.get(f"{V}/allegations/{cid}", "rep-opp").status_code == 200
+    assert api.get(f"{V}/allegations/{cid}", "adj-us").status_code == 200
+
+
+# (method, path, body) -> the roles allowed; every other role must be refused.
+MATRIX = [
+    ("GET", "/agreements", None, {"public", "admin", "adj-ru", "monitor", "rep-gov"}),
+    ("GET", "/incidents", None, {"public", "admin", "adj-ru", "monitor", "rep-gov"}),
+    ("GET", "/findings", None, {"public", "admin", "adj-ru", "monitor", "rep-gov"}),
+    ("GET", "/rulings", None, {"public", "admin", "adj-ru", "monitor", "rep-gov"}),
+    (
+        "POST",
+        "/incidents",
+        {
+            "id": "m1",
+            "time": {"start": "2016-05-01", "timezone": "Asia/Damascus"},
+            "place": {"lon": 36.5, "lat": 35.5},
+            "perpetrators": ["gov"],
+            "targets": ["opposition"],
+        },
+        {"admin", "monitor"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), MATRIX)
+@pytest.mark.parametrize("who", ["public", "admin", "adj-ru", "monitor", "rep-gov"])
+def test_role_matrix(api: Api, method, path, body, allowed, who):
+    call = api.get if method == "GET" else api.post
+    kwargs = {"json": body} if body is not None else {}
+    response = call(V + path, who, **kwargs)
+    if who in allowed:
+        assert response.status_code in (200, 201), response.text
+    else:
+        assert response.status_code in (401, 403, 404), response.text
+        assert set(response.json()) == {"error"}
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "allowed"),
+    [
+        ("rep-gov", "review", False),
+        ("monitor", "review", False),
+        ("adj-ru", "review", True),
+        ("rep-gov", "answer", True),
+        ("rep-opp", "answer", False),
+        ("adj-ru", "withdraw", False),
+        ("rep-opp", "withdraw", True),
+    ],
+)
+def test_case_actions_by_role(api: Api, who, action, allowed):
+    cid = file_case(api)["id"]
+    body = {"answer": {"text": "We deny it."}, "withdraw": {"reason": "settled"}}.get(action)
+    response = api.post(f"{V}/allegations/{cid}/{action}", who, json=body)
+    assert (response.status_code == 200) is allowed, response.text
+
+
+def test_filing_for_another_party_is_refused(api: Api):
+    body = {
+        "agreement_id": "quiet",
+        "complainant": "gov",
+        "respondent": "opposition",
+        "narrative": "x",
+    }
+    assert api.post(f"{V}/allegations", "rep-opp", json=body).status_code in (403, 404)
+
+
+def test_one_error_shape(api: Api):
+    for response in (
+        api.get(f"{V}/agreements/nope"),
+        api.get(f"{V}/incidents", params={"bbox": "1,2,3"}),
+        api.client.get(f"{V}/incidents", headers={"Authorization": "Bearer wrong"}),
+        api.get(f"{V}/no-such-route"),
+        api.post(f"{V}/allegations", "rep-opp", json={"agreement_id": 3}),
+    ):
+        body = response.json()
+        assert set(body) == {"error"}, body
+        assert body["error"]["status"] == response.status_code >= 400
+        assert body["error"]["message"]
+
+
+def test_incidents_filters_and_geojson(api: Api):
+    every = api.get(f"{V}/incidents").json()
+    assert every["total"] is None or every["total"] == 3
+    assert len(every["items"]) == 3
+    boxed = api.get(f"{V}/incidents", params={"bbox": "36,35,37,36", "format": "geojson"}).json()
+    assert boxed["type"] == "FeatureCollection" and len(boxed["features"]) == 2
+    violations = api.get(
+        f"{V}/incidents", params={"agreement": "quiet", "reading": "russia", "category": "violation"}
+    ).json()
+    assert [i["source_id"] for i in violations["items"]] == ["e1"]
+    paged = api.get(f"{V}/incidents", params={"limit": 1, "offset": 1}).json()
+    assert len(paged["items"]) == 1 and paged["offset"] == 1

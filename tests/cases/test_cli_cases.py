@@ -1,0 +1,138 @@
+"""`ceasefire users|cases|ledger` end to end: a case through the commands, then tampering."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import typer
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from ceasefire.cli_cases import register
+
+from .conftest import url_of
+
+runner = CliRunner()
+
+AGREEMENTS = """
+actors:
+  - {id: gov, name: Government of Syria}
+  - {id: opposition, name: Syrian insurgents}
+  - {id: russia, name: Russia}
+  - {id: usa, name: United States}
+zones:
+  - id: square
+    name: Test square
+    geometry: {type: Polygon, coordinates: [[[36, 35], [37, 35], [37, 36], [36, 36], [36, 35]]]}
+agreements:
+  - id: quiet
+    title: Test regime of quiet
+    timezone: Asia/Damascus
+    start: "2016-04-30T00:00"
+    zones: [square]
+    parties: [gov, opposition, russia]
+    guarantors: [russia, usa]
+    adjudicators: [russia, usa]
+    ruling_due_days: 5
+    escalation: {violations: 1, days: 30}
+"""
+
+
+@pytest.fixture
+def cli(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CEASEFIRE_KEYS", str(tmp_path / "keys"))
+    monkeypatch.setenv("CEASEFIRE_DB", url_of(engine))
+    app = typer.Typer()
+    register(app)
+
+    def run(*args: str, code: int = 0, stdin: str | None = None) -> str:
+        result = runner.invoke(app, list(args), input=stdin)
+        output = result.stdout + (result.stderr or "")
+        assert result.exit_code == code, (args, output, result.exception)
+        return output
+
+    return run
+
+
+def test_a_case_through_the_command_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    terms = tmp_path / "agreements.yaml"
+    terms.write_text(AGREEMENTS, encoding="utf-8")
+    photo = tmp_path / "crater.jpg"
+    photo.write_bytes(b"\xff\xd8\xff fake jpeg")
+
+    cli("users", "add", "root", "--role", "admin", "--password-stdin", stdin="long enough\n")
+    for name, party in (("ru-judge", "russia"), ("us-judge", "usa")):
+        cli("users", "add", name, "--role", "adjudicator", "--party", party, "--as", "root")
+    for name, party in (("opp-rep", "opposition"), ("gov-rep", "gov")):
+        cli("users", "add", name, "--role", "party", "--party", party, "--as", "root")
+    assert "needs --party" in cli("users", "add", "x", "--role", "party", "--as", "root", code=2)
+    assert "may not" in cli("users", "add", "y", "--role", "monitor", "--as", "gov-rep", code=2)
+    token = cli("users", "token", "opp-rep").strip().splitlines()[0]
+    assert len(token) >= 43
+    assert "gov-rep" in cli("users", "list")
+
+    out = cli(
+        "cases", "file", "--as", "opp-rep", "--agreement", "quiet", "--against", "gov",
+        "--narrative", "Shelling of Douma market", "--incident", "ucdp:1234",
+        "--evidence", str(photo), "--agreements", str(terms),
+    )  # fmt: skip
+    case = re.search(r"A-\d{4}-\d{4}", out)
+    assert case is not None, out
+    cid = case.group(0)
+    cli("cases", "answer", cid, "--as", "gov-rep", "--text", "We returned fire.")
+    assert "not found" in cli("cases", "show", cid, code=2)  # the public: not yet
+    cli("cases", "review", cid, "--as", "ru-judge")
+    cli(
+        "cases", "rule", cid, "--as", "us-judge", "--outcome", "violation_confirmed",
+        "--reasons", "Market shelled from government positions.", "--agreements", str(terms),
+    )  # fmt: skip
+    cli("cases", "sign", cid, "--as", "us-judge", "--position", "agree")
+    refused = cli("cases", "publish", cid, "--as", "us-judge", "--agreements", str(terms), code=2)
+    assert "waiting for russia" in refused
+    cli(
+        "cases", "sign", cid, "--as", "ru-judge", "--position", "dissent",
+        "--statement", "Counter-battery fire.",
+    )  # fmt: skip
+    published = cli("cases", "publish", cid, "--as", "ru-judge", "--agreements", str(terms))
+    assert "violation_confirmed" in published and "referral R-" in published
+
+    shown = json.loads(cli("cases", "show", cid, "--json"))
+    assert shown["status"] == "published" and shown["evidence"] is None
+    assert [p["position"] for p in shown["ruling"]["positions"]] == ["dissent", "agree"]
+    mine = json.loads(cli("cases", "list", "--as", "gov-rep", "--json"))
+    assert [c["id"] for c in mine] == [cid]
+    sha = json.loads(cli("cases", "show", cid, "--as", "gov-rep", "--json"))["evidence"][0]
+    saved = tmp_path / "copy.jpg"
+    cli("cases", "evidence", cid, sha["sha256"], "-o", str(saved), "--as", "gov-rep")
+    assert saved.read_bytes() == photo.read_bytes()
+    assert "R-" in cli("cases", "referrals")
+
+    export = tmp_path / "ledger.jsonl"
+    assert "entries written" in cli("ledger", "export", str(export))
+    assert "intact" in cli("ledger", "verify", str(export))
+    assert "intact" in cli("ledger", "verify")
+
+    # Tamper with the file, then with the database: both caught, the entry named.
+    rows = export.read_bytes().split(b"\n")
+    rows[7] = rows[7].replace(b"Shelling", b"Shellinx")
+    export.write_bytes(b"\n".join(rows))
+    assert "entry 7" in cli("ledger", "verify", str(export), code=1)
+    from ceasefire.storage.db import make_engine
+
+    engine = make_engine()
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger WHERE seq = 9"))
+    engine.dispose()
+    assert "entry 9" in cli("ledger", "verify", code=1)
+
+
+def test_missing_tables_are_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CEASEFIRE_DB", str(tmp_path / "empty.db"))
+    app = typer.Typer()
+    register(app)
+    result = runner.invoke(app, ["cases", "list"])
+    assert result.exit_code == 2
+    assert "ceasefire db upgrade" in result.stdout + (result.stderr or "")

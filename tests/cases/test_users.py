@@ -1,0 +1,169 @@
+"""Users: keys in the keystore (never the database), passwords, tokens, registration entries."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ceasefire.core.model import Agreement
+from ceasefire.policy import PermissionDenied
+from ceasefire.services import cases, ledger
+from ceasefire.services import users as svc
+from ceasefire.storage.cases import User
+from ceasefire.storage.db import transaction
+
+from .conftest import COH, World
+
+
+def test_private_keys_live_in_the_keystore_with_mode_0600(world: World) -> None:
+    directory = world.keys.directory
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    files = sorted(p.name for p in directory.iterdir())
+    assert "us-judge.ed25519" in files and len(files) == 9
+    for path in directory.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with transaction(world.factory) as session:
+        for user in session.scalars(select(User)):
+            assert "PRIVATE" not in user.public_key and len(user.public_key) == 44
+            key = world.keys.load(user.name)
+            assert svc.public_key_b64(key) == user.public_key
+
+
+def test_registration_is_a_signed_ledger_entry(world: World) -> None:
+    with transaction(world.factory) as session:
+        first, *rest = [e for e in ledger.entries(session) if e.action == "user.add"]
+        assert (first.user, first.payload["name"]) == ("root", "root")  # self-signed bootstrap
+        assert all(e.user == "root" for e in rest)
+        judge = next(e for e in rest if e.payload["name"] == "ru-judge")
+        assert judge.payload == {
+            "name": "ru-judge",
+            "role": "adjudicator",
+            "party": "russia",
+            "public_key": world.user(session, "ru-judge").public_key,
+        }
+
+
+def test_who_may_add_users(world: World) -> None:
+    with transaction(world.factory) as session:
+        with pytest.raises(PermissionDenied):
+            svc.add_user(session, world.user(session, "ru-judge"), "x", "monitor", keys=world.keys)
+        with pytest.raises(PermissionDenied):
+            svc.add_user(session, None, "x", "monitor", keys=world.keys)
+    bad = [
+        ({"name": "Bad Name", "role": "monitor"}, "invalid user name"),
+        ({"name": "x", "role": "king"}, "unknown role"),
+        ({"name": "x", "role": "party"}, "needs --party"),
+        ({"name": "x", "role": "monitor", "party": "gov"}, "not bound to an actor"),
+        ({"name": "x", "role": "party", "party": "mars"}, "unknown actor"),
+        ({"name": "x", "role": "monitor", "password": "short"}, "too short"),
+        ({"name": "mon", "role": "monitor"}, "already exists"),
+    ]
+    for kwargs, message in bad:
+        with transaction(world.factory) as session, pytest.raises(svc.UserError, match=message):
+            name, role = kwargs.pop("name"), kwargs.pop("role")
+            svc.add_user(
+                session,
+                world.user(session, "root"),
+                name,
+                role,
+                keys=world.keys,
+                known_actors={"gov", "opposition"},
+                **kwargs,  # type: ignore[arg-type]
+            )
+
+
+def test_first_user_must_be_an_admin(factory: sessionmaker[Session], keys: svc.Keystore) -> None:
+    with transaction(factory) as session, pytest.raises(svc.UserError, match="first user"):
+        svc.add_user(session, None, "mon", "monitor", keys=keys)
+
+
+def test_tokens(world: World) -> None:
+    with transaction(world.factory) as session:
+        mon, root = world.user(session, "mon"), world.user(session, "root")
+        own = svc.issue_token(session, mon, "mon", signer=world.keys)
+        by_admin = svc.issue_token(session, root, "gov-rep", signer=world.keys)
+        with pytest.raises(PermissionDenied):
+            svc.issue_token(session, mon, "gov-rep", signer=world.keys)
+    assert len(own) >= 43 and own != by_admin
+    with transaction(world.factory) as session:
+        assert svc.authenticate_token(session, own).name == "mon"  # type: ignore[union-attr]
+        assert svc.authenticate_token(session, by_admin).name == "gov-rep"  # type: ignore[union-attr]
+        assert svc.authenticate_token(session, own + "x") is None
+        assert svc.authenticate_token(session, "") is None
+        stored = session.scalars(select(svc.ApiToken.token_sha256)).all()
+        assert own not in stored and svc.token_sha256(own) in stored
+        assert svc.revoke_tokens(session, world.user(session, "mon"), "mon", signer=world.keys) == 1
+    with transaction(world.factory) as session:
+        assert svc.authenticate_token(session, own) is None
+        assert ledger.verify_db(session).ok
+        assert [e.action for e in ledger.entries(session)][-3:] == [
+            "token.issue",
+            "token.issue",
+            "token.revoke",
+        ]
+
+
+def test_passwords(world: World) -> None:
+    with transaction(world.factory) as session:
+        svc.add_user(
+            session,
+            world.user(session, "root"),
+            "clerk",
+            "monitor",
+            keys=world.keys,
+            password="correct horse",
+        )
+    with transaction(world.factory) as session:
+        hashed = world.user(session, "clerk").password_hash
+        assert hashed is not None and hashed.startswith("$argon2")
+        assert svc.verify_password(session, "clerk", "correct horse") is not None
+        assert svc.verify_password(session, "clerk", "wrong horse") is None
+        assert svc.verify_password(session, "nobody", "correct horse") is None
+        assert svc.verify_password(session, "mon", "anything") is None  # no password set
+
+
+def test_missing_or_exposed_key_stops_the_action(world: World) -> None:
+    path = world.keys.path("opp-rep")
+    os.chmod(path, 0o644)
+    with pytest.raises(svc.KeystoreError, match="chmod 600"):
+        world.file("opp-rep", "opposition", "gov")
+    path.unlink()
+    with pytest.raises(svc.KeystoreError, match="cannot act or sign"):
+        world.file("opp-rep", "opposition", "gov")
+    with transaction(world.factory) as session:
+        assert ledger.verify_db(session).ok
+        assert cases.list_allegations(world.ctx(session), world.user(session, "root")) == []
+
+
+def test_keystore_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(svc.ENV_KEYS, raising=False)
+    db = tmp_path / "work" / "ceasefire.db"
+    assert svc.Keystore.for_database(str(db)).directory == db.parent / ".ceasefire-keys"
+    assert svc.Keystore.for_database("postgresql://x@h/db").directory == Path(".ceasefire-keys")
+    monkeypatch.setenv(svc.ENV_KEYS, str(tmp_path / "elsewhere"))
+    assert svc.Keystore.for_database(str(db)).directory == tmp_path / "elsewhere"
+
+
+def test_stored_agreements_read_the_record(engine: Engine, demo_catalogue: object) -> None:
+    """`StoredAgreements` reads the `agreements` table of revision 0001 (id, document)."""
+    from sqlalchemy import JSON, Column, MetaData, String, Table
+
+    table = Table(
+        "agreements", MetaData(), Column("id", String(200), primary_key=True),
+        Column("document", JSON),
+    )  # fmt: skip
+    table.create(engine)
+    agreement: Agreement = demo_catalogue.agreement(COH)  # type: ignore[attr-defined]
+    agreement = agreement.model_copy(update={"adjudicators": ["russia", "usa"]})
+    with engine.begin() as conn:
+        conn.execute(insert(table).values(id=COH, document=agreement.model_dump(mode="json")))
+    with Session(engine) as session:
+        stored = cases.StoredAgreements(session)
+        assert stored.agreement(COH) == agreement
+        with pytest.raises(KeyError):
+            stored.agreement("nope")
