@@ -36,7 +36,10 @@ def test_full_case_through_the_api(api: Api):
     case = file_case(api)
     cid = case["id"]
     sha = case["evidence"][0]["sha256"]
-    assert api.post(f"{V}/allegations/{cid}/answer", "rep-gov", json={"text": "Denied."}).status_code == 200
+    assert (
+        api.post(f"{V}/allegations/{cid}/answer", "rep-gov", json={"text": "Denied."}).status_code
+        == 200
+    )
     assert api.post(f"{V}/allegations/{cid}/review", "adj-ru").status_code == 200
     ruling = {"outcome": "violation_confirmed", "reasons": "The finding holds.", "findings": []}
     assert api.post(f"{V}/allegations/{cid}/ruling", "adj-us", json=ruling).status_code == 200
@@ -155,7 +158,8 @@ def test_incidents_filters_and_geojson(api: Api):
     boxed = api.get(f"{V}/incidents", params={"bbox": "36,35,37,36", "format": "geojson"}).json()
     assert boxed["type"] == "FeatureCollection" and len(boxed["features"]) == 2
     violations = api.get(
-        f"{V}/incidents", params={"agreement": "quiet", "reading": "russia", "category": "violation"}
+        f"{V}/incidents",
+        params={"agreement": "quiet", "reading": "russia", "category": "violation"},
     ).json()
     assert [i["source_id"] for i in violations["items"]] == ["e1"]
     paged = api.get(f"{V}/incidents", params={"limit": 1, "offset": 1}).json()

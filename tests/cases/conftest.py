@@ -51,7 +51,8 @@ def pg_unreachable() -> str | None:
 
 
 def create_tables(engine: Engine) -> None:
-    Base.metadata.create_all(engine, tables=case_tables())
+    with engine.begin() as conn:
+        Base.metadata.create_all(conn, tables=case_tables(), checkfirst=False)
 
 
 @contextmanager

@@ -202,9 +202,7 @@ def test_file_swapped_entries(exported: Path) -> None:
 def test_file_forged_signature(exported: Path) -> None:
     rows = lines(exported)
     entry = json.loads(rows[13])
-    entry["signature"] = ledger.b64(
-        Ed25519PrivateKey.generate().sign(bytes.fromhex(entry["hash"]))
-    )
+    entry["signature"] = ledger.b64(Ed25519PrivateKey.generate().sign(bytes.fromhex(entry["hash"])))
     rows[13] = ledger.canonical(entry)
     write(exported, rows)
     result = ledger.verify_file(exported)
@@ -238,9 +236,9 @@ def test_redacted_export_still_verifies(world: World, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def export_bytes(tmp_path_factory: pytest.TempPathFactory, demo_catalogue: object) -> Iterator[
-    tuple[bytes, bytes]
-]:
+def export_bytes(
+    tmp_path_factory: pytest.TempPathFactory, demo_catalogue: object
+) -> Iterator[tuple[bytes, bytes]]:
     """A full and a redacted export of a small ledger (SQLite), built once for the property."""
     tmp = tmp_path_factory.mktemp("property")
     from ceasefire.services.users import Keystore
@@ -262,7 +260,7 @@ def export_bytes(tmp_path_factory: pytest.TempPathFactory, demo_catalogue: objec
         yield (tmp / "full.jsonl").read_bytes(), (tmp / "gov.jsonl").read_bytes()
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_single_byte_change_is_detected(
     export_bytes: tuple[bytes, bytes], data: st.DataObject
@@ -270,7 +268,7 @@ def test_any_single_byte_change_is_detected(
     for original in export_bytes:
         assert ledger.verify_export(original).ok
         where = data.draw(st.integers(0, len(original) - 1), label="offset")
-        value = data.draw(st.integers(0, 255).filter(lambda b: b != original[where]), label="byte")
+        value = original[where] ^ data.draw(st.integers(1, 255), label="xor")  # never the same
         changed = original[:where] + bytes([value]) + original[where + 1 :]
         result = ledger.verify_export(changed)
         assert not result.ok, (where, value, changed[max(0, where - 40) : where + 40])

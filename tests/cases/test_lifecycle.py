@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from ceasefire.errors import InputErrors
+from ceasefire.io.agreements import load_agreements
 from ceasefire.policy import ANONYMOUS
 from ceasefire.services import cases, ledger
 from ceasefire.storage.cases import Allegation, LedgerEntry
 from ceasefire.storage.db import transaction
 
 from .conftest import COH, World
+from .test_cli_cases import AGREEMENTS
 
 HOSPITAL = b"%PDF-1.4 statement of the hospital director, 27 April 2016\n"
 
@@ -40,7 +45,7 @@ def test_full_lifecycle_to_a_joint_ruling_with_a_dissent(world: World) -> None:
     assert isinstance(view, cases.CaseView)
     assert view.id == "A-2016-0001"
     assert view.status == "submitted"
-    assert view.due_at - view.filed_at == __import__("datetime").timedelta(days=7)
+    assert view.due_at - view.filed_at == dt.timedelta(days=7)
     assert view.incidents == ["ucdp:199201", "native:hosp-27apr"]
     assert view.evidence is not None and len(view.evidence) == 1
     digest = hashlib.sha256(HOSPITAL).hexdigest()
@@ -354,3 +359,28 @@ def test_anonymous_reads_like_the_public(world: World) -> None:
         with pytest.raises(cases.NotFound):
             cases.show_allegation(world.ctx(session), ANONYMOUS, a)
         assert cases.list_allegations(world.ctx(session), ANONYMOUS) == []
+
+
+def test_agreement_settings_are_validated(tmp_path: Path) -> None:
+    """`adjudicators`, `ruling_due_days` and `escalation` are read and checked with the file."""
+    path = tmp_path / "a.yaml"
+    path.write_text(AGREEMENTS, encoding="utf-8")
+    quiet = load_agreements([path]).agreement("quiet")
+    assert quiet.adjudicators == ["russia", "usa"] and quiet.ruling_due_days == 5
+    assert quiet.escalation is not None and quiet.escalation.violations == 1
+    path.write_text(
+        AGREEMENTS.replace("adjudicators: [russia, usa]", "adjudicators: [russia, mars]").replace(
+            "ruling_due_days: 5", "ruling_due_days: 0"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputErrors) as caught:
+        load_agreements([path])
+    problems = [e.describe() for e in caught.value.errors]
+    assert any("ruling_due_days" in p for p in problems), problems
+    path.write_text(
+        AGREEMENTS.replace("adjudicators: [russia, usa]", "adjudicators: [russia, mars]"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputErrors, match="adjudicators\\[1\\].*unknown actor id 'mars'"):
+        load_agreements([path])

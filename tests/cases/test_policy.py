@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,10 +203,8 @@ def attempt(
 def test_every_role_through_the_services(world: World) -> None:
     """Opposition vs government, unpublished; then Russia's case, published, seen by others."""
     secret = b"names of witnesses"
-    x = world.file(
-        "opp-rep", "opposition", "gov", evidence=[cases.EvidenceFile("w.txt", secret)]
-    )
-    digest = __import__("hashlib").sha256(secret).hexdigest()
+    x = world.file("opp-rep", "opposition", "gov", evidence=[cases.EvidenceFile("w.txt", secret)])
+    digest = hashlib.sha256(secret).hexdigest()
     expected: dict[str | None, dict[str, Outcome]] = {
         #            show     evidence  answer    review    rule      sign      publish   withdraw
         "root":     dict(show="ok", evidence="ok", answer="ok", review="denied", rule="denied", sign="denied", publish="denied", withdraw="ok"),  # noqa: E501
@@ -231,7 +230,8 @@ def test_every_role_through_the_services(world: World) -> None:
     got: dict[str | None, dict[str, Outcome]] = {}
     for name in expected:
         got[name] = {
-            action: attempt(world, name, fn, *args, **kw) for action, (fn, args, kw) in calls.items()
+            action: attempt(world, name, fn, *args, **kw)
+            for action, (fn, args, kw) in calls.items()
         }
     # Withdrawal again on a fresh case each, so the outcome does not depend on the order.
     for name in expected:
@@ -251,7 +251,7 @@ def test_every_role_through_the_services(world: World) -> None:
 
 def test_a_party_never_sees_the_other_sides_unpublished_filing(world: World) -> None:
     secret = b"intercepted radio traffic"
-    digest = __import__("hashlib").sha256(secret).hexdigest()
+    digest = hashlib.sha256(secret).hexdigest()
     theirs = world.file(
         "ru-rep", "russia", "opposition", evidence=[cases.EvidenceFile("radio.wav", secret)]
     )

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -108,7 +109,9 @@ def test_tokens(world: World) -> None:
         ]
 
 
-def test_passwords(world: World) -> None:
+def test_passwords(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cheaper argon2 parameters keep the test quick; the scheme is the same.
+    monkeypatch.setattr(svc, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
     with transaction(world.factory) as session:
         svc.add_user(
             session,

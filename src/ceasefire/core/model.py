@@ -226,7 +226,9 @@ class Escalation(_Strict):
     violations: int = Field(
         ge=1, description="confirmed violations by one party that trigger a referral"
     )
-    days: int = Field(ge=1, description="counted over this many days, up to each new ruling")
+    days: int = Field(
+        ge=1, description="window in days, ending at each newly published ruling, to count in"
+    )
 
 
 class Agreement(_Strict):

@@ -738,7 +738,13 @@ def _escalate(
     agreement: Agreement,
     now: dt.datetime,
 ) -> ReferralView | None:
-    """Refer the respondent when its confirmed violations not yet referred reach K in D days."""
+    """Refer the respondent when its confirmed violations not yet referred reach K in D days.
+
+    A violation counts from the moment its ruling was published (when it became
+    confirmed); each referral lists the allegations it counted, and an allegation
+    is counted in one referral only, so a persistent violator is referred again
+    after K more, not on every later ruling.
+    """
     rule = agreement.escalation
     assert rule is not None
     since = now - dt.timedelta(days=rule.days)

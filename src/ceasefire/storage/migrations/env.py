@@ -6,11 +6,19 @@ command line it falls back to `sqlalchemy.url`.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+
 from alembic import context
 from sqlalchemy import Engine
 
-import ceasefire.storage.models  # noqa: F401  (registers the tables on Base.metadata)
 from ceasefire.storage.db import Base, make_engine
+
+# Every module whose tables the migrations create, so `target_metadata` is complete
+# for autogenerate (`storage.cases` belongs to the allegations side of the record).
+for _module in ("ceasefire.storage.models", "ceasefire.storage.cases"):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_module)
 
 config = context.config
 target_metadata = Base.metadata
