@@ -12,6 +12,7 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from spacy.tokens import Doc, Span
@@ -33,6 +34,7 @@ PRONOUNS = frozenset({"it", "he", "she", "they", "who", "which", "we"})
 SPEAKER_FILLERS = frozenset(
     """
     official officials spokesman spokeswoman spokesperson source sources minister ministry
+    foreign defense defence interior
     statement 's ’s a an the senior also has have had initially later reportedly earlier
     previously repeatedly publicly head director chief commander envoy representative
     agency group media monitor itself ambassador , in its his her their on friday saturday
@@ -61,6 +63,39 @@ NOT_PEOPLE_AFTER = frozenset(
 )
 
 
+#: Victim words to the kind of victim: "civilians" itself, other civilians (children,
+#: women, residents...), combatants, or just "people".
+VICTIM_KIND = {
+    "VICTIM_CIVILIANS": "civilians",
+    "VICTIM_CIV": "civilian",
+    "VICTIM_MIL": "combatant",
+    "VICTIM_ANY": "people",
+}
+
+
+#: Casualty verbs whose count follows them ("kills 16", "killing at least 50").
+ACTIVE_VERBS = frozenset(
+    """
+    kill kills killing execute executes executing behead beheads beheading crucifies crucify
+    wounding injuring injure injures wound left leaving claimed claiming slaughtered
+    """.split()
+)
+#: Past forms: the count comes before ("50 were killed") or after ("killed 84 people").
+PAST_VERBS = frozenset(
+    "killed executed wounded injured beheaded crucified massacred murdered lives".split()
+)
+#: Words that end the noun phrase after a number: the victim word must come before them.
+VICTIM_STOP = frozenset(
+    """
+    in on at by from to for with and or were was are is have has had been be killed
+    wounded injured dead died including among while when after before as during into
+    """.split()
+)
+
+
+M = TypeVar("M", "ActorMention", "PlaceMention")
+
+
 @dataclass(frozen=True)
 class ActorMention:
     start: int  # token index
@@ -84,7 +119,7 @@ class PlaceMention:
 class Casualty:
     kind: str  # killed, injured
     count: Count
-    victims: str | None  # civilian, combatant, people
+    victims: str | None  # civilians, civilian (children, women...), combatant, people
     num: tuple[int, int]  # token span of the number
     anchor: int  # token index of the verb
     subset: bool  # "including five children": part of a total given beside it
@@ -100,7 +135,9 @@ class Speech:
     passive: bool  # "were blamed", "was accused": nobody named
 
 
-def _pick(hits: list[tuple[str, int, int]], strong_first: bool = False) -> list[tuple[str, int, int]]:
+def _pick(
+    hits: list[tuple[str, int, int]], strong_first: bool = False
+) -> list[tuple[str, int, int]]:
     """Non-overlapping hits, longest first (strong labels before weak ones on ties)."""
 
     def key(hit: tuple[str, int, int]) -> tuple[int, int, int]:
@@ -138,8 +175,10 @@ class Analysis:
     speeches: list[Speech] = field(default_factory=list)
     times: dict[int, list[When]] = field(default_factory=dict)
     context_admin1: set[str] = field(default_factory=set)
+    lower: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.lower = [t.lower_ for t in self.doc]
         self.sents = list(self.doc.sents)
         self.sent_starts = [s.start for s in self.sents]
         self._entities()
@@ -152,7 +191,7 @@ class Analysis:
     def sent_index(self, token: int) -> int:
         return bisect.bisect_right(self.sent_starts, token) - 1
 
-    def in_sent(self, items: list, k: int) -> list:  # type: ignore[type-arg]
+    def in_sent(self, items: list[M], k: int) -> list[M]:
         """Items (with .start) that lie in sentence k."""
         s = self.sents[k]
         return [x for x in items if s.start <= x.start < s.end]
@@ -166,7 +205,7 @@ class Analysis:
         return span.start_char, span.end_char
 
     def words(self, start: int, end: int) -> list[str]:
-        return [t.lower_ for t in self.doc[max(0, start) : max(0, end)]]
+        return self.lower[max(0, start) : max(0, end)]
 
     def times_in(self, k: int, future: bool = False) -> list[When]:
         key = k * 2 + int(future)
@@ -196,12 +235,13 @@ class Analysis:
                 if nxt == "-" and ent.end + 1 < len(self.doc):
                     if self.doc[ent.end + 1].lower_ in ("based", "born"):
                         continue
-                candidates = self.gaz.candidates(ent.ent_id_)
+                candidates = self.gaz.candidates(ent.text)
                 if candidates:
                     pending.append((ent, candidates))
         for _, candidates in pending:
-            if len(candidates) == 1 or candidates[0].rank <= 3 or candidates[0].population:
-                self.context_admin1.add(candidates[0].admin1)
+            top = candidates[0]
+            if top.rank <= 3 or top.population or top.kind in ("governorate", "region"):
+                self.context_admin1.add(top.admin1)
         for ent, candidates in pending:
             mention = self._resolve_place(ent, candidates)
             if mention is not None:
@@ -237,11 +277,13 @@ class Analysis:
             precision = "country" if g.kind == "country" else "governorate"
             return PlaceMention(ent.start, ent.end, ent.text, g, precision, g.radius_km)
         best = others[0]
-        if len(others) > 1 and best.rank >= 9 and not best.population:
+        if best.rank >= 9 and not best.population and best.kind not in ("region", "camp"):
+            # A village: trust it when it lies in a governorate the article names (or the
+            # article names none); a village of the same name elsewhere is a false friend.
             local = [c for c in others if c.admin1 in self.context_admin1]
             if local:
                 best = local[0]
-            elif len({c.admin1 for c in others}) > 1:
+            elif self.context_admin1 - {""} or len({c.admin1 for c in others}) > 1:
                 return None
         if near and best.id == "C1001":  # the outskirts of Damascus are Rural Damascus
             g3 = self.gaz.governorate("SY03")
@@ -255,33 +297,43 @@ class Analysis:
 
     def _matches(self) -> None:
         vocab = self.doc.vocab.strings
+        rules = self.rules
         groups: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
         for matcher, group in (
-            (self.rules.acts, "act"),
-            (self.rules.objects, "obj"),
-            (self.rules.agreements, "agr"),
-            (self.rules.attribution, "att"),
+            (rules.acts, "act"),
+            (rules.objects, "obj"),
+            (rules.agreements, "agr"),
+            (rules.attribution, "att"),
+            (rules.numbers, "num"),
         ):
             for match_id, s, e in matcher(self.doc):
                 groups[group].append((vocab[match_id], s, e))
-        for match_id, s, e in self.rules.casualties(self.doc):
+        for match_id, s, e in rules.casualty_words(self.doc):
             label = vocab[match_id]
-            group = "num" if label == "NUM" else "victim" if label.startswith("VICTIM") else "cas"
-            groups[group].append((label, s, e))
-        for match_id, s, e in self.rules.terms(self.doc):
-            label = vocab[match_id]
-            groups["term:" + label].append((label, s, e))
+            groups["victim" if label.startswith("VICTIM") else "cas"].append((label, s, e))
+        for matcher in (rules.terms, rules.durations):
+            for match_id, s, e in matcher(self.doc):
+                label = vocab[match_id]
+                groups["term:" + label].append((label, s, e))
+        # Each group (each term label) keeps its own longest, non-overlapping hits.
         self.hits = {
             group: _pick(hits, strong_first=(group == "act")) for group, hits in groups.items()
         }
-        # A term may overlap another term; keep each label's own non-overlapping hits.
 
     # --- casualties --------------------------------------------------------------------
 
     def _victims_near(self, start: int, end: int) -> str | None:
+        """The kind of victim named right after a number ("50 civilians", "dozens of Syrian
+        soldiers"): only adjectives, "of" and hyphens may stand between."""
         for label, s, e in self.hits.get("victim", []):
             if s >= start and e <= end:
-                return {"VICTIM_CIV": "civilian", "VICTIM_MIL": "combatant"}.get(label, "people")
+                between = self.doc[start:s]
+                if any(
+                    (not t.is_alpha and t.text not in ("-", "'s")) or (t.lower_ in VICTIM_STOP)
+                    for t in between
+                ):
+                    return None
+                return VICTIM_KIND.get(label, "people")
         return None
 
     def _num_ok(self, s: int, e: int) -> bool:
@@ -296,16 +348,22 @@ class Analysis:
         text = doc[s:e].text
         if prev in ("aged", "age", "ages", "resolution", "number", "no.", "route", "highway"):
             return False
-        if prev.rstrip(".") in (
-            "jan feb mar apr may jun jul aug sep sept oct nov dec january february march "
-            "april june july august september october november december"
-        ).split():
+        if (
+            prev.rstrip(".")
+            in (
+                "jan feb mar apr may jun jul aug sep sept oct nov dec january february march "
+                "april june july august september october november december"
+            ).split()
+        ):
             return False
         nxt_month = nxt.rstrip(".")
-        if nxt_month in (
-            "jan feb mar apr jun jul aug sep sept oct nov dec january february march april may "
-            "june july august september october november december"
-        ).split():
+        if (
+            nxt_month
+            in (
+                "jan feb mar apr jun jul aug sep sept oct nov dec january february march april may "
+                "june july august september october november december"
+            ).split()
+        ):
             return False
         digits = text.replace(",", "").strip()
         if digits.isdigit() and len(digits) == 4 and digits.startswith(("19", "20")):
@@ -334,26 +392,31 @@ class Analysis:
             chosen: tuple[int, int] | None = None
             subset_total: tuple[int, int] | None = None
             # left: "50 people were killed", "dozens of civilian deaths"
-            left = [n for n in nums if n[1] <= a and n[0] >= sent.start and a - n[1] <= 7]
-            left = [n for n in left if not self._blocked(n[1], a)]
-            if left and verb not in ("killing", "kills", "kill", "wounding", "injuring"):
+            left = [
+                n for n in nums
+                if n[1] <= a and n[0] >= sent.start and a - n[1] <= 7
+                and not self._blocked(n[1], a) and self._plain(n[1], a)
+            ]  # fmt: skip
+            if left and verb not in ACTIVE_VERBS:
                 chosen = left[-1]
                 before = self.words(chosen[0] - 3, chosen[0])
-                if any(w in ("including", "among", "whom", "them") for w in before):
-                    earlier = [
-                        n for n in nums
-                        if n[1] <= chosen[0] and n[0] >= sent.start and chosen[0] - n[1] <= 8
-                    ]  # fmt: skip
-                    if earlier:
-                        subset_total = chosen
-                        chosen = earlier[-1]
-            if chosen is None and verb in (
-                "killing", "killed", "kills", "kill", "wounding", "injuring", "injured",
-                "wounded", "left", "leaving", "claimed", "lives",
-            ):  # fmt: skip
+                earlier = [
+                    n for n in nums
+                    if n[1] <= chosen[0] and n[0] >= sent.start and chosen[0] - n[1] <= 8
+                ]  # fmt: skip
+                if earlier and "among" in before:
+                    subset_total = earlier[-1]  # "six civilians were among 22 killed"
+                elif earlier and any(w in ("including", "whom", "them") for w in before):
+                    subset_total = chosen  # "16 people, including five children, were killed"
+                    chosen = earlier[-1]
+            # right: "killing at least 50", "killed 84 people", "executes 24 civilians"
+            if chosen is None and (verb in ACTIVE_VERBS or verb in PAST_VERBS):
                 right = [n for n in nums if n[0] > a and n[0] - b <= 3 and n[1] <= sent.end]
-                if right and not self._blocked(b, right[0][0]):
-                    chosen = right[0]
+                if right and not self._blocked(b, right[0][0]) and self._plain(b, right[0][0]):
+                    after = self.lower[right[0][1]] if right[0][1] < len(self.lower) else ""
+                    other_anchor = any(h[1] == right[0][1] for h in anchors)
+                    if not other_anchor and after not in ("and", "others"):
+                        chosen = right[0]
             if chosen is None:
                 continue
             count = count_of(chosen)
@@ -363,12 +426,22 @@ class Analysis:
                 self._victims_near(chosen[1], a) if chosen[1] <= a else None
             )
             if victims is None and chosen[0] > 0 and doc[chosen[1] - 1].lower_ in ("civilian",):
-                victims = "civilian"
+                victims = "civilians"
             key = (chosen[0], chosen[1])
             if (key, kind) in {((c.num[0], c.num[1]), c.kind) for c in out}:
                 continue
             used.add(key)
+            if subset_total is not None:
+                used.add(subset_total)
             out.append(Casualty(kind, count, victims, key, a, False))
+            if subset_total is None:
+                # "killed 84 people, including 20 children"
+                follow = self.words(chosen[1], min(chosen[1] + 5, sent.end))
+                if "including" in follow or "among" in follow:
+                    later = [n for n in nums if chosen[1] < n[0] <= chosen[1] + 7]
+                    if later:
+                        subset_total = later[0]
+                        used.add(later[0])
             if subset_total is not None:
                 sub = count_of(subset_total)
                 if sub is not None:
@@ -387,7 +460,11 @@ class Analysis:
                 if count is not None and victims is not None:
                     nearest = [c for c in out if c.num[0] > e and self.sent_index(c.num[0]) == k]
                     if nearest:
-                        out.append(Casualty(nearest[0].kind, count, victims, (s, e), nearest[0].anchor, True))
+                        out.append(
+                            Casualty(
+                                nearest[0].kind, count, victims, (s, e), nearest[0].anchor, True
+                            )
+                        )
         # "the death toll rose to 70"
         for _, a, b in tolls:
             k = self.sent_index(a)
@@ -401,12 +478,14 @@ class Analysis:
                     out.append(Casualty("killed", count, None, right[0], a, False))
         self.casualties = sorted(out, key=lambda c: c.num)
 
+    def _plain(self, start: int, end: int) -> bool:
+        """Only words (and hyphens, commas) between two tokens: no figures, no dates."""
+        return all(t.is_alpha or t.text in ("-", ",", "'s", "’s") for t in self.doc[start:end])
+
     def _blocked(self, start: int, end: int) -> bool:
-        """Whether a clause break or another count lies between two tokens."""
-        for token in self.doc[start:end]:
-            if token.text in (";", ".", "?", "!") or token.lower_ in ("while", "but", "whereas"):
-                return True
-        return False
+        """Whether a clause break lies between two tokens."""
+        stops = (";", ".", "?", "!", "while", "but", "whereas")
+        return any(w in stops for w in self.lower[start:end])
 
     # --- speech --------------------------------------------------------------------------
 

@@ -71,17 +71,19 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "since",
         re.compile(
-            r"\bsince\s+(?:the\s+)?(?:start|beginning|outbreak|onset)\s+of\s+the\s+"
-            r"(?:war|conflict|uprising|crisis|revolution)\b"
-            r"|\bsince\s+the\s+(?:war|conflict|uprising|crisis|revolution)\s+"
+            r"\bsince\s+(?:the\s+)?(?:start|beginning|outbreak|onset)\s+of\s+(?:the\s+|syria's\s+|"
+            r"syrias\s+)?(?:war|conflict|uprising|crisis|revolution|civil\s+war)\b"
+            r"|\bsince\s+(?:the\s+|syria's\s+|syrias\s+)(?:civil\s+)?"
+            r"(?:war|conflict|uprising|crisis|revolution)\s+"
             r"(?:began|started|erupted|broke\s+out)(?:\s+in\s+(?:march\s+)?2011)?"
         ),
     ),
     (
         "date",
         re.compile(
-            rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MON})\.?(?:,?\s+(\d{{4}}))?\b"
-            rf"|\b({_MON})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?"
+            rf"\b(?:(?:{_WD}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?\s+)?"
+            rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MON})\.?(?:,?\s+(\d{{4}}))?\b"
+            rf"|\b(?:(?:{_WD}),?\s+)?({_MON})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?"
             rf"|\b(\d{{4}})-(\d{{2}})-(\d{{2}})\b"
         ),
     ),
@@ -101,11 +103,14 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"\b(?:in|over|during|for|within)\s+the\s+(?:past|last|previous)\s+(?:({_NUM})\s+)?"
             r"(hours?|days?|weeks?|months?|years?)\b"
-            rf"|\b(?:the\s+)?(?:past|last)\s+({_NUM})\s+(hours?|days?|weeks?|months?)\b"
+            rf"|\b(?:the\s+(?:past|last)|past)\s+({_NUM})\s+(hours?|days?|weeks?|months?)\b"
             r"|\bin\s+recent\s+(days|weeks|months)\b|\brecent\s+(days|weeks)\b"
-            r"|\b(so\s+far\s+this\s+(?:year|month|week)|so\s+far|to\s+date)\b"
+            r"|\b(so\s+far\s+this\s+(?:year|month|week)|so\s+far|to\s+date|"
+            r"since\s+the\s+(?:start|beginning)\s+of\s+the\s+(?:year|month|week))\b"
             r"|\b(this\s+week|this\s+month|this\s+year)\b"
             r"|\b(earlier\s+this\s+(?:week|month|year)|last\s+(?:week|month|year))\b"
+            rf"|\b(?:in|over|during|within)\s+(?:the\s+last\s+|the\s+past\s+|last\s+)?"
+            rf"({_NUM})\s+(hours?|days?|weeks?|months?)\b"
         ),
     ),
     (
@@ -160,6 +165,36 @@ def _month_start(day: dt.date) -> dt.date:
 
 def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _quick_date(m: re.Match[str], published: dt.date, future: bool) -> dt.date | None:
+    """Day-month(-year) and month-day(-year) without dateparser; None if unsure."""
+    if m.group(1):
+        day_text, month_text, year_text = m.group(1), m.group(2), m.group(3)
+    else:
+        month_text, day_text, year_text = m.group(4), m.group(5), m.group(6)
+    month = MONTHS.get(month_text.lower().rstrip("."))
+    if month is None:
+        return None
+    day = int(day_text)
+    years = [int(year_text)] if year_text else [published.year - 1, published.year,
+                                                published.year + 1]  # fmt: skip
+    options = []
+    for year in years:
+        try:
+            options.append(dt.date(year, month, day))
+        except ValueError:
+            continue
+    if not options:
+        return None
+    if year_text:
+        return options[0]
+    if future:
+        ahead = [d for d in options if d >= published]
+        return min(ahead) if ahead else None
+    # news looks back; a date a few days ahead is an announcement of the coming days
+    behind = [d for d in options if d <= published + dt.timedelta(days=2)]
+    return max(behind) if behind else None
 
 
 @lru_cache(maxsize=4096)
@@ -221,7 +256,9 @@ def _resolve(
             except ValueError:
                 return None
         else:
-            parsed = _parse_date(m.group(0).rstrip(".,"), published, future)
+            parsed = _quick_date(m, published, future) or _parse_date(
+                m.group(0).rstrip(".,"), published, future
+            )
             if parsed is None:
                 return None
             day = parsed
@@ -243,10 +280,10 @@ def _resolve(
         start = _midnight(dt.date(year, 1, 1), tz)
         return start, min(_midnight(dt.date(year + 1, 1, 1), tz), pub1), "year", False
     if kind == "span":
-        if m.group(2) or m.group(4):
-            amount_text = (m.group(1) or m.group(3) or "1").lower()
+        if m.group(2) or m.group(4) or m.group(11):
+            amount_text = (m.group(1) or m.group(3) or m.group(10) or "1").lower()
             amount = int(amount_text) if amount_text.isdigit() else SMALL.get(amount_text, 1)
-            unit = (m.group(2) or m.group(4)).lower()
+            unit = (m.group(2) or m.group(4) or m.group(11)).lower()
             first, precision = _span_days(published, amount, unit)
             return _midnight(first, tz), pub1, precision, True
         if m.group(5) or m.group(6):
@@ -331,15 +368,13 @@ def find_times(
             start, end, precision, running = resolved
             if kind in ("date", "month", "weekday") and not _capitalised(text, s, kind):
                 continue
-            since = lowered[max(0, s - 6) : s].strip().endswith("since") or lowered[
-                s:
-            ].startswith("since ")
+            since = lowered[max(0, s - 6) : s].strip().endswith("since") or lowered[s:].startswith(
+                "since "
+            )
             if since and kind != "since":
                 start, end, precision, running = start, _end_of(published, tz), "range", True
             taken.append((s, e))
-            found.append(
-                When(start, end, precision, text[s:e], (offset + s, offset + e), running)
-            )
+            found.append(When(start, end, precision, text[s:e], (offset + s, offset + e), running))
     return sorted(found, key=lambda w: w.span)
 
 

@@ -20,7 +20,6 @@ from typing import Any
 from ceasefire.core.actors import CIVILIANS
 from ceasefire.extract.analysis import (
     CLAUSE_BREAKS,
-    PRONOUNS,
     ActorMention,
     Analysis,
     Casualty,
@@ -63,7 +62,15 @@ TARGET_AFTER = frozenset(
     """
     positions position targets target strongholds stronghold headquarters bases base fighters
     militants convoy convoys posts post checkpoint checkpoints members held controlled
-    besieged hideouts
+    besieged hideouts areas area neighbourhoods neighborhoods districts territory towns
+    villages enclave enclaves
+    """.split()
+)
+#: Passive verbs whose "by X" names the perpetrator even far from the act word.
+AGENT_VERBS = frozenset(
+    """
+    killed launched fired carried conducted committed dropped perpetrated shelled bombed
+    targeted hit struck executed attacked out caused staged mounted
     """.split()
 )
 PREMODIFIER_GAP = frozenset(
@@ -76,7 +83,8 @@ HEDGES = frozenset(
 HYPOTHETICAL = frozenset(
     "would could might may will if unless threatened threatens threaten plans planned plan "
     "planning intend intends vowed vows warned warns prevent avoid stop halt halted stopped "
-    "reduce reduced reducing ban banned".split()
+    "reduce reduced reducing ban banned seeking seek seeks trying tried try aim aims aimed "
+    "want wants wanted guise".split()
 )
 VERB_OF = {
     "SAY": "said",
@@ -115,9 +123,12 @@ class Event:
     evidence: list[tuple[int, int]] = field(default_factory=list)
     sentences: list[int] = field(default_factory=list)
 
+    state_perp: bool = False  # a state (with an air force) is named as perpetrator
+    claim_only: bool = False  # only a responsibility claim: merged into an incident or dropped
+
     @property
     def act(self) -> str:
-        return resolve_act(self.acts)
+        return resolve_act(self.acts, self.state_perp)
 
     def killed(self, victims: str | None = None) -> Count | None:
         """The total killed (largest non-subset figure), or the figure for one kind of victim."""
@@ -137,8 +148,12 @@ class Event:
         return max(figures, key=lambda c: c.count.point() or 0).count
 
 
-def resolve_act(labels: list[str]) -> str:
-    """The act a clause names: the most specific strong act, else what weak words suggest."""
+def resolve_act(labels: list[str], state_perp: bool = False) -> str:
+    """The act a clause names: the most specific strong act, else what weak words suggest.
+
+    "Bombing" names an air strike when aircraft are mentioned or a state is the
+    perpetrator ("regime bombing", "Russian bombing"), else an explosive attack.
+    """
     strong = [lab.removeprefix("ACT_") for lab in labels if lab.startswith("ACT_")]
     weak = {lab for lab in labels if lab.startswith("WEAK_")}
     if strong:
@@ -148,6 +163,12 @@ def resolve_act(labels: list[str]) -> str:
         return best
     if "WEAK_air" in weak:
         return "air_strike"
+    if "WEAK_bombing" in weak:
+        return "air_strike" if state_perp else "bombing"
+    if "WEAK_shelling" in weak:
+        return "shelling"
+    if "WEAK_clash" in weak:
+        return "clash"
     if "WEAK_explosion" in weak:
         return "bombing"
     return "attack"
@@ -157,10 +178,12 @@ def resolve_act(labels: list[str]) -> str:
 
 
 def _break_between(an: Analysis, start: int, end: int) -> bool:
-    return any(t.lower_ in CLAUSE_BREAKS for t in an.doc[start:end])
+    return any(w in CLAUSE_BREAKS for w in an.lower[start:end])
 
 
-def _clusters(an: Analysis, triggers: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]]:
+def _clusters(
+    an: Analysis, triggers: list[tuple[str, int, int]]
+) -> list[list[tuple[str, int, int]]]:
     clusters: list[list[tuple[str, int, int]]] = []
     for hit in triggers:
         if clusters:
@@ -181,8 +204,13 @@ def _distance(start: int, end: int, token: int) -> int:
 def build_events(an: Analysis) -> list[Event]:
     """Candidate incidents, one per act clause (or per stray casualty figure)."""
     events: list[Event] = []
-    for k, sent in enumerate(an.sents):
-        triggers = an.hits_in("act", k)
+    for k in range(len(an.sents)):
+        agreement_words = {i for _, s, e in an.hits_in("agr", k) for i in range(s, e)}
+        triggers = [
+            h for h in an.hits_in("act", k)
+            if not (an.lower[h[1]] == "shot" and an.words(h[2], h[2] + 1) == ["down"])
+            and h[1] not in agreement_words
+        ]  # fmt: skip
         clusters = _clusters(an, triggers)
         casualties = [c for c in an.casualties if an.sent_index(c.anchor) == k]
         sent_events = [Event(k, cl[0][1], cl[-1][2], [h[0] for h in cl]) for cl in clusters]
@@ -191,33 +219,111 @@ def build_events(an: Analysis) -> list[Event]:
                 sent_events.append(Event(k, cas.num[0], cas.anchor + 1, []))
             best = min(
                 sent_events,
-                key=lambda e: _distance(e.start, e.end, cas.anchor)
-                + (8 if _break_between(an, min(e.end, cas.anchor), max(e.start, cas.anchor)) else 0),
+                key=lambda e: (
+                    _distance(e.start, e.end, cas.anchor)
+                    + (
+                        8
+                        if _break_between(an, min(e.end, cas.anchor), max(e.start, cas.anchor))
+                        else 0
+                    )
+                ),
             )
             best.casualties.append(cas)
         air_in_sentence = any(h[0] == "WEAK_air" for h in triggers)
         for event in sent_events:
             if event.act == "attack" and air_in_sentence:
                 event.acts.append("WEAK_air")
-            _fill(an, event)
-            if _keep(an, event):
-                events.append(event)
+            _fill(an, event, sent_events)
+        kept = [e for e in sent_events if _keep(an, e, sent_events)]
+        events.extend(kept)
+        if not any(e.perps for e in kept):
+            claim = _responsibility_claim(an, k)
+            if claim is not None:
+                events.append(claim)
     return _merge(an, events)
 
 
-def _keep(an: Analysis, event: Event) -> bool:
+def _responsibility_claim(an: Analysis, k: int) -> Event | None:
+    """A sentence that only says who did it — "IS claimed responsibility for the attack",
+    "the attack was blamed on government aircraft" — gives a perpetrator to the incident
+    told just before (it is merged into it later, or dropped)."""
+    sent = an.sents[k]
+    actors = [m for m in an.in_sent(an.actors, k) if not m.is_source]
+    for sp in an.speeches:
+        if not (sent.start <= sp.start < sent.end):
+            continue
+        found: Attribution | None = None
+        if sp.kind == "CLAIM_RESP":
+            info = an.table.actors.get(sp.claimant or "")
+            if info is not None and not info.is_source:
+                text = sp.claimant_text or info.name
+                found = Attribution(info.id, info.id, text, VERB_OF[sp.kind], sp.start)
+        elif sp.kind == "BLAME":
+            m = _blamed_on(an, sp.end, actors)
+            if m is not None:
+                found = Attribution(m.id, sp.claimant, m.text, VERB_OF[sp.kind], m.start)
+        if found is not None:
+            event = Event(k, sp.start, sp.end, ["WEAK_attack"], claim_only=True)
+            event.perps.append(found)
+            event.evidence = [(sent.start_char, sent.end_char)]
+            event.sentences = [k]
+            return event
+    return None
+
+
+def _blamed_on(an: Analysis, after: int, actors: list[ActorMention]) -> ActorMention | None:
+    """The actor in "blamed (the shelling of Douma on Monday) on regime forces"."""
+    sent = an.sents[an.sent_index(after)]
+    for i in range(after, min(after + 14, sent.end)):
+        if an.lower[i] in (";", ".") or _break_between(an, i, i + 1):
+            return None
+        if an.lower[i] == "on":
+            named = [m for m in actors if i < m.start <= i + 3]
+            if named:
+                return named[0]
+    return None
+
+
+def _near(an: Analysis, event: Event, token: int, others: list[Event], limit: int = 12) -> bool:
+    """Whether a token lies in the event's clause, closer to it than to any other event."""
+    mine = _distance(event.start, event.end, token)
+    if mine > limit or _break_between(an, min(event.end, token), max(event.start, token)):
+        return False
+    return all(o is event or _distance(o.start, o.end, token) >= mine for o in others)
+
+
+def _keep(an: Analysis, event: Event, others: list[Event]) -> bool:
+    """An incident needs an act and something concrete near it: casualties, an object, a
+    place or a day. Hypothetical or negated acts ("would stop airstrikes") are dropped."""
     strong = any(a.startswith("ACT_") for a in event.acts)
-    has_place = event.place is not None and not event.place_inherited and (
-        event.place.precision != "country"
+    place = event.place
+    has_place = (
+        place is not None
+        and not event.place_inherited
+        and place.precision != "country"
+        and _near(an, event, place.start, others)
+    )
+    when = event.when
+    has_day = (
+        when is not None
+        and not when.running
+        and when.precision in ("day", "exact")
+        and _near(an, event, _token_at(an, when.span[0]), others)
     )
     evidence = bool(event.casualties) or bool(event.objects)
     if not evidence:
         clause = an.words(max(an.sents[event.sent].start, event.start - 6), event.start)
         if any(w in HYPOTHETICAL for w in clause) or "not" in clause:
             return False
+    named = bool(event.perps and event.targets)  # "Russian jets pound rebel areas"
     if strong:
-        return evidence or has_place or (event.when is not None and not event.when.running)
-    return evidence and (bool(event.casualties) or has_place or bool(event.perps))
+        return evidence or has_place or has_day or named
+    return named or (evidence and (bool(event.casualties) or has_place or bool(event.perps)))
+
+
+def _token_at(an: Analysis, char: int) -> int:
+    span = an.doc.char_span(char, char + 1, alignment_mode="expand")
+    return span.start if span is not None else 0
 
 
 def _actor_is_area(an: Analysis, m: ActorMention) -> bool:
@@ -226,7 +332,7 @@ def _actor_is_area(an: Analysis, m: ActorMention) -> bool:
     return len(after) == 2 and after[0] == "-" and after[1] in ("held", "controlled", "besieged")
 
 
-def _fill(an: Analysis, event: Event) -> None:
+def _fill(an: Analysis, event: Event, others: list[Event]) -> None:
     doc = an.doc
     sent = an.sents[event.sent]
     a, b = event.start, event.end
@@ -249,12 +355,17 @@ def _fill(an: Analysis, event: Event) -> None:
     perps: list[tuple[ActorMention | None, str, str, int]] = []  # (mention, id, text, token)
     trigger_starts = sorted({a, *(s for s in _trigger_starts(an, event))})
     for t in trigger_starts:
-        # premodifier: "Syrian government airstrikes", "IS suicide bomber", "Russian jets"
+        # premodifier: "Syrian government airstrikes", "IS suicide bomber", and act words
+        # inside an actor's name: "Russian jets", "Assad's air force"
         for m in actors:
             if m.start in used or _actor_is_area(an, m):
                 continue
-            if m.end <= t and t - m.end <= 2 and all(
-                w in PREMODIFIER_GAP for w in an.words(m.end, t)
+            inside = m.start <= t < m.end
+            if (
+                inside
+                or m.end <= t
+                and t - m.end <= 2
+                and all(w in PREMODIFIER_GAP for w in an.words(m.end, t))
             ):
                 perps.append((m, m.id, m.text, m.start))
                 used.add(m.start)
@@ -263,34 +374,54 @@ def _fill(an: Analysis, event: Event) -> None:
             ident = an.table.adjectives.get(word)
             if ident and not any(m.start <= t - 1 < m.end for m in actors):
                 perps.append((None, ident, doc[t - 1].text, t - 1))
-    # agent: "launched by Jabhat al-Nusra", "killed by regime forces"
-    for i in range(a, min(b + 12, sent.end)):
-        if doc[i].lower_ != "by" or _break_between(an, b, i):
+    # agent: "launched by Jabhat al-Nusra", "killed by regime forces", "fire from rebels",
+    # "an attack ... which the US says came from Assad's forces"
+    first_anchor = min([a, *(c.anchor for c in event.casualties)])
+    for i in range(first_anchor, min(b + 20, sent.end)):
+        word = an.lower[i]
+        if word not in ("by", "from") or _break_between(an, min(b, i), i):
+            continue
+        passive = an.lower[i - 1] in AGENT_VERBS if i > 0 else False
+        if word == "from" and i - b > 2 and not (i > 0 and an.lower[i - 1] == "came"):
+            continue
+        if i - b > 12 and not passive and an.lower[i - 1] != "came":
             continue
         for m in actors:
-            if i < m.start <= i + 3 and m.start not in used:
+            if i < m.start <= i + 3 and m.start not in used and not _actor_is_area(an, m):
                 perps.append((m, m.id, m.text, m.start))
                 used.add(m.start)
-    # subject: "regime forces shelled ...", "IS fighters attacked ..."
+    # subject: "regime forces shelled ...", "IS fighters attacked ...", and the first actor
+    # of the sentence when only its own apposition stands between it and the act
     if not perps:
-        for m in actors:
-            if m.start in used or _actor_is_area(an, m):
+        speech_words = {"said", "says", "reported", "told", "claimed", "added", "announced"}
+        for n, m in enumerate(actors):
+            if m.start in used or _actor_is_area(an, m) or m.end > a:
                 continue
-            if m.end <= a and a - m.end <= 6 and not _break_between(an, m.end, a):
-                between = an.words(m.end, a)
-                if "," in between or any(w in ("on", "against", "of", "by", "at") for w in between):
-                    continue
-                if any(w in ("said", "says", "reported", "told") for w in between):
-                    continue
+            if _break_between(an, m.end, a):
+                continue
+            between = an.words(m.end, a)
+            if any(w in speech_words for w in between) or any(
+                w in ("on", "against", "by", "targeting") for w in between
+            ):
+                continue
+            first = n == 0 and not any(
+                w in ("on", "against", "of", "targeting", "with", "to")
+                for w in an.words(m.start - 2, m.start)
+            )
+            if (a - m.end <= 8 and "," not in between) or (first and a - m.end <= 25):
                 perps.append((m, m.id, m.text, m.start))
                 used.add(m.start)
+                break
         # "it had carried out air strikes": the speaker is the subject
         for i in range(max(sent.start, a - 5), a):
             if doc[i].lower_ in ("it", "they") and not perps:
                 speech = an.governing_speech(i)
-                if speech and speech.claimant and not an.table.actors.get(
-                    speech.claimant, None
-                ) is None and not an.table.actors[speech.claimant].is_source:
+                if (
+                    speech
+                    and speech.claimant
+                    and an.table.actors.get(speech.claimant, None) is not None
+                    and not an.table.actors[speech.claimant].is_source
+                ):
                     perps.append((None, speech.claimant, doc[i].text, i))
     # responsibility claims, blame and accusations in the sentence
     for sp in an.speeches:
@@ -300,36 +431,48 @@ def _fill(an: Analysis, event: Event) -> None:
             info = an.table.actors.get(sp.claimant)
             if info and not info.is_source:
                 event.perps.append(
-                    Attribution(sp.claimant, sp.claimant, sp.claimant_text or "", VERB_OF[sp.kind], sp.start)
+                    Attribution(
+                        sp.claimant, sp.claimant, sp.claimant_text or "", VERB_OF[sp.kind], sp.start
+                    )
                 )
         if sp.kind in ("BLAME", "ACCUSE"):
-            nxt = an.words(sp.end, sp.end + 1)
+            blamed = _blamed_on(an, sp.end, actors) if sp.kind == "BLAME" else None
             for m in actors:
                 if m.start in used:
                     continue
-                on_target = nxt == ["on"] and sp.end < m.start <= sp.end + 3
                 direct = not sp.passive and sp.end <= m.start <= sp.end + 1
-                if on_target or direct:
+                if m is blamed or direct:
                     event.perps.append(
                         Attribution(m.id, sp.claimant, m.text, VERB_OF[sp.kind], m.start)
                     )
                     used.add(m.start)
-    for mention, ident, text, token in perps:
+    for _, ident, text, token in perps:
         claimant, verb = _claim_for(an, token, event)
-        if claimant == ident and verb == "said":
-            verb = "said"
         event.perps.append(Attribution(ident, claimant, text, verb, token))
     event.perps = _unique(event.perps)
-    event.targets = _unique([t for t in event.targets if t.actor not in {p.actor for p in event.perps}])
+    event.state_perp = any(
+        an.table.cls(p.actor) in ("government", "coalition", "turkey", "other") for p in event.perps
+    )
+    event.targets = _unique(
+        [t for t in event.targets if t.actor not in {p.actor for p in event.perps}]
+    )
     # objects
     for label, s, e in an.hits_in("obj", event.sent):
-        if s < a - 4 or s > b + 14 or _break_between(an, min(b, s), max(a, s)):
+        if s < a - 10 or s > b + 14 or _break_between(an, min(b, s), max(a, s)):
+            continue
+        mine = _distance(a, b, s)
+        if any(o is not event and _distance(o.start, o.end, s) < mine for o in others):
             continue
         kind = label.removeprefix("OBJ_")
         event.objects.append(
-            {"type": kind, "text": doc[s:e].text, "of": _owner(an, s, actors), "evidence": list(an.char_span(s, e))}
+            {
+                "type": kind,
+                "text": doc[s:e].text,
+                "of": _owner(an, s, actors),
+                "evidence": list(an.char_span(s, e)),
+            }
         )
-    civilian_victims = any(c.victims == "civilian" for c in event.casualties)
+    civilian_victims = any(c.victims in ("civilians", "civilian") for c in event.casualties)
     if civilian_victims or any(o["type"] in CIVILIAN_OBJECTS for o in event.objects):
         event.targets.append(Attribution(CIVILIANS, None, "civilians", None, a))
     # place
@@ -339,21 +482,28 @@ def _fill(an: Analysis, event: Event) -> None:
 
         def score(p: PlaceMention) -> int:
             d = _distance(a, b, p.start)
-            return d + (6 if p.start < a else 0) + (10 if _break_between(an, min(b, p.start), max(a, p.start)) else 0)
+            return (
+                d
+                + (6 if p.start < a else 0)
+                + (10 if _break_between(an, min(b, p.start), max(a, p.start)) else 0)
+            )
 
         event.place = min(specific, key=score)
     # time
-    times = [w for w in an.times_in(event.sent) if not (w.precision == "exact" and w.start > _noon(an))]
+    times = [
+        w for w in an.times_in(event.sent) if not (w.precision == "exact" and w.start > _noon(an))
+    ]
     if times:
         anchor_char = doc[a].idx
         event.when = min(times, key=lambda w: abs(w.span[0] - anchor_char))
         running = [w for w in times if w.running]
         if running and event.casualties:
-            event.when = running[0]
+            anchor = doc[event.casualties[0].anchor].idx
+            event.when = min(running, key=lambda w: abs(w.span[0] - anchor))
     # aggregate: a count over a span of time ("in the past week", "since", "so far")
     if event.when is not None and event.when.running and event.casualties:
         event.aggregate = True
-    sentence_words = {t.lower_ for t in sent}
+    sentence_words = set(an.lower[sent.start : sent.end])
     if event.casualties and ("so" in sentence_words and "far" in sentence_words):
         event.aggregate = True
     event.hedged = bool(sentence_words & HEDGES)
@@ -379,8 +529,10 @@ def _owner(an: Analysis, token: int, actors: list[ActorMention]) -> str | None:
         earlier = [m for m in actors if m.end <= token]
         return earlier[-1].id if earlier else None
     for m in actors:
-        if m.end <= token and token - m.end <= 2 and all(
-            w in ("'s", "’s", "the") for w in an.words(m.end, token)
+        if (
+            m.end <= token
+            and token - m.end <= 2
+            and all(w in ("'s", "’s", "the") for w in an.words(m.end, token))
         ):
             return m.id
     return an.table.adjectives.get(prev) or None
@@ -391,7 +543,8 @@ def _claim_for(an: Analysis, token: int, event: Event) -> tuple[str | None, str 
     sent = an.sents[event.sent]
     for sp in an.speeches:
         if sent.start <= sp.start < sent.end and sp.kind == "BLAME" and sp.passive:
-            return None, "blamed"
+            if token < sp.start and sp.start - token <= 6:
+                return None, "blamed"
     speech = an.governing_speech(token)
     if speech is None:
         return None, None
@@ -417,28 +570,54 @@ def _family(act: str) -> str:
     return act
 
 
-def _compatible(a: Event, b: Event) -> bool:
+def _compatible(a: Event, b: Event, lead: bool = False) -> bool:
+    """Whether two candidate incidents can be one (a headline and its lead, a report and
+    its details). `lead`: `a` is the article's first incident, whose total may be told
+    in parts later on."""
     if a.aggregate or b.aggregate:
-        return False
-    if a.act != "attack" and b.act != "attack" and _family(a.act) != _family(b.act):
         return False
     pa = {p.actor for p in a.perps}
     pb = {p.actor for p in b.perps}
     if pa and pb and not pa & pb:
         return False
-    if a.place and b.place and not (a.place_inherited or b.place_inherited):
-        if a.place.place.admin1 and b.place.place.admin1:
-            if a.place.place.admin1 != b.place.place.admin1:
-                return False
+    if b.claim_only:
+        return True
     ka, kb = a.killed(), b.killed()
-    if ka is not None and kb is not None and ka.point() != kb.point():
-        ha = ka.high if ka.high is not None else 10**9
-        hb = kb.high if kb.high is not None else 10**9
-        if not ((ka.low or 0) <= (kb.point() or 0) <= ha or (kb.low or 0) <= (ka.point() or 0) <= hb):
+    same_figure = _same_figure(a, b)
+    if a.act != "attack" and b.act != "attack" and a.act != b.act:
+        family = _family(a.act) == _family(b.act)
+        # one volley told two ways ("rockets" and "shells"; "bombing" and "air strikes")
+        if not (family and (same_figure or a.sent == b.sent)):
             return False
-    if a.when and b.when and (a.when.start != b.when.start) and not (a.when.running or b.when.running):
-        return False
+    if a.place and b.place and not (a.place_inherited or b.place_inherited):
+        pa_, pb_ = a.place.place, b.place.place
+        if pa_.admin1 and pb_.admin1 and pa_.admin1 != pb_.admin1:
+            return False
+        broad = {"governorate", "country", "region", "area", "city"}
+        if pa_.id != pb_.id and a.place.precision not in broad and b.place.precision not in broad:
+            return False
+    if ka is not None and kb is not None and not same_figure:
+        part = lead and (kb.point() or 0) <= (ka.high if ka.high is not None else ka.point() or 0)
+        if not part:
+            return False
+    if a.when and b.when and a.sent != b.sent and not (a.when.running or b.when.running):
+        if a.when.start != b.when.start:
+            return False
     return True
+
+
+def _same_figure(a: Event, b: Event) -> bool:
+    """Whether the two give the same death toll (one figure in common, or overlapping)."""
+    ka, kb = a.killed(), b.killed()
+    if ka is None or kb is None:
+        return False
+    figures_a = {c.count.point() for c in a.casualties if c.kind == "killed"}
+    figures_b = {c.count.point() for c in b.casualties if c.kind == "killed"}
+    if figures_a & figures_b:
+        return True
+    ha = ka.high if ka.high is not None else 10**9
+    hb = kb.high if kb.high is not None else 10**9
+    return (ka.low or 0) <= (kb.point() or 0) <= ha or (kb.low or 0) <= (ka.point() or 0) <= hb
 
 
 def _absorb(a: Event, b: Event) -> None:
@@ -499,16 +678,26 @@ def _merge(an: Analysis, events: list[Event]) -> list[Event]:
     for event in events:
         target = None
         for previous in reversed(merged):
-            if event.sent - previous.sentences[-1] > 4 and previous is not merged[0]:
+            lead = previous is merged[0] and previous.sent <= 2 and event.sent <= 10
+            if event.sent - previous.sentences[-1] > 5 and not lead:
                 continue
-            if _compatible(previous, event):
+            if _compatible(previous, event, lead=lead):
                 target = previous
                 break
         if target is None:
-            merged.append(event)
+            if not event.claim_only:
+                merged.append(event)
         else:
             _absorb(target, event)
+    for event in merged:
+        killed = event.killed()
+        if killed is not None and (killed.low or 0) >= 1000 and not _has_day(event):
+            event.aggregate = True  # thousands dead with no day given: a running total
     return merged
+
+
+def _has_day(event: Event) -> bool:
+    return event.when is not None and event.when.precision in ("day", "exact")
 
 
 # Output -------------------------------------------------------------------------------
@@ -540,17 +729,18 @@ def _place_dict(event: Event) -> dict[str, Any]:
 
 
 def _time_dict(an: Analysis, event: Event) -> dict[str, Any]:
+    """The incident's time in UTC (and locally). With no time in the text: the day before
+    publication and the publication day (`stated: false`), as news reports recent events."""
     if event.when is not None:
         start, end, precision, text = (
             event.when.start, event.when.end, event.when.precision, event.when.text,
         )  # fmt: skip
         stated = True
     else:
-        day = an.published
-        start = dt.datetime(day.year, day.month, day.day, tzinfo=an.tz) - dt.timedelta(days=1)
-        end = start + dt.timedelta(days=2)
-        start = start.replace(tzinfo=None).replace(tzinfo=an.tz)
-        end = end.replace(tzinfo=None).replace(tzinfo=an.tz)
+        before = an.published - dt.timedelta(days=1)
+        after = an.published + dt.timedelta(days=1)
+        start = dt.datetime(before.year, before.month, before.day, tzinfo=an.tz)
+        end = dt.datetime(after.year, after.month, after.day, tzinfo=an.tz)
         precision, text, stated = "days", None, False
     if end <= start:
         end = start + dt.timedelta(minutes=1) if precision == "exact" else end
@@ -570,9 +760,14 @@ def _time_dict(an: Analysis, event: Event) -> dict[str, Any]:
 
 
 def _count_dict(count: Count | None) -> dict[str, int | None]:
+    """`{low, high}`, with `best` only when the text gives one figure (the incident reader
+    then takes `low` as the best estimate: "at least 50" counts as 50)."""
     if count is None:
-        return {"low": None, "best": None, "high": None}
-    return count.as_dict()
+        return {"low": None, "high": None}
+    out = count.as_dict()
+    if out["best"] is None:
+        del out["best"]
+    return out
 
 
 def _confidence(event: Event) -> float:
@@ -605,7 +800,6 @@ def incident_dicts(
     for n, event in enumerate(events, start=1):
         ident = f"{source}-{n}"
         act = event.act
-        civ = event.killed("civilian")
         total = event.killed()
         perpetrators = [
             {"actor": p.actor, "claimed_by": p.claimed_by, "text": p.text, "verb": p.verb}
@@ -622,9 +816,7 @@ def incident_dicts(
             "objects": event.objects,
             "killed": _count_dict(total),
             "injured": _count_dict(event.injured()),
-            "civilians_killed": _count_dict(
-                civ if civ is not None else (total if _all_civilian(event) else None)
-            ),
+            "civilians_killed": _count_dict(civilians_killed(event)),
             "aggregate": event.aggregate,
             "evidence": [list(x) for x in event.evidence],
             "confidence": _confidence(event),
@@ -651,12 +843,27 @@ def incident_dicts(
     return incidents, claims
 
 
-def _all_civilian(event: Event) -> bool:
-    killed = [c for c in event.casualties if c.kind == "killed" and not c.subset]
-    return bool(killed) and all(c.victims in ("civilian", "people", None) for c in killed) and (
-        any(c.victims == "civilian" for c in event.casualties)
-        or any(o["type"] in CIVILIAN_OBJECTS for o in event.objects)
-    )
+def civilians_killed(event: Event) -> Count | None:
+    """Civilian deaths: the figure given for "civilians"; else the total when the dead are
+    "people" (or children, women...) and no fighters are counted among them; else the
+    figure for children, women and the like."""
+    killed = [c for c in event.casualties if c.kind == "killed"]
+    explicit = [c for c in killed if c.victims == "civilians"]
+    if explicit:
+        return max(explicit, key=lambda c: c.count.point() or 0).count
+    total = event.killed()
+    fighters = any(c.victims == "combatant" for c in killed)
+    main = [c for c in killed if not c.subset and c.count == total]
+    if (
+        total is not None
+        and not fighters
+        and all(c.victims in ("people", None, "civilian") for c in main)
+    ):
+        return total
+    kinds = [c for c in killed if c.victims == "civilian"]
+    if kinds:
+        return max(kinds, key=lambda c: c.count.point() or 0).count
+    return None
 
 
 def accusation_claims(an: Analysis, taken: set[int]) -> list[dict[str, Any]]:
@@ -706,4 +913,4 @@ def _accusation(an: Analysis, sp: Any, by: str | None, about: str, sent: Any) ->
     }
 
 
-__all__ = ["Event", "accusation_claims", "build_events", "incident_dicts", "PRONOUNS"]
+__all__ = ["Event", "accusation_claims", "build_events", "civilians_killed", "incident_dicts"]

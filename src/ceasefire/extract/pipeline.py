@@ -27,7 +27,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
-from spacy.matcher import Matcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from ceasefire.extract.numbers import ONES, QUALIFIERS, SCALES, TENS, VAGUE
@@ -36,32 +36,26 @@ from ceasefire.extract.resources import ActorTable, Gazetteer, actor_table, gaze
 Pattern = list[dict[str, Any]]
 
 
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-def _seq(phrase: str) -> Pattern:
-    """A token pattern for a lower-case phrase; `|` separates alternatives for one token."""
-    out: Pattern = []
-    for word in phrase.split():
+def _expand(spec: str) -> list[str]:
+    """All phrases a spec stands for: `|` separates alternatives for one word, `?` marks an
+    optional word ("air strike|strikes" -> "air strike", "air strikes")."""
+    out = [""]
+    for word in spec.split():
         optional = word.endswith("?")
-        word = word.rstrip("?")
-        spec: dict[str, Any] = (
-            {"LOWER": {"IN": word.split("|")}} if "|" in word else {"LOWER": word}
-        )
-        if optional:
-            spec["OP"] = "?"
-        out.append(spec)
-    return out
+        options = word.rstrip("?").split("|")
+        grown = [f"{prefix} {option}".strip() for prefix in out for option in options]
+        out = grown + out if optional else grown
+    return [p for p in dict.fromkeys(out) if p]
 
 
-def _phrases(*phrases: str) -> list[Pattern]:
-    return [_seq(p) for p in phrases]
+def _phrases(*specs: str) -> list[str]:
+    """The phrases of several specs, for a PhraseMatcher on lower-case text."""
+    return [p for spec in specs for p in _expand(spec)]
 
 
 # Acts -------------------------------------------------------------------------------------
 
-ACT_PATTERNS: dict[str, list[Pattern]] = {
+ACT_PATTERNS: dict[str, list[str]] = {
     "ACT_air_strike": _phrases(
         "airstrike|airstrikes|air-strike|air-strikes|airstrike's",
         "air strike|strikes|raid|raids|attack|attacks|bombardment|bombardments|bombing|bombings",
@@ -92,8 +86,7 @@ ACT_PATTERNS: dict[str, list[Pattern]] = {
     ),
     "ACT_shelling": _phrases(
         "shelling|shellings|shelled|shells|shell",
-        "artillery",
-        "artillery fire|shells|shelling",
+        "artillery fire|shells|shelling|strikes|attack|attacks|bombardment",
         "rocket|rockets",
         "rocket fire|attack|attacks",
         "grad rocket|rockets",
@@ -106,9 +99,8 @@ ACT_PATTERNS: dict[str, list[Pattern]] = {
         "bombardment|bombardments",
     ),
     "ACT_clash": _phrases(
-        "clash|clashes|clashed|firefight|firefights|skirmish|skirmishes",
-        "fighting|battles|battle|fought|ambush|ambushed",
-        "fierce|heavy fighting|clashes|battles",
+        "clash|clashes|clashed|firefight|firefights|skirmish|skirmishes|ambush|ambushed",
+        "fierce|heavy|intense|street fighting|clashes|battles",
     ),
     "ACT_suicide_bombing": _phrases(
         "suicide bomber|bombers|bombing|bombings|attack|attacks|attacker|attackers|blast|car",
@@ -134,15 +126,16 @@ ACT_PATTERNS: dict[str, list[Pattern]] = {
         "land mine|mines",
         "bomb|bombs exploded|explosion|went|blast|attack|attacks",
         "bomb attack|attacks|blast|blasts",
-        "bombing|bombings",
         "twin|double bombings|blasts|explosions|bombing",
+        "suicide|car|truck|bomb attack|attacks",
     ),
     "ACT_shooting": _phrases(
         "shot|shooting|shootings|gunfire|gunshot|gunshots|sniper|snipers",
         "shot dead",
         "opened|open fire",
         "sniper fire",
-        "machine-gun|machine - gun|machinegun fire",
+        "machine-gun|machinegun fire",
+        "machine - gun fire",
         "gunmen|gunman",
         "bullets|bullet",
     ),
@@ -158,8 +151,8 @@ ACT_PATTERNS: dict[str, list[Pattern]] = {
         "suffocation|asphyxiation",
     ),
     "ACT_execution": _phrases(
-        "executed|execution|executions|executing|beheaded|beheading|beheadings|beheads|behead",
-        "decapitated|crucified|crucifixion",
+        "executed|execution|executions|executing|execute|executes|beheaded|beheading|beheadings",
+        "beheads|behead|decapitated|crucified|crucifixion|crucifies|crucify",
         "firing squad",
         "public execution|executions",
         "summary execution|executions",
@@ -169,18 +162,22 @@ ACT_PATTERNS: dict[str, list[Pattern]] = {
     "ACT_abduction": _phrases("kidnapped|abducted|abduction|abductions|kidnapping|kidnappings"),
     "WEAK_attack": _phrases(
         "attack|attacks|attacked|attacking|assault|assaults|massacre|massacres|offensive",
-        "strike|strikes|struck|targeted|targeting|pounded|pounding|bombarded|bombarding",
-        "bombed|bombing|bombings|bomb|bombs",
+        "struck|targeted|targeting|pounded|pounding|pounds|bombarded|bombarding",
+        "counterattack|counterattacks|counter-attack|counteroffensive|fire",
         "raided|stormed",
         "hit|hits",
     ),
+    "WEAK_bombing": _phrases("bombed|bombing|bombings|bomb|bombs"),
+    "WEAK_shelling": _phrases("artillery|tanks|tank"),
+    "WEAK_clash": _phrases("fighting|battles|battle|fought|infighting"),
     "WEAK_explosion": _phrases(
         "explosion|explosions|blast|blasts|exploded|detonated|explosives|detonation",
     ),
     "WEAK_air": _phrases(
-        "warplanes|warplane|jets|fighter jets|aircraft|helicopters|helicopter|gunships|bombers",
+        "warplanes|warplane|jets|aircraft|helicopters|helicopter|gunships|bombers",
+        "fighter jets",
         "air force",
-        "raid|raids|sorties|sortie",
+        "raid|raids|sorties|sortie|strike|strikes",
     ),
 }
 
@@ -189,34 +186,33 @@ ACT_PATTERNS: dict[str, list[Pattern]] = {
 KILL_WORDS = (
     "killed|kill|kills|killing|dead|died|die|dies|dying|death|deaths|perished|slain|"
     "martyred|martyrs|martyr|lives|fatalities|bodies|corpses|massacred|murdered|"
-    "killings|lifeless"
+    "killings|lifeless|executed|execute|executes|executing|beheaded|beheads|crucified|"
+    "crucifies"
 )
-INJURE_WORDS = (
-    "wounded|injured|hurt|wounding|injuring|injuries|wounds|wound|injury|injures|maimed"
+INJURE_WORDS = "wounded|injured|hurt|wounding|injuring|injuries|wounds|wound|injury|injures|maimed"
+KILL_PATTERNS = _phrases(
+    KILL_WORDS, "lost their lives", "lost his life", "lost her life", "gunned down", "shot dead"
 )
-KILL_PATTERNS = _phrases(KILL_WORDS, "lost their lives", "lost his life", "lost her life")
 INJURE_PATTERNS = _phrases(INJURE_WORDS)
-_QUAL_WORDS = sorted({w for q, _ in QUALIFIERS for w in q.split()} | {"or", "more", "and"})
-_NUMBER_TOKENS = sorted(
-    {*ONES, *TENS, *SCALES, *VAGUE, "dozen", "score", "hundreds", "thousands", "-"}
-)
+_QUAL_WORDS = sorted({w for q, _ in QUALIFIERS for w in q.split()})
+_WORD_NUMBERS = sorted({*ONES, *TENS, *SCALES, *VAGUE, "dozen", "score", "hundreds", "-"})
 NUM_PATTERNS: list[Pattern] = [
+    # "at least 50", "1,500", "2 million"
+    [
+        {"LOWER": {"IN": _QUAL_WORDS}, "OP": "*"},
+        {"TEXT": {"REGEX": r"^\d[\d,.]*$"}},
+        {"LOWER": {"IN": ["hundred", "thousand", "million"]}, "OP": "?"},
+    ],
+    # "more than two hundred", "twenty-five", "dozens", "a dozen"
     [
         {"LOWER": {"IN": _QUAL_WORDS}, "OP": "*"},
         {"LOWER": {"IN": ["a", "an"]}, "OP": "?"},
-        {"LIKE_NUM": True},
-        {"LOWER": {"IN": _NUMBER_TOKENS}, "OP": "*"},
+        {"LOWER": {"IN": _WORD_NUMBERS}, "OP": "+"},
     ],
-    [
-        {"LOWER": {"IN": _QUAL_WORDS}, "OP": "*"},
-        {"LOWER": {"IN": ["a", "an"]}, "OP": "?"},
-        {"LOWER": {"IN": _NUMBER_TOKENS}, "OP": "+"},
-        {"LIKE_NUM": True, "OP": "?"},
-    ],
-    [{"LOWER": {"IN": ["a", "an"]}}, {"LOWER": {"IN": ["dozen", "few", "score", "hundred"]}}],
 ]
+VICTIMS_CIVILIANS = "civilians|civilian"
 VICTIMS_CIV = (
-    "civilians|civilian|children|child|kids|women|woman|residents|villagers|students|pupils|"
+    "children|child|kids|women|woman|residents|villagers|students|pupils|"
     "patients|doctors|nurses|medics|paramedics|workers|worshippers|worshipers|journalists|"
     "refugees|babies|baby|infants|infant|girls|girl|boys|boy|elderly|passengers|shoppers|"
     "farmers|teachers|volunteers|rescuers|family|families|relatives|displaced|toddlers|"
@@ -256,7 +252,7 @@ DENY_PATTERNS = _phrases("denied|denies|deny|denying|rejected|rejects|dismissed|
 
 # Protected objects ------------------------------------------------------------------------
 
-OBJECT_PATTERNS: dict[str, list[Pattern]] = {
+OBJECT_PATTERNS: dict[str, list[str]] = {
     "OBJ_hospital": _phrases(
         "hospital|hospitals|clinic|clinics|infirmary",
         "medical|health|healthcare centre|center|centres|centers|facility|facilities|point|"
@@ -265,7 +261,7 @@ OBJECT_PATTERNS: dict[str, list[Pattern]] = {
     ),
     "OBJ_school": _phrases("school|schools|kindergarten|university|college"),
     "OBJ_market": _phrases("market|markets|marketplace|bazaar|souk"),
-    "OBJ_bakery": _phrases("bakery|bakeries|bread queue|line"),
+    "OBJ_bakery": _phrases("bakery|bakeries", "bread queue|line"),
     "OBJ_mosque": _phrases("mosque|mosques|church|churches|shrine|shrines"),
     "OBJ_consulate": _phrases("consulate|consulates|embassy|embassies"),
     "OBJ_camp": _phrases(
@@ -284,7 +280,7 @@ OBJECT_PATTERNS: dict[str, list[Pattern]] = {
 
 # Agreements -------------------------------------------------------------------------------
 
-AGREEMENT_PATTERNS: dict[str, list[Pattern]] = {
+AGREEMENT_PATTERNS: dict[str, list[str]] = {
     "AGR_regime_of_quiet": _phrases("regime of quiet|silence|calm", "period of calm|quiet"),
     "AGR_cessation_of_hostilities": _phrases("cessation of hostilities", "cessation of violence"),
     "AGR_humanitarian_pause": _phrases(
@@ -294,39 +290,42 @@ AGREEMENT_PATTERNS: dict[str, list[Pattern]] = {
         "ceasefire|ceasefires|cease-fire|cease-fires",
         "cease - fire|fires",
         "cease fire",
-        "de-escalation|de - escalation zone|zones|agreement|deal",
+        "de-escalation zone|zones|agreement|deal",
+        "de - escalation zone|zones|agreement|deal",
     ),
     "AGR_truce": _phrases("truce|truces|armistice"),
     "AGR_generic": _phrases(
         "the|this|that|a|new|renewed agreement|deal|arrangement|accord|recommitment|plan",
     ),
 }
-TERM_PATTERNS: dict[str, list[Pattern]] = {
-    "DURATION": [
-        [
-            {"LIKE_NUM": True},
-            {"LOWER": "-", "OP": "?"},
-            {"LOWER": {"IN": ["hour", "hours", "day", "days", "week", "weeks", "month", "months"]}},
-        ],
-        [
-            {"LOWER": {"IN": [*ONES, *TENS, "a"]}},
-            {"LOWER": "-", "OP": "?"},
-            {"LOWER": {"IN": [*ONES], "NOT_IN": ["a"]}, "OP": "?"},
-            {"LOWER": "-", "OP": "?"},
-            {"LOWER": {"IN": ["hour", "hours", "day", "days", "week", "weeks", "month", "months"]}},
-        ],
-        [{"TEXT": {"REGEX": r"^\d+-(hour|day|week|month)s?$"}}],
+DURATION_UNITS = ["hour", "hours", "day", "days", "week", "weeks", "month", "months"]
+DURATION_PATTERNS: list[Pattern] = [
+    [{"LIKE_NUM": True}, {"LOWER": "-", "OP": "?"}, {"LOWER": {"IN": DURATION_UNITS}}],
+    [
+        {"LOWER": {"IN": [*ONES, *TENS, "a"]}},
+        {"LOWER": "-", "OP": "?"},
+        {"LOWER": {"IN": [*ONES]}, "OP": "?"},
+        {"LOWER": "-", "OP": "?"},
+        {"LOWER": {"IN": DURATION_UNITS}},
     ],
+    [{"TEXT": {"REGEX": r"^\d+-(hour|day|week|month)s?$"}}],
+]
+TERM_PATTERNS: dict[str, list[str]] = {
     "OPEN_ENDED": _phrases(
-        "open-ended|open - ended|indefinite|indefinitely|unlimited|permanent",
+        "open-ended|indefinite|indefinitely|unlimited|permanent",
+        "open - ended",
         "open ended",
-        "no end date|deadline|time limit",
+        "no end date",
+        "no deadline",
         "no time limit",
-        "without a? time limit|deadline|end date",
+        "without a? time limit",
+        "without a? deadline|end",
+        "without an end date",
     ),
     "EXCLUDE": _phrases(
         "excluded|excluding|exclude|excludes|exclusion",
-        "except|except for",
+        "except",
+        "except for",
         "not apply|applies to",
         "exempt|exempted",
     ),
@@ -336,6 +335,8 @@ TERM_PATTERNS: dict[str, list[Pattern]] = {
         "n't|nt include|cover|extend|apply",
         "doesn't|doesnt|don't|won't|wouldn't|didn't include|cover|extend|apply",
         "excluding|except|outside",
+        "leave|leaves|left|leaving out",
+        "leave|leaves|left|leaving aside",
     ),
     "COVER": _phrases(
         "cover|covers|covering|covered|include|includes|including|included",
@@ -349,7 +350,8 @@ TERM_PATTERNS: dict[str, list[Pattern]] = {
         "came|come|comes|coming into effect|force",
         "go|goes|went into effect|force",
         "implementation|implemented|launched|entered",
-        "from|as of",
+        "from",
+        "as of",
     ),
     "AGREE_VERB": _phrases(
         "agreed|arranged|brokered|forged|announced|reached|negotiated|signed|accepted|declared",
@@ -360,14 +362,21 @@ TERM_PATTERNS: dict[str, list[Pattern]] = {
 
 @dataclass(frozen=True)
 class Rules:
-    """The compiled Matchers, built once with the pipeline."""
+    """The compiled rules, built once with the pipeline.
 
-    acts: Matcher
-    casualties: Matcher
-    attribution: Matcher
-    objects: Matcher
-    agreements: Matcher
-    terms: Matcher
+    Fixed phrases (acts, casualty words, speech verbs, objects, agreement words and
+    terms) are PhraseMatchers on lower-case text; rules with operators (number
+    phrases, durations) are token Matchers.
+    """
+
+    acts: PhraseMatcher
+    casualty_words: PhraseMatcher
+    numbers: Matcher
+    attribution: PhraseMatcher
+    objects: PhraseMatcher
+    agreements: PhraseMatcher
+    terms: PhraseMatcher
+    durations: Matcher
 
 
 @Language.component("newline_sentences")
@@ -396,22 +405,35 @@ def actor_patterns(nlp: Language, table: ActorTable) -> list[dict[str, Any]]:
         else:
             patterns.append({"label": "ACTOR", "pattern": name, "id": ident})
     nouns = sorted(table.agent_nouns | table.fighter_nouns)
-    modifiers = ["air", "ground", "security", "special", "government", "armed", "regular", "elite"]
+    modifiers = ["", "air ", "ground ", "security ", "special ", "government ", "armed ",
+                 "regular ", "elite "]  # fmt: skip
     for adjective, ident in table.adjectives.items():
         if not ident:
             continue
         if adjective in ("us", "u.s.", "us-led", "u.s.-led"):
             head: Pattern = [{"ORTH": t.text} for t in nlp.make_doc(adjective.upper())]
-        else:
-            head = [{"LOWER": t.text} for t in nlp.make_doc(adjective)]
-        pattern = [*head, {"LOWER": {"IN": modifiers}, "OP": "?"}, {"LOWER": {"IN": nouns}}]
-        patterns.append({"label": "ACTOR", "pattern": pattern, "id": ident})
+            tail = [{"LOWER": {"IN": nouns}}]
+            patterns.append({"label": "ACTOR", "pattern": [*head, *tail], "id": ident})
+            continue
+        # adjective + agent noun ("Russian jets", "Syrian air force") as plain phrases
+        for modifier in modifiers:
+            for noun in nouns:
+                phrase = f"{adjective} {modifier}{noun}"
+                if phrase not in table.names:
+                    patterns.append({"label": "ACTOR", "pattern": phrase, "id": ident})
     return patterns
 
 
 def place_patterns(gaz: Gazetteer) -> list[dict[str, Any]]:
-    """PLACE patterns: every spelling in the gazetteer; the id is the lower-case spelling."""
-    return [{"label": "PLACE", "pattern": spelling, "id": key} for key, spelling in gaz.surface]
+    """PLACE patterns: every spelling in the gazetteer (looked up again by the matched text)."""
+    return [{"label": "PLACE", "pattern": spelling} for _, spelling in gaz.surface]
+
+
+def _phrase_matcher(nlp: Language, groups: dict[str, list[str]]) -> PhraseMatcher:
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    for label, phrases in groups.items():
+        matcher.add(label, [nlp.make_doc(phrase) for phrase in phrases])
+    return matcher
 
 
 def _matcher(nlp: Language, groups: dict[str, list[Pattern]]) -> Matcher:
@@ -429,9 +451,7 @@ def load_pipeline() -> tuple[Language, Rules]:
     nlp = spacy.blank("en")
     nlp.add_pipe("newline_sentences")
     nlp.add_pipe("sentencizer")
-    ruler = nlp.add_pipe(
-        "entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": False}
-    )
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": False})
     blockers = [
         {"label": "TERM", "pattern": p}
         for p in ("regime of quiet", "regime of silence", "regime of calm", "regime change")
@@ -440,20 +460,21 @@ def load_pipeline() -> tuple[Language, Rules]:
         actor_patterns(nlp, table) + place_patterns(gaz) + blockers
     )
     rules = Rules(
-        acts=_matcher(nlp, ACT_PATTERNS),
-        casualties=_matcher(
+        acts=_phrase_matcher(nlp, ACT_PATTERNS),
+        casualty_words=_phrase_matcher(
             nlp,
             {
                 "KILL": KILL_PATTERNS,
                 "INJURE": INJURE_PATTERNS,
-                "NUM": NUM_PATTERNS,
+                "VICTIM_CIVILIANS": _phrases(VICTIMS_CIVILIANS),
                 "VICTIM_CIV": _phrases(VICTIMS_CIV),
                 "VICTIM_MIL": _phrases(VICTIMS_MIL),
                 "VICTIM_ANY": _phrases(VICTIMS_ANY),
                 "TOLL": _phrases("toll|tolls", "death toll", "casualty toll"),
             },
         ),
-        attribution=_matcher(
+        numbers=_matcher(nlp, {"NUM": NUM_PATTERNS}),
+        attribution=_phrase_matcher(
             nlp,
             {
                 "SAY": SAY_PATTERNS,
@@ -464,8 +485,9 @@ def load_pipeline() -> tuple[Language, Rules]:
                 "DENY": DENY_PATTERNS,
             },
         ),
-        objects=_matcher(nlp, OBJECT_PATTERNS),
-        agreements=_matcher(nlp, AGREEMENT_PATTERNS),
-        terms=_matcher(nlp, TERM_PATTERNS),
+        objects=_phrase_matcher(nlp, OBJECT_PATTERNS),
+        agreements=_phrase_matcher(nlp, AGREEMENT_PATTERNS),
+        terms=_phrase_matcher(nlp, TERM_PATTERNS),
+        durations=_matcher(nlp, {"DURATION": DURATION_PATTERNS}),
     )
     return nlp, rules

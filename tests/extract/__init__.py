@@ -1,0 +1,1 @@
+"""Tests of `ceasefire extract` (text to incidents, claims and agreements)."""
