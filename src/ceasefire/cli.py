@@ -270,14 +270,10 @@ def serve(
 
 def _register_commands() -> None:
     """Commands of the record, the cases and text extraction live beside their services."""
-    from ceasefire import cli_cases, cli_record
+    from ceasefire import cli_cases, cli_extract, cli_record
 
     cli_record.register(app)
     cli_cases.register(app)
-    try:
-        from ceasefire import cli_extract
-    except ImportError:  # the extract package is optional at import time (spaCy)
-        return
     cli_extract.register(app)
 
 

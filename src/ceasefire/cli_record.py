@@ -145,7 +145,7 @@ def ingest(
             status=status,
             progress=progress,
         )
-    for line in report.read.lines():
+    for line in [*report.read.lines(), *report.notes]:
         errors.print(f"[dim]{line}[/]", highlight=False)
     console.print(
         f"{report.rows:,} incidents: [green]{report.inserted:,} inserted[/], "

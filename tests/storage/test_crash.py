@@ -20,11 +20,28 @@ import pytest
 
 from ceasefire.storage.repository import Repository
 
-from .helpers import DEMO_AGREEMENTS
 from .synthetic import write_ucdp_csv
 
 ROWS = 100_000
 BATCH = 2_000
+
+# One small zone, so the findings written with each batch stay few and the test quick.
+AGREEMENT = """
+actors:
+  - {id: gov, name: Government of Syria}
+  - {id: opposition, name: Syrian insurgents}
+  - {id: is, name: Islamic State, aliases: [IS]}
+zones:
+  - {id: lattakia, name: Latakia governorate, geometry: "bundled:SY06"}
+agreements:
+  - id: quiet
+    title: Regime of quiet in Latakia
+    timezone: Asia/Damascus
+    start: "2016-04-30T00:00"
+    zones: [lattakia]
+    parties: [gov, opposition]
+    excluded: [is]
+"""
 
 
 def _count(db: Path) -> int:
@@ -42,7 +59,9 @@ def test_killed_ingest_is_consistent_and_resumable(tmp_path: Path) -> None:
     url = f"sqlite:///{db}"
     with Repository.open(url) as repo:
         repo.init()
-        repo.load_agreements([DEMO_AGREEMENTS])
+        agreement = tmp_path / "quiet.yaml"
+        agreement.write_text(AGREEMENT, encoding="utf-8")
+        repo.load_agreements([agreement])
     command = [
         sys.executable, "-m", "ceasefire.cli_record", "ingest", str(events),
         "--db", url, "--batch-size", str(BATCH),
@@ -94,4 +113,4 @@ def test_killed_ingest_is_consistent_and_resumable(tmp_path: Path) -> None:
         ).fetchone()
         assert total == distinct == ROWS
         assessed = conn.execute("select count(distinct incident_pk) from findings").fetchone()[0]
-        assert assessed > ROWS // 2
+        assert assessed > ROWS // 20

@@ -15,7 +15,7 @@ import ceasefire
 from ceasefire.core.engine import build_scopes
 from ceasefire.errors import InputError
 from ceasefire.io.agreements import load_agreements
-from ceasefire.storage.repository import INCIDENTS, IngestReport, Repository
+from ceasefire.storage.repository import INCIDENTS, IngestReport, Repository, SchemaError
 
 from .helpers import BACKENDS, DEMO, DEMO_AGREEMENTS, DEMO_EVENTS, database, demo_subset
 
@@ -203,7 +203,8 @@ def test_queries(demo: tuple[Repository, IngestReport], demo_frame: pd.DataFrame
     first = in_time[0]
     by_pk = repo.incident(first["incident_pk"])
     by_source = repo.incident(("ucdp", first["source_id"]))
-    assert by_pk == by_source and by_pk is not None
+    assert by_pk == by_source == repo.incident(f"ucdp:{first['source_id']}")
+    assert by_pk is not None
     assert {(f["agreement_id"], f["reading"]) for f in by_pk["findings"]} >= {
         (first["agreement_id"], first["reading"])
     }
@@ -240,7 +241,7 @@ def test_changed_row_is_updated_and_reassessed(db_url: str, tmp_path: Path) -> N
 
 
 def test_changed_agreement_is_reassessed(db_url: str, tmp_path: Path) -> None:
-    events = demo_subset(tmp_path / "events.csv", 2500)
+    events = demo_subset(tmp_path / "events.csv", 1500)
     folder = tmp_path / "agreements"
     folder.mkdir()
     shutil.copy(Path(str(DEMO.joinpath("east-ghouta.geojson"))), folder)
@@ -296,3 +297,28 @@ def test_candidates_are_kept_apart(db_url: str, tmp_path: Path) -> None:
         assert repo.count_findings(status="candidate") == repo.counts()["findings"]
         with pytest.raises(ValueError):
             repo.ingest(events, status="maybe")
+
+
+def test_old_schema_is_refused(db_url: str) -> None:
+    with Repository.open(db_url) as repo:
+        repo.upgrade("0001_record")
+        if repo.head() == "0001_record":
+            pytest.skip("only one revision exists")
+        with pytest.raises(SchemaError, match="ceasefire db upgrade"):
+            repo.ensure_ready()
+        repo.upgrade()
+        repo.ensure_ready()
+
+
+def test_ingest_before_agreements_says_so(db_url: str, tmp_path: Path) -> None:
+    events = demo_subset(tmp_path / "events.csv", 20)
+    with Repository.open(db_url) as repo:
+        repo.init()
+        report = repo.ingest(events)
+        assert report.inserted == 20 and report.findings == 0
+        assert any("agreements load" in line for line in report.lines())
+        # Loading agreements later and ingesting again resolves the names: every row changes.
+        repo.load_agreements([DEMO_AGREEMENTS])
+        again = repo.ingest(events)
+        assert (again.updated, again.unchanged) == (20, 0)
+        assert again.findings > 0

@@ -33,12 +33,15 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
+    bindparam,
     cast,
+    column,
     delete,
     func,
     insert,
     or_,
     select,
+    table,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -128,6 +131,7 @@ class IngestReport:
     seconds_read: float = 0.0
     seconds_write: float = 0.0
     seconds_findings: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -138,6 +142,7 @@ class IngestReport:
             f"{self.rows:,} incidents: {self.inserted:,} inserted, {self.updated:,} updated, "
             f"{self.unchanged:,} unchanged; {self.findings:,} findings written",
             *self.read.lines(),
+            *self.notes,
         ]
 
 
@@ -213,6 +218,7 @@ class Repository:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._bulk_statements: _Bulk | None = None
         if engine.dialect.name not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database {engine.dialect.name!r}: SQLite or PostgreSQL")
 
@@ -413,12 +419,7 @@ class Repository:
             return self._catalogue(conn)
 
     def _catalogue(self, conn: Connection) -> Catalogue:
-        a, z, g, f = (
-            ACTORS,
-            ZONES,
-            AGREEMENTS,
-            FILES,
-        )
+        a, z, g, f = ACTORS, ZONES, AGREEMENTS, FILES
         catalogue = Catalogue()
         actors = [
             Actor.model_validate(row.document)
@@ -471,6 +472,11 @@ class Repository:
             catalogue=catalogue,
         )
         report.read = read_report
+        if not catalogue.actors.actors:
+            report.notes.append(
+                "no agreements are loaded, so no actor name was resolved and nothing was "
+                "assessed: run `ceasefire agreements load` first, then ingest again"
+            )
         report.seconds_read = time.perf_counter() - started - report.seconds_write
         report.seconds_read -= report.seconds_findings
         return report
@@ -494,15 +500,15 @@ class Repository:
         if catalogue is None:
             catalogue = self.catalogue()
         scopes = _Scopes(catalogue)
-        rows = _IncidentRows(incidents)
+        bulk = self._bulk()
+        rows = _IncidentRows(incidents, bulk)
         report = IngestReport()
         total = len(incidents)
-        upsert = self._upsert_statement()
         for start in range(0, total, batch_size):
             batch = np.arange(start, min(start + batch_size, total), dtype=np.int64)
             with self.engine.begin() as conn:
                 self._store_batch(
-                    conn, incidents, rows, batch, upsert, scopes, status, submitted_by, report
+                    conn, incidents, rows, batch, bulk, scopes, status, submitted_by, report
                 )
             report.batches += 1
             if progress is not None:
@@ -518,15 +524,10 @@ class Repository:
                 raise InputError(f"{source} id {ident!r} appears more than once in the input")
             keys.add(key)
 
-    def _upsert_statement(self) -> Any:
-        table = INCIDENTS
-        ins: Any = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
-        written = [*CONTENT, "status", "submitted_by", "updated_at", "row_hash"]
-        return ins.on_conflict_do_update(
-            index_elements=["source", "source_id"],
-            set_={name: ins.excluded[name] for name in written},
-            where=table.c.row_hash != ins.excluded.row_hash,
-        ).returning(table.c.pk, table.c.source, table.c.source_id)
+    def _bulk(self) -> _Bulk:
+        if self._bulk_statements is None:
+            self._bulk_statements = _Bulk(self.engine)
+        return self._bulk_statements
 
     def _store_batch(
         self,
@@ -534,27 +535,23 @@ class Repository:
         incidents: Incidents,
         rows: _IncidentRows,
         batch: npt.NDArray[np.int64],
-        upsert: Any,
+        bulk: _Bulk,
         scopes: _Scopes,
         status: str,
         submitted_by: str | None,
         report: IngestReport,
     ) -> None:
+        """One transaction: upsert the batch, then replace the findings of what it changed."""
         began = time.perf_counter()
+        now = bulk.timestamp(_utcnow())
         records = [rows.record(int(i)) for i in batch]
-        existing: dict[tuple[str, str], tuple[int, str]] = {}
-        by_source: dict[str, list[str]] = {}
         for record in records:
-            by_source.setdefault(record["source"], []).append(record["source_id"])
-        for source, ids in by_source.items():
-            for part in _chunks(ids, IN_CHUNK):
-                query = select(_I.pk, _I.source_id, _I.row_hash).where(
-                    _I.source == source, _I.source_id.in_(part)
-                )
-                for pk, sid, digest in conn.execute(query):
-                    existing[(source, sid)] = (int(pk), str(digest))
-        now = _utcnow()
-        to_write: list[dict[str, Any]] = []
+            record["status"] = status
+            record["submitted_by"] = submitted_by
+            record["updated_at"] = now
+        if bulk.copy:
+            bulk.stage(conn, records)
+        existing = bulk.existing(conn, records)
         positions: list[int] = []
         changed_pks: list[int] = []
         for n, record in enumerate(records):
@@ -567,17 +564,16 @@ class Repository:
             else:
                 report.updated += 1
                 changed_pks.append(found[0])
-            record["status"] = status
-            record["submitted_by"] = submitted_by
-            record["updated_at"] = now
-            to_write.append(record)
             positions.append(n)
-        if not to_write:
+        if not positions:
             report.seconds_write += time.perf_counter() - began
             return
-        pk_of: dict[tuple[str, str], int] = {}
-        for pk, source, sid in conn.execute(upsert, to_write):
-            pk_of[(source, sid)] = int(pk)
+        to_write = [records[n] for n in positions]
+        bulk.upsert(conn, to_write)
+        pk_of = {key: found[0] for key, found in existing.items()}
+        pk_of.update(
+            bulk.keys(conn, [r for r in to_write if (r["source"], r["source_id"]) not in pk_of])
+        )
         pks = np.array([pk_of[(r["source"], r["source_id"])] for r in to_write], dtype=np.int64)
         for part in _chunks(changed_pks, IN_CHUNK):
             conn.execute(delete(FINDINGS).where(_F.incident_pk.in_(part)))
@@ -585,11 +581,13 @@ class Repository:
         report.seconds_write += middle - began
         if scopes.scopes:
             subset = _take(incidents, batch[np.asarray(positions, dtype=np.int64)])
-            report.findings += self._write_findings(conn, scopes.assess(subset), pks)
+            report.findings += self._write_findings(conn, bulk, scopes.assess(subset), pks)
         report.seconds_findings += time.perf_counter() - middle
 
     @staticmethod
-    def _write_findings(conn: Connection, findings: Findings, pks: npt.NDArray[np.int64]) -> int:
+    def _write_findings(
+        conn: Connection, bulk: _Bulk, findings: Findings, pks: npt.NDArray[np.int64]
+    ) -> int:
         """Insert the engine's findings; row `i` of its incidents is the incident `pks[i]`."""
         if not len(findings):
             return 0
@@ -610,7 +608,7 @@ class Repository:
             }
             for r in range(len(findings))
         ]
-        conn.execute(insert(FINDINGS), records)
+        bulk.insert_findings(conn, records)
         return len(records)
 
     # ------------------------------------------------------------------ findings
@@ -637,19 +635,18 @@ class Repository:
         pks: list[int] | None,
         agreement_ids: list[str] | None,
     ) -> int:
-        table = FINDINGS
         agreement_filter = [] if agreement_ids is None else [_F.agreement_id.in_(agreement_ids)]
         if pks is None:
-            conn.execute(delete(table).where(*agreement_filter))
+            conn.execute(delete(FINDINGS).where(*agreement_filter))
         else:
             for part in _chunks(pks, IN_CHUNK):
-                conn.execute(delete(table).where(_F.incident_pk.in_(part), *agreement_filter))
+                conn.execute(delete(FINDINGS).where(_F.incident_pk.in_(part), *agreement_filter))
         scopes = _Scopes(catalogue, agreement_ids)
         if not scopes.scopes:
             return 0
         written = 0
         for chunk, chunk_pks in self._incident_chunks(conn, pks):
-            written += self._write_findings(conn, scopes.assess(chunk), chunk_pks)
+            written += self._write_findings(conn, self._bulk(), scopes.assess(chunk), chunk_pks)
         return written
 
     def _incident_chunks(
@@ -811,9 +808,16 @@ class Repository:
             conducts=conducts,
         )
 
-    def incident(self, key: int | tuple[str, str]) -> dict[str, Any] | None:
-        """One incident with its findings, by row key or by (source, source id); None if absent."""
+    def incident(self, key: int | str | tuple[str, str]) -> dict[str, Any] | None:
+        """One incident with its findings; None if absent.
+
+        `key` is the row key, `(source, source_id)`, or the text `source:source_id`
+        (how allegations name incidents, so they survive a re-ingest).
+        """
         t = INCIDENTS
+        if isinstance(key, str) and ":" in key:
+            source, _, ident = key.partition(":")
+            key = (source, ident)
         if isinstance(key, tuple):
             where = and_(_I.source == key[0], _I.source_id == str(key[1]))
         else:
@@ -998,7 +1002,7 @@ def _incident_dict(row: Any) -> dict[str, Any]:
 class _IncidentRows:
     """Database rows (with their content hash) for the incidents of one read."""
 
-    def __init__(self, inc: Incidents) -> None:
+    def __init__(self, inc: Incidents, bulk: _Bulk) -> None:
         self.inc = inc
         self.cols = {
             name: getattr(inc, name).tolist()
@@ -1018,6 +1022,11 @@ class _IncidentRows:
             for c in inc.conducts
         ]
         self.conduct_keys = [json.dumps(c, ensure_ascii=False) for c in self.conducts]
+        # What the driver receives for the conduct columns, prepared once per conduct.
+        self.conduct_values = [
+            (act, bulk.json(perpetrators), bulk.json(targets), bulk.boolean(directed))
+            for act, perpetrators, targets, directed in self.conducts
+        ]
 
     def record(self, i: int) -> dict[str, Any]:
         col = self.cols
@@ -1030,7 +1039,7 @@ class _IncidentRows:
                 self.inc.areas[area].name,
             )
         )
-        act, perpetrators, targets, directed = self.conducts[col["conduct"][i]]
+        act, perpetrators, targets, directed = self.conduct_values[col["conduct"][i]]
         killed = [
             None if v != v else float(v)  # NaN is "not recorded"
             for v in (col["killed_low"][i], col["killed_best"][i], col["killed_high"][i])
@@ -1078,6 +1087,163 @@ class _IncidentRows:
         )
         record["row_hash"] = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
         return record
+
+
+class _Bulk:
+    """Bulk writes, built with SQLAlchemy Core and handed to the driver in bulk.
+
+    At a million rows SQLAlchemy's per-row parameter processing costs more than
+    the insert itself, so parameters reach the driver ready-made: the few values
+    that need a type's processing (JSON, booleans, timestamps) are processed
+    once per distinct value with that same type's own processor.
+
+    The upsert is `INSERT .. ON CONFLICT (source, source_id) DO UPDATE .. WHERE
+    row_hash differs` on both databases. SQLite runs it with `executemany`.
+    PostgreSQL first COPYs the batch into a temporary table (dropped at commit)
+    and upserts from it with one statement: a round trip per row would cost
+    more than the write.
+    """
+
+    STAGE = "cf_incident_stage"
+
+    def __init__(self, engine: Engine) -> None:
+        dialect = engine.dialect
+        self.dialect = dialect
+        self.copy = dialect.name == "postgresql"
+        make_insert: Any = postgresql.insert if self.copy else sqlite.insert
+        self.columns = ["source", "source_id", *CONTENT, "status", "submitted_by", "updated_at"]
+        self.columns.append("row_hash")
+        self.finding_columns = [c.name for c in FINDINGS.c]
+        ins = make_insert(INCIDENTS)
+        on_conflict = {
+            "index_elements": ["source", "source_id"],
+            "set_": {c: ins.excluded[c] for c in self.columns[2:]},
+            "where": INCIDENTS.c.row_hash != ins.excluded.row_hash,
+        }
+        if self.copy:
+            self.stage_table = table(self.STAGE, *(column(c) for c in self.columns))
+            source = select(*(self.stage_table.c[c] for c in self.columns))
+            self._upsert_from_stage = ins.from_select(self.columns, source).on_conflict_do_update(
+                **on_conflict
+            )
+            self._upsert_sql, self._upsert_keys = "", None
+            self._finding_sql, self._finding_keys = "", None
+        else:
+            values = ins.values({c: bindparam(c) for c in self.columns})
+            self._upsert_sql, self._upsert_keys = self._compile(
+                values.on_conflict_do_update(**on_conflict)
+            )
+            finding = insert(FINDINGS).values({c: bindparam(c) for c in self.finding_columns})
+            self._finding_sql, self._finding_keys = self._compile(finding)
+        self._json = INCIDENTS.c.perpetrators.type.dialect_impl(dialect).bind_processor(dialect)
+        self._bool = INCIDENTS.c.directed.type.dialect_impl(dialect).bind_processor(dialect)
+        self._time = INCIDENTS.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+
+    def _compile(self, statement: Any) -> tuple[str, list[str] | None]:
+        compiled = statement.compile(dialect=self.dialect)
+        keys = list(compiled.positiontup) if compiled.positional else None
+        return str(compiled), keys
+
+    # Values as the driver takes them.
+
+    def json(self, value: Any) -> Any:
+        if self.copy:
+            return json.dumps(value)  # COPY reads JSON as its text
+        return self._json(value) if self._json else value
+
+    def boolean(self, value: bool) -> Any:
+        return self._bool(value) if self._bool and not self.copy else value
+
+    def timestamp(self, value: dt.datetime) -> Any:
+        return self._time(value) if self._time and not self.copy else value
+
+    @staticmethod
+    def _params(keys: list[str] | None, records: list[dict[str, Any]]) -> Any:
+        """Rows in the driver's parameter style: tuples for `?`, the dicts for `%(name)s`."""
+        if keys is None:
+            return records
+        return [tuple(record[k] for k in keys) for record in records]
+
+    @staticmethod
+    def _copy_rows(
+        conn: Connection, table_name: str, columns: list[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        raw: Any = conn.connection.driver_connection
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table_name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    # The steps of a batch.
+
+    def stage(self, conn: Connection, records: list[dict[str, Any]]) -> None:
+        """PostgreSQL: the batch into a temporary table that disappears at commit."""
+        listed = ", ".join(self.columns)
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {self.STAGE} ON COMMIT DROP AS "
+            f"SELECT {listed} FROM incidents WITH NO DATA"
+        )
+        keys = self.columns
+        self._copy_rows(conn, self.STAGE, keys, ([r[k] for k in keys] for r in records))
+
+    def existing(
+        self, conn: Connection, records: list[dict[str, Any]]
+    ) -> dict[tuple[str, str], tuple[int, str]]:
+        """(source, source id) -> (pk, row_hash) of the batch's rows already stored."""
+        found: dict[tuple[str, str], tuple[int, str]] = {}
+        if self.copy:
+            stage = self.stage_table
+            query = select(_I.pk, _I.source, _I.source_id, _I.row_hash).join_from(
+                stage,
+                INCIDENTS,
+                and_(_I.source == stage.c.source, _I.source_id == stage.c.source_id),
+            )
+            for pk, source, sid, digest in conn.execute(query):
+                found[(source, sid)] = (int(pk), str(digest))
+            return found
+        for source, ids in _by_source(records).items():
+            for part in _chunks(ids, IN_CHUNK):
+                query = select(_I.pk, _I.source_id, _I.row_hash).where(
+                    _I.source == source, _I.source_id.in_(part)
+                )
+                for pk, sid, digest in conn.execute(query):
+                    found[(source, sid)] = (int(pk), str(digest))
+        return found
+
+    def upsert(self, conn: Connection, records: list[dict[str, Any]]) -> None:
+        if self.copy:
+            # Unchanged staged rows are left alone by the statement's `WHERE row_hash <>`.
+            conn.execute(self._upsert_from_stage)
+        else:
+            conn.exec_driver_sql(self._upsert_sql, self._params(self._upsert_keys, records))
+
+    def keys(self, conn: Connection, records: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+        """The row keys given to newly inserted rows."""
+        out: dict[tuple[str, str], int] = {}
+        if self.copy:
+            return {key: found[0] for key, found in self.existing(conn, records).items()}
+        for source, ids in _by_source(records).items():
+            for part in _chunks(ids, IN_CHUNK):
+                query = select(_I.pk, _I.source_id).where(
+                    _I.source == source, _I.source_id.in_(part)
+                )
+                for pk, sid in conn.execute(query):
+                    out[(source, sid)] = int(pk)
+        return out
+
+    def insert_findings(self, conn: Connection, records: list[dict[str, Any]]) -> None:
+        if self.copy:
+            keys = self.finding_columns
+            self._copy_rows(conn, "findings", keys, ([r[k] for k in keys] for r in records))
+        else:
+            conn.exec_driver_sql(self._finding_sql, self._params(self._finding_keys, records))
+
+
+def _by_source(records: list[dict[str, Any]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for record in records:
+        out.setdefault(record["source"], []).append(record["source_id"])
+    return out
 
 
 __all__ = ["DEFAULT_BATCH", "IngestReport", "Repository", "SchemaError"]
