@@ -23,7 +23,7 @@ from ceasefire.storage.repository import Repository
 from .synthetic import write_ucdp_csv
 
 ROWS = 100_000
-BATCH = 2_000
+BATCH = 5_000
 
 # One small zone, so the findings written with each batch stay few and the test quick.
 AGREEMENT = """

@@ -241,7 +241,7 @@ def test_changed_row_is_updated_and_reassessed(db_url: str, tmp_path: Path) -> N
 
 
 def test_changed_agreement_is_reassessed(db_url: str, tmp_path: Path) -> None:
-    events = demo_subset(tmp_path / "events.csv", 1500)
+    events = demo_subset(tmp_path / "events.csv", 800)
     folder = tmp_path / "agreements"
     folder.mkdir()
     shutil.copy(Path(str(DEMO.joinpath("east-ghouta.geojson"))), folder)
