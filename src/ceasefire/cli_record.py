@@ -125,9 +125,32 @@ def ingest(
     status: Annotated[
         str, typer.Option("--status", help="accepted, or candidate (awaiting review)")
     ] = "accepted",
+    text: Annotated[
+        bool,
+        typer.Option("--text", help="the files are news articles: extract candidate incidents"),
+    ] = False,
+    published: Annotated[
+        str | None, typer.Option("--published", help="with --text: the articles' date")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="with --text: outlet")] = None,
 ) -> None:
     """Store incidents, updating rows seen before (by source and id) and never duplicating."""
-    from ceasefire.services.ingest import ingest_files
+    from ceasefire.services.ingest import ingest_articles, ingest_files
+
+    if text:
+        if not published:
+            errors.print("[bold red]error:[/] --text needs --published DATE")
+            raise typer.Exit(2)
+        with _reported(), _progress("storing") as progress:
+            report = ingest_articles(
+                events, db, published=published, source=source, progress=progress
+            )
+        console.print(
+            f"{report.rows:,} candidate incidents awaiting review: "
+            f"{report.inserted:,} inserted, {report.updated:,} updated, "
+            f"{report.unchanged:,} unchanged"
+        )
+        return
 
     if format is not None and format not in ("ucdp", "acled", "jsonl"):
         errors.print(f"[bold red]error:[/] --format {format!r}: choose ucdp, acled or jsonl")

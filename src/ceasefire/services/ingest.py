@@ -80,3 +80,48 @@ def ingest_files(
             submitted_by=submitted_by,
             progress=progress,
         )
+
+
+def ingest_articles(
+    paths: Sequence[str | Path],
+    db: str | None = None,
+    *,
+    published: str,
+    source: str | None = None,
+    submitted_by: str | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """News articles to candidate incidents awaiting a monitor's review.
+
+    Each article goes through `ceasefire extract`; its incidents are stored with
+    status `candidate`, so they show up for review and never count as accepted
+    record until a monitor accepts them.
+    """
+    import json
+    import tempfile
+
+    from ceasefire.cli_extract import ArticleError, read_article
+    from ceasefire.errors import InputError
+    from ceasefire.extract import extract_text
+
+    documents = []
+    for path in paths:
+        try:
+            article = read_article(str(path))
+        except ArticleError as exc:
+            raise InputError(str(exc)) from exc
+        documents.append(extract_text(article.text, published, source or article.stem))
+    with tempfile.TemporaryDirectory() as tmp:
+        extracted = Path(tmp) / "extracted.jsonl"
+        extracted.write_text(
+            "\n".join(json.dumps(d, ensure_ascii=False) for d in documents) + "\n",
+            encoding="utf-8",
+        )
+        return ingest_files(
+            [extracted],
+            db,
+            format="jsonl",
+            status="candidate",
+            submitted_by=submitted_by,
+            progress=progress,
+        )
