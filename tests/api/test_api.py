@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
+import tempfile
+from pathlib import Path
 
 import pytest
 
+from ceasefire.io.incidents import read_incidents
+from ceasefire.services import ingest
 from tests.api.conftest import Api
 
 V = "/api/v1"
@@ -164,3 +169,24 @@ def test_incidents_filters_and_geojson(api: Api):
     assert [i["source_id"] for i in violations["items"]] == ["e1"]
     paged = api.get(f"{V}/incidents", params={"limit": 1, "offset": 1}).json()
     assert len(paged["items"]) == 1 and paged["offset"] == 1
+
+
+def test_candidates_are_for_monitors_only(api: Api):
+    candidate = {
+        "id": "c1",
+        "time": {"start": "2016-05-01", "timezone": "Asia/Damascus"},
+        "place": {"lon": 36.5, "lat": 35.5},
+        "perpetrators": ["gov"],
+        "targets": ["opposition"],
+    }
+    with ingest.open_repository(api.db) as repo:
+        with tempfile.TemporaryDirectory() as tmp:
+            file = Path(tmp) / "c.jsonl"
+            file.write_text(json.dumps(candidate) + "\n")
+            table, _ = read_incidents(file, repo.catalogue().actors)
+        repo.store_incidents(table, status="candidate")
+    public = api.get(f"{V}/incidents")
+    assert "c1" not in {i["source_id"] for i in public.json()["items"]}
+    assert api.get(f"{V}/incidents", params={"status": "candidate"}).status_code in (401, 403)
+    listed = api.get(f"{V}/incidents", "monitor", params={"status": "candidate"}).json()
+    assert [i["source_id"] for i in listed["items"]] == ["c1"]

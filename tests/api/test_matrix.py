@@ -63,7 +63,6 @@ def new_case(api: Api, state: str = "submitted") -> tuple[str, str]:
     return cid, case["evidence"][0]["sha256"]
 
 
-
 # endpoint -> (state of the case it needs or None, the request, the roles allowed)
 ENDPOINTS: dict[str, tuple[str | None, Callable[..., object], set[str]]] = {
     "GET agreements": (None, lambda a, w, c, s: a.get(f"{V}/agreements", w), EVERYONE),

@@ -6,7 +6,6 @@ decided by `ceasefire.policy`, never here. Errors share one body:
 `{"error": {"status": 404, "code": "not_found", "message": "..."}}`.
 """
 
-
 import base64
 import binascii
 import datetime as dt
@@ -30,7 +29,7 @@ from ceasefire import __version__
 from ceasefire.core.timing import iso
 from ceasefire.errors import InputError
 from ceasefire.io.incidents import read_incidents
-from ceasefire.policy import Action, Anonymous, PolicyError, Principal, Settings, require
+from ceasefire.policy import Action, Anonymous, PolicyError, Principal, Settings, can, require
 from ceasefire.services import cases, ledger, users
 from ceasefire.storage.db import session_factory
 from ceasefire.storage.repository import Repository
@@ -285,22 +284,31 @@ def _router(ws: Workspace) -> APIRouter:
         category: str | None = None,
         actor: str | None = None,
         format: Literal["json", "geojson"] = "json",
+        status: Literal["accepted", "candidate"] = "accepted",
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Any:
-        """Incidents; with agreement, reading, category or actor, joined with their findings."""
+        """Incidents; with agreement, reading, category or actor, joined with their findings.
+
+        Candidates (extracted from text, awaiting review) are listed only to those
+        who may submit incidents.
+        """
         allow(who, Action.incidents_read)
+        if status == "candidate":
+            allow(who, Action.incidents_submit)
         box, t0, t1 = _bbox(bbox), _instant(start, "start"), _instant(end, "end")
         if any(v is not None for v in (agreement, reading, category, actor)):
             allow(who, Action.findings_read)
             filters: dict[str, Any] = dict(
                 agreement=agreement, reading=reading, category=category, actor=actor,
-                start=t0, end=t1, bbox=box,
+                start=t0, end=t1, bbox=box, status=status,
             )  # fmt: skip
             items = ws.repo.findings(**filters, limit=limit, offset=offset)
             total = ws.repo.count_findings(**filters)
         else:
-            items = ws.repo.list_incidents(start=t0, end=t1, bbox=box, limit=limit, offset=offset)
+            items = ws.repo.list_incidents(
+                start=t0, end=t1, bbox=box, status=status, limit=limit, offset=offset
+            )
             total = None
         if format == "geojson":
             return {"type": "FeatureCollection", "features": [_feature(i) for i in items]}
@@ -310,6 +318,9 @@ def _router(ws: Workspace) -> APIRouter:
     def incident(who: Who, pk: Annotated[int, PathParam(ge=1, le=2**62)]) -> dict[str, Any]:
         allow(who, Action.incidents_read)
         found = ws.repo.incident(pk)
+        if found is not None and found.get("status") == "candidate":
+            if not can(who, Action.incidents_submit, settings=ws.settings):
+                found = None
         if found is None:
             raise ApiError(404, "not_found", f"no incident {pk}")
         return found
@@ -355,6 +366,7 @@ def _router(ws: Workspace) -> APIRouter:
         filters: dict[str, Any] = dict(
             agreement=agreement, reading=reading, category=category, actor=actor,
             start=_instant(start, "start"), end=_instant(end, "end"), bbox=_bbox(bbox),
+            status="accepted",
         )  # fmt: skip
         items = ws.repo.findings(**filters, limit=limit, offset=offset)
         return Page(

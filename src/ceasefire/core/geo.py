@@ -111,7 +111,7 @@ class PreparedZone:
 
     geometry: BaseGeometry
     _bands: dict[float, BaseGeometry] = field(default_factory=dict)
-    _area_share: dict[int, npt.NDArray[np.float64]] = field(default_factory=dict)
+    _area_share: dict[tuple[str, ...], npt.NDArray[np.float64]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         shapely.prepare(self.geometry)
@@ -175,9 +175,9 @@ class PreparedZone:
         Ratios of planar areas in degrees: over a governorate the error against
         an equal-area projection is well under one per cent.
         """
-        key = id(areas)
+        key = tuple(a.code for a in areas)  # codes name the geometry; ids of lists get reused
         cached = self._area_share.get(key)
-        if cached is not None and len(cached) == len(areas):
+        if cached is not None:
             return cached
         if not areas:
             return np.zeros(0)
