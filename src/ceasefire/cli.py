@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ceasefire.core.engine import Progress as ProgressCallback
-from ceasefire.errors import InputError
+from ceasefire.cli_support import errors, progress, reported
 from ceasefire.io.findings import format_for, write_frame
 
 app = typer.Typer(
@@ -26,7 +22,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-errors = Console(stderr=True)
 
 CATEGORY_STYLE = {
     "violation": "bold red",
@@ -36,36 +31,6 @@ CATEGORY_STYLE = {
     "not_bound": "cyan",
     "out_of_scope": "dim",
 }
-
-
-@contextmanager
-def _reported() -> Iterator[None]:
-    """Bad input becomes a clear message and exit status 2, never a traceback."""
-    try:
-        yield
-    except InputError as exc:
-        errors.print(f"[bold red]error:[/] {exc.describe()}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[ProgressCallback]:
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-        disable=not errors.is_terminal,
-    )
-    with bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 HEADERS = {
@@ -140,14 +105,14 @@ def assess(
     if input_format is not None and input_format not in ("ucdp", "acled", "jsonl"):
         errors.print(f"[bold red]error:[/] --input-format {input_format!r}: ucdp, acled or jsonl")
         raise typer.Exit(2)
-    with _reported():
-        with _progress("assessing") as progress:
+    with reported():
+        with progress("assessing", "agreement readings") as on_progress:
             result = run_assessment(
                 [agreements],
                 events,
                 format=input_format,  # type: ignore[arg-type]
                 timezone=timezone,
-                progress=progress,
+                progress=on_progress,
             )
         frame = result.frame(every_pair=not in_scope_only)
         if out is not None:
@@ -170,7 +135,7 @@ def validate(
     from ceasefire.core.engine import build_scopes
     from ceasefire.io.agreements import load_agreements
 
-    with _reported():
+    with reported():
         catalogue = load_agreements(agreements)
     table = Table(title="Agreements", title_justify="left")
     for name in ("agreement", "reading", "window", "zones"):
@@ -206,9 +171,9 @@ def demo(
     """The whole main job on bundled data: Syria 2016, UCDP events, findings, a summary."""
     from ceasefire.services.demo import run_demo
 
-    with _reported():
-        with _progress("assessing") as progress:
-            result = run_demo(out, progress=progress)
+    with reported():
+        with progress("assessing", "agreement readings") as on_progress:
+            result = run_demo(out, progress=on_progress)
     console.rule("[bold]ceasefire demo — Syria, 2016")
     console.print(
         f"{len(result.assessment.incidents):,} UCDP GED events against "
@@ -262,7 +227,7 @@ def serve(
 
     from ceasefire.api.app import create_app
 
-    with _reported():
+    with reported():
         api = create_app(db)
     console.print(f"serving [bold]{api.state.workspace.repo.url}[/] on http://{host}:{port}/api/v1")
     uvicorn.run(api, host=host, port=port, log_level="info")

@@ -7,22 +7,17 @@ runs them on their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ceasefire.errors import InputError
+from ceasefire.cli_support import errors, progress, reported
 from ceasefire.storage.db import DEFAULT_DB, ENV_DB
-from ceasefire.storage.repository import DEFAULT_BATCH, SchemaError
+from ceasefire.storage.repository import DEFAULT_BATCH
 
 console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -34,50 +29,11 @@ DbOption = Annotated[
 ]
 
 
-@contextmanager
-def _reported() -> Iterator[None]:
-    """Bad input exits 2 and a database problem exits 1, each with one clear line."""
-    try:
-        yield
-    except InputError as exc:
-        errors.print(f"[bold red]error:[/] {exc.describe()}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except SchemaError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    except (OperationalError, DBAPIError) as exc:
-        reason = str(exc.orig) if exc.orig is not None else str(exc)
-        errors.print(
-            f"[bold red]error:[/] database: {reason.strip()}", highlight=False, soft_wrap=True
-        )
-        raise typer.Exit(1) from None
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-        disable=not errors.is_terminal,
-    )
-    with bar:
-        task = bar.add_task(f"{label} (reading)", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, description=label, completed=done, total=total)
-
-        yield update
-
-
 def init(db: DbOption = None) -> None:
     """Create a workspace: the database and its tables (safe to run again)."""
     from ceasefire.services.ingest import init_workspace
 
-    with _reported():
+    with reported():
         info = init_workspace(db)
     console.print(f"workspace [bold]{info.url}[/] at schema {info.revision}")
     console.print(", ".join(f"{n:,} {name}" for name, n in info.counts.items()))
@@ -87,7 +43,7 @@ def db_upgrade(db: DbOption = None) -> None:
     """Migrate the database to the newest schema."""
     from ceasefire.services.ingest import upgrade_database
 
-    with _reported():
+    with reported():
         before, after = upgrade_database(db)
     if before == after:
         console.print(f"already at schema {after}")
@@ -102,7 +58,7 @@ def agreements_load(
     """Check agreement files and store them; findings of changed agreements are recomputed."""
     from ceasefire.services.ingest import load_agreement_files
 
-    with _reported():
+    with reported():
         catalogue = load_agreement_files(files, db)
     console.print(
         f"[green]stored[/]: {len(catalogue.agreements)} agreements, "
@@ -141,9 +97,9 @@ def ingest(
         if not published:
             errors.print("[bold red]error:[/] --text needs --published DATE")
             raise typer.Exit(2)
-        with _reported(), _progress("storing") as progress:
+        with reported(), progress("storing") as on_progress:
             report = ingest_articles(
-                events, db, published=published, source=source, progress=progress
+                events, db, published=published, source=source, progress=on_progress
             )
         console.print(
             f"{report.rows:,} candidate incidents awaiting review: "
@@ -158,7 +114,7 @@ def ingest(
     if status not in ("accepted", "candidate"):
         errors.print(f"[bold red]error:[/] --status {status!r}: choose accepted or candidate")
         raise typer.Exit(2)
-    with _reported(), _progress("storing") as progress:
+    with reported(), progress("storing") as on_progress:
         report = ingest_files(
             events,
             db,
@@ -166,7 +122,7 @@ def ingest(
             timezone=timezone,
             batch_size=batch_size,
             status=status,
-            progress=progress,
+            progress=on_progress,
         )
     for line in [*report.read.lines(), *report.notes]:
         errors.print(f"[dim]{line}[/]", highlight=False)
