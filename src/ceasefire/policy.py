@@ -35,6 +35,7 @@ class Action(StrEnum):
     agreements_write = "agreements.write"
     incidents_read = "incidents.read"
     incidents_submit = "incidents.submit"
+    incidents_review = "incidents.review"
     findings_read = "findings.read"
     allegations_file = "allegations.file"
     allegations_read = "allegations.read"
@@ -100,6 +101,13 @@ MATRIX: dict[Action, dict[Role, Rule]] = {
         Role.public: Rule.setting,
     },
     Action.incidents_submit: {
+        Role.admin: YES,
+        Role.adjudicator: NO,
+        Role.monitor: YES,
+        Role.party: NO,
+        Role.public: NO,
+    },
+    Action.incidents_review: {
         Role.admin: YES,
         Role.adjudicator: NO,
         Role.monitor: YES,

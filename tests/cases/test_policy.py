@@ -98,6 +98,7 @@ PLAIN_EXPECTED: dict[Action, set[Role]] = {
     Action.agreements_write: {Role.admin},
     Action.incidents_read: set(Role),
     Action.incidents_submit: {Role.admin, Role.monitor},
+    Action.incidents_review: {Role.admin, Role.monitor},
     Action.findings_read: set(Role),
     Action.referrals_read: set(Role),
     Action.ledger_read: set(Role),

@@ -291,11 +291,11 @@ def _router(ws: Workspace) -> APIRouter:
         """Incidents; with agreement, reading, category or actor, joined with their findings.
 
         Candidates (extracted from text, awaiting review) are listed only to those
-        who may submit incidents.
+        who may review incidents.
         """
         allow(who, Action.incidents_read)
         if status == "candidate":
-            allow(who, Action.incidents_submit)
+            allow(who, Action.incidents_review)
         box, t0, t1 = _bbox(bbox), _instant(start, "start"), _instant(end, "end")
         if any(v is not None for v in (agreement, reading, category, actor)):
             allow(who, Action.findings_read)
@@ -319,7 +319,7 @@ def _router(ws: Workspace) -> APIRouter:
         allow(who, Action.incidents_read)
         found = ws.repo.incident(pk)
         if found is not None and found.get("status") == "candidate":
-            if not can(who, Action.incidents_submit, settings=ws.settings):
+            if not can(who, Action.incidents_review, settings=ws.settings):
                 found = None
         if found is None:
             raise ApiError(404, "not_found", f"no incident {pk}")
