@@ -30,11 +30,13 @@ from ceasefire.core.timing import iso
 from ceasefire.errors import InputError
 from ceasefire.io.incidents import read_incidents
 from ceasefire.policy import Action, Anonymous, PolicyError, Principal, Settings, can, require
-from ceasefire.services import cases, ledger, users
+from ceasefire.services import cases, ledger, users, views
 from ceasefire.storage.db import session_factory
 from ceasefire.storage.repository import Repository
 
 API = "/api/v1"
+#: The login cookie the pages set; it carries an API token (see `ceasefire.web`).
+SESSION_COOKIE = "ceasefire_session"
 MAX_BODY = 20 * 1024 * 1024
 T = TypeVar("T")
 
@@ -121,6 +123,14 @@ class Workspace:
         self.keys = users.Keystore.for_database(self.repo.url)
         self.settings = settings or Settings.from_env()
 
+    def user_for(self, token: str) -> users.User | None:
+        """The user a bearer token or login cookie belongs to, detached from its session."""
+        with self.sessions() as session:
+            user = users.authenticate_token(session, token)
+            if user is not None:
+                session.expunge(user)
+            return user
+
     @contextmanager
     def cases(self) -> Iterator[cases.CaseContext]:
         """A case context whose changes and ledger entries commit together."""
@@ -148,22 +158,33 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> Fa
     app.state.workspace = workspace
     _handlers(app)
     app.include_router(_router(workspace))
+    from ceasefire.web.pages import install
+
+    install(app, workspace)
     return app
+
+
+def _answer(request: Request, status: int, code: str, message: str, details: Any = None) -> Any:
+    """The API's error body, or the error page for a page of the web app."""
+    page = getattr(request.app.state, "error_page", None)
+    if page is not None and not request.url.path.startswith(API):
+        return page(request, status, message)
+    return _error(status, code, message, details)
 
 
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message, exc.details)
+    async def api_error(request: Request, exc: ApiError) -> Any:
+        return _answer(request, exc.status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(PolicyError)
-    async def policy_error(_: Request, exc: PolicyError) -> JSONResponse:
+    async def policy_error(request: Request, exc: PolicyError) -> Any:
         code = "not_found" if exc.status == 404 else "forbidden"
-        return _error(exc.status, code, str(exc))
+        return _answer(request, exc.status, code, str(exc))
 
     @app.exception_handler(InputError)
-    async def input_error(_: Request, exc: InputError) -> JSONResponse:
-        return _error(422, "invalid_input", exc.describe())
+    async def input_error(request: Request, exc: InputError) -> Any:
+        return _answer(request, 422, "invalid_input", exc.describe())
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -174,9 +195,9 @@ def _handlers(app: FastAPI) -> None:
         return _error(422, "invalid_request", "the request is not valid", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error(exc.status_code, code, str(exc.detail))
+        return _answer(request, exc.status_code, code, str(exc.detail))
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Any]) -> Any:
@@ -238,16 +259,18 @@ def _router(ws: Workspace) -> APIRouter:
     def principal(request: Request) -> Principal:
         header = request.headers.get("authorization")
         if not header:
+            # The pages' scripts read with the login cookie; nothing is changed that way.
+            cookie = request.cookies.get(SESSION_COOKIE)
+            if cookie and request.method in ("GET", "HEAD"):
+                return ws.user_for(cookie) or Anonymous()
             return Anonymous()
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized", "use `Authorization: Bearer TOKEN`")
-        with ws.sessions() as session:
-            user = users.authenticate_token(session, token.strip())
-            if user is None:
-                raise ApiError(401, "unauthorized", "unknown or revoked token")
-            session.expunge(user)
-            return user
+        user = ws.user_for(token.strip())
+        if user is None:
+            raise ApiError(401, "unauthorized", "unknown or revoked token")
+        return user
 
     Who = Annotated[Principal, Depends(principal)]
     Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -519,6 +542,51 @@ def _router(ws: Workspace) -> APIRouter:
             "first_bad": result.first_bad,
             "message": result.describe(),
         }
+
+    def view(call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except views.UnknownView as exc:
+            raise ApiError(404, "not_found", str(exc.args[0])) from None
+
+    @router.get("/map/incidents", tags=["map"])
+    def map_incidents(
+        who: Who, agreement: str | None = None, reading: str | None = None
+    ) -> Response:
+        """Every incident as columns with its category under one agreement and reading."""
+        allow(who, Action.incidents_read)
+        allow(who, Action.findings_read)
+        layer = view(lambda: views.map_layer(ws.repo, agreement, reading))
+        return Response(json.dumps(layer, separators=(",", ":")), media_type="application/json")
+
+    @router.get("/map/zones", tags=["map"])
+    def map_zones(who: Who, agreement: str | None = None) -> dict[str, Any]:
+        """The zones of one agreement (or all) as GeoJSON, with their windows."""
+        allow(who, Action.agreements_read)
+        return views.zones_geojson(ws.repo.catalogue(), agreement)
+
+    @router.get("/map/base", tags=["map"])
+    def map_base() -> Response:
+        """The bundled boundaries (countries, governorates, districts): the offline base map."""
+        return Response(
+            views.base_map_json(),
+            media_type="application/json",
+            headers={"cache-control": "public, max-age=86400"},
+        )
+
+    @router.get("/compliance", tags=["findings"])
+    def compliance(
+        who: Who, agreement: str | None = None, reading: str | None = None
+    ) -> dict[str, Any]:
+        """Violations per week per party around an agreement's start, and per zone."""
+        allow(who, Action.findings_read)
+        return view(lambda: views.compliance(ws.repo, agreement, reading))
+
+    @router.get("/agreements/{agreement_id}/differences", tags=["agreements"])
+    def differences(who: Who, agreement_id: str) -> dict[str, Any]:
+        """Incidents whose category differs between the parties' readings."""
+        allow(who, Action.findings_read)
+        return view(lambda: views.reading_differences(ws.repo, agreement_id))
 
     @router.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:

@@ -67,12 +67,15 @@ def place_key(name: str) -> str:
     return re.sub(r"(.)\1+", r"\1", text)
 
 
+def boundary_text(name: str) -> str:
+    """One bundled boundary file as text (`sy_admin1.geojson`, `region_admin0.geojson`)."""
+    path = resources.files("ceasefire").joinpath("data", "boundaries", name)
+    return path.read_text(encoding="utf-8")
+
+
 @cache
 def _features(level: str) -> list[dict[str, Any]]:
-    path = resources.files("ceasefire").joinpath("data", "boundaries", f"sy_{level}.geojson")
-    with path.open("r", encoding="utf-8") as handle:
-        data = json.load(handle)
-    return list(data["features"])
+    return list(json.loads(boundary_text(f"sy_{level}.geojson"))["features"])
 
 
 @dataclass(frozen=True)
@@ -155,9 +158,7 @@ class AdminGazetteer:
 @cache
 def land() -> BaseGeometry:
     """Land in the bundled region (Syria and its neighbours): where events can happen."""
-    path = resources.files("ceasefire").joinpath("data", "boundaries", "region_admin0.geojson")
-    with path.open("r", encoding="utf-8") as handle:
-        features = json.load(handle)["features"]
+    features = json.loads(boundary_text("region_admin0.geojson"))["features"]
     # Syria's own coast comes from the OCHA outline, so zones and mask agree there.
     neighbours = [f for f in features if f["properties"].get("iso_a3") != "SYR"]
     parts = [shape(f["geometry"]) for f in neighbours] + [admin_units()["SY"].geometry]

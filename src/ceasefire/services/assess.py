@@ -142,13 +142,16 @@ def weekly_series(
     agreement_id: str,
     weeks_before: int = 4,
     weeks_after: int = 8,
+    *,
+    by_party: bool = False,
 ) -> pd.DataFrame:
-    """Violations per week around an agreement's start.
+    """Violations per week around an agreement's start (per party with `by_party`).
 
     Weeks before the start count what would have been a violation had the same
     terms been in force (the same parties, zones and exclusions): the baseline
     against which the truce is judged. An incident is counted in the week that
-    holds the middle of its time interval.
+    holds the middle of its time interval; per party, it is charged as
+    `violations_by_party` charges it (a dyad stays `undetermined`).
     """
     agreement = catalogue.agreement(agreement_id)
     shifted_start = agreement.start - dt.timedelta(weeks=weeks_before)
@@ -163,23 +166,32 @@ def weekly_series(
     )
     findings = assess_catalogue(catalogue, incidents, [shadow])
     start_utc = local_to_utc(agreement.start, zone_info(agreement.timezone))
-    violation = findings.category == CATEGORIES.index(Category.violation)
+    hits = np.flatnonzero(findings.category == CATEGORIES.index(Category.violation))
     inc = findings.incidents
-    rows = findings.incident[violation]
+    rows = findings.incident[hits]
     middle = (inc.t0[rows] + inc.t1[rows]) // 2
     week = np.floor((middle - start_utc) / (7 * 86400)).astype(np.int64)
     killed = np.nan_to_num(inc.killed_best[rows])
+    parties = (
+        np.array([_blamed(findings, int(r), catalogue) for r in hits], dtype=object)
+        if by_party
+        else np.full(len(hits), "", dtype=object)
+    )
+    names = sorted(set(parties.tolist())) if by_party else [""]
+    names = names or [p.actor for p in agreement.party_list()]
     out = []
     for w in range(-weeks_before, weeks_after):
-        sel = week == w
         first = agreement.start.date() + dt.timedelta(weeks=w)
-        out.append(
-            {
-                "week": w,
-                "week_start": first.isoformat(),
-                "phase": "before" if w < 0 else "in force",
-                "violations": int(sel.sum()),
-                "killed": float(killed[sel].sum()),
-            }
-        )
+        for party in names:
+            sel = (week == w) & (parties == party)
+            out.append(
+                {
+                    "week": w,
+                    "week_start": first.isoformat(),
+                    "phase": "before" if w < 0 else "in force",
+                    "violations": int(sel.sum()),
+                    "killed": float(killed[sel].sum()),
+                }
+                | ({"party": party} if by_party else {})
+            )
     return pd.DataFrame(out)

@@ -254,6 +254,8 @@ class CaseView(_View):
     evidence: list[EvidenceInfo] | None
     answers: list[AnswerView]
     ruling: RulingView | None
+    #: What the viewer may do next, by the policy and the case's state (for forms and menus).
+    actions: list[str]
 
 
 @dataclass(frozen=True)
@@ -424,7 +426,40 @@ def _view(ctx: CaseContext, user: Principal | None, allegation: Allegation) -> C
             if ruling is not None and can(user, Action.rulings_read, fact, ctx.settings)
             else None
         ),
+        actions=next_actions(ctx, user, allegation),
     )
+
+
+def next_actions(ctx: CaseContext, user: Principal | None, allegation: Allegation) -> list[str]:
+    """The steps `user` may take on the allegation now: the same tests the actions make."""
+    if user is None:
+        return []
+    ruling = allegation.ruling
+    try:
+        panel = ruling.panel if ruling else ctx.agreement(allegation.agreement_id).adjudicators
+    except KeyError:
+        panel = []
+    fact = facts(allegation, panel)
+    status = allegation.status
+
+    def may(action: Action) -> bool:
+        return can(user, action, fact, ctx.settings)
+
+    early = status in ("submitted", "under_review")
+    signed = {s.adjudicator for s in ruling.signatures} if ruling else set()
+    steps = {
+        "answer": early and may(Action.allegations_answer),
+        "review": status == "submitted" and may(Action.allegations_review),
+        "rule": status == "under_review" and may(Action.rulings_propose),
+        "sign": status == "ruled"
+        and may(Action.rulings_sign)
+        and getattr(user, "party", None) not in signed,
+        "publish": status in OPEN
+        and may(Action.rulings_publish)
+        and (is_joint(ruling) or ctx.now() >= allegation.due_at),
+        "withdraw": early and may(Action.allegations_withdraw),
+    }
+    return [name for name, ok in steps.items() if ok]
 
 
 # ---------------------------------------------------------------- actions

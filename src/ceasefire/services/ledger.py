@@ -272,6 +272,22 @@ def redactor(session: Session, viewer: Principal | None) -> Callable[[Entry], En
     return redact
 
 
+def entries_about(session: Session, allegation_id: str, viewer: Principal | None) -> list[Entry]:
+    """The entries that name one allegation, as `viewer` may read them (the case's history)."""
+    statement = (
+        select(LedgerEntry)
+        .where(LedgerEntry.payload.contains(allegation_id, autoescape=True))
+        .order_by(LedgerEntry.seq)
+    )
+    redact = redactor(session, viewer)
+    found = []
+    for row in session.scalars(statement):
+        payload = json.loads(row.payload)
+        if isinstance(payload, dict) and str(payload.get("allegation")) == allegation_id:
+            found.append(redact(_entry(row, payload)))
+    return found
+
+
 def public_keys(session: Session) -> dict[str, str]:
     return {u.name: u.public_key for u in session.scalars(select(User).order_by(User.name))}
 

@@ -312,3 +312,35 @@ def verify_password(session: Session, name: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def log_in(
+    session: Session, name: str, password: str, *, signer: ledger.Signer
+) -> tuple[User, str] | None:
+    """Check a password and issue the token a browser keeps for this login; None if wrong.
+
+    A login is a token like any other (ledger entry `token.issue`), so logging in
+    and out is on the record and a revoked login stops working at once.
+    """
+    user = verify_password(session, name.strip(), password)
+    if user is None:
+        return None
+    return user, issue_token(session, user, user.name, signer=signer)
+
+
+def log_out(session: Session, token: str, *, signer: ledger.Signer) -> bool:
+    """Revoke this login's token only (other logins and API tokens stay)."""
+    ledger.lock_head(session)
+    row = session.get(ApiToken, token_sha256(token))
+    if row is None or row.revoked:
+        return False
+    row.revoked = True
+    ledger.append(
+        session,
+        row.user_name,
+        "token.revoke",
+        {"user": row.user_name, "revoked": 1},
+        signer=signer,
+        at=utcnow(),
+    )
+    return True

@@ -967,6 +967,55 @@ class Repository:
             tests.append(cast(_I.targets, Text).contains(needle, autoescape=True))
         return or_(*tests)
 
+    def incident_points(
+        self, agreement_id: str, reading: str, *, status: str = "accepted"
+    ) -> list[Any]:
+        """Every incident's point, interval, perpetrators and finding under one reading.
+
+        Rows of `(pk, lon, lat, t0, t1, radius_m, perpetrators_json, killed_best,
+        category)`; `category` is None where the engine stored no finding, which
+        means `out_of_scope`. What the map draws, read in one pass.
+        """
+        joined = INCIDENTS.outerjoin(
+            FINDINGS,
+            and_(
+                _F.incident_pk == _I.pk, _F.agreement_id == agreement_id, _F.reading == reading
+            ),
+        )
+        query = (
+            select(
+                _I.pk, _I.lon, _I.lat, _I.t0, _I.t1, _I.radius_m, cast(_I.perpetrators, Text),
+                _I.killed_best, _F.category,
+            )  # fmt: skip
+            .select_from(joined)
+            .where(_I.status == status)
+            .order_by(_I.pk)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).all())
+
+    def reading_categories(self, agreement_id: str) -> list[Any]:
+        """`(incident_pk, reading, category)` for every stored finding of one agreement."""
+        query = (
+            select(_F.incident_pk, _F.reading, _F.category)
+            .join_from(FINDINGS, INCIDENTS, _F.incident_pk == _I.pk)
+            .where(_F.agreement_id == agreement_id, _I.status == "accepted")
+            .order_by(_F.incident_pk)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).all())
+
+    def finding_counts(self) -> list[Any]:
+        """`(agreement_id, reading, category, n)`: how the stored findings fall out."""
+        query = (
+            select(_F.agreement_id, _F.reading, _F.category, func.count())
+            .join_from(FINDINGS, INCIDENTS, _F.incident_pk == _I.pk)
+            .where(_I.status == "accepted")
+            .group_by(_F.agreement_id, _F.reading, _F.category)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).all())
+
     def counts(self) -> dict[str, int]:
         """Rows per table: a quick look at a workspace."""
         tables = {

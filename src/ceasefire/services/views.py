@@ -1,0 +1,401 @@
+"""What the web pages show, read from the record: one function per question.
+
+The map, the compliance dashboard and the agreement page ask the same record
+the API and the CLI use; the answers here are plain JSON-ready values so a
+route only has to pass them on. No rule of the engine is restated: categories
+come from stored findings, sides from `standing`, windows from `timing.window`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import shapely
+
+from ceasefire.core.actors import ActorRegistry, standing
+from ceasefire.core.engine import CATEGORIES, TEXT
+from ceasefire.core.model import Agreement, Category
+from ceasefire.core.timing import OPEN_END, iso, local_day, window, zone_info
+from ceasefire.io.agreements import Catalogue
+from ceasefire.io.boundaries import boundary_text
+from ceasefire.services.assess import weekly_series
+from ceasefire.storage.repository import Repository
+
+CATEGORY_NAMES = [c.value for c in CATEGORIES]
+OUT = CATEGORY_NAMES.index(Category.out_of_scope.value)
+DAY = 86400
+#: Sides an incident's perpetrators can be on, besides the agreement's parties.
+EXCLUDED, OTHER = "excluded", "other"
+
+
+class UnknownView(KeyError):
+    """An agreement or reading the record does not hold."""
+
+
+def agreement_and_reading(
+    catalogue: Catalogue, agreement_id: str | None, reading: str | None
+) -> tuple[Agreement, str]:
+    """The agreement asked for (else the first) and a reading it has (else its text)."""
+    if not catalogue.agreements:
+        raise UnknownView("no agreements are loaded")
+    try:
+        agreement = (
+            catalogue.agreement(agreement_id) if agreement_id else catalogue.agreements[0]
+        )
+    except KeyError:
+        raise UnknownView(f"no agreement {agreement_id!r}") from None
+    readings = reading_names(agreement)
+    if reading and reading not in readings:
+        raise UnknownView(f"agreement {agreement.id!r} has no reading {reading!r}")
+    return agreement, reading or TEXT
+
+
+def reading_names(agreement: Agreement) -> list[str]:
+    return [TEXT, *(r.by for r in agreement.readings)]
+
+
+def _party_since(agreement: Agreement) -> dict[str, int | None]:
+    tz = zone_info(agreement.timezone)
+    return {
+        p.actor: (None if p.since is None else local_day(p.since, tz)[0])
+        for p in agreement.party_list()
+    }
+
+
+def side_names(agreement: Agreement) -> list[str]:
+    return [p.actor for p in agreement.party_list()] + [EXCLUDED, OTHER]
+
+
+def _side_mask(
+    perpetrators_json: str | None,
+    agreement: Agreement,
+    registry: ActorRegistry,
+    since: dict[str, int | None],
+    sides: list[str],
+) -> int:
+    """A bit per side any claimed perpetrator stands on under this agreement."""
+    mask = 0
+    for _by, names in json.loads(perpetrators_json or "[]"):
+        for actor in names:
+            st = standing(actor, agreement, registry, since)
+            if st.kind == "party":
+                mask |= 1 << sides.index(st.via)
+            elif st.kind == "excluded":
+                mask |= 1 << sides.index(EXCLUDED)
+            else:
+                mask |= 1 << sides.index(OTHER)
+    return mask or 1 << sides.index(OTHER)
+
+
+def map_layer(repo: Repository, agreement_id: str | None, reading: str | None) -> dict[str, Any]:
+    """Every incident as columns, with its category under one agreement and reading.
+
+    Columns rather than GeoJSON features keep 100,000 incidents to a few
+    megabytes; the page filters them by time, side and category without asking
+    again. `side` is a bit mask over `sides`; `day` is the UTC day (since the
+    epoch) of the middle of the incident's time interval.
+    """
+    catalogue = repo.catalogue()
+    agreement, reading = agreement_and_reading(catalogue, agreement_id, reading)
+    rows = repo.incident_points(agreement.id, reading)
+    sides = side_names(agreement)
+    since = _party_since(agreement)
+    masks: dict[str | None, int] = {}
+    n = len(rows)
+    pk = np.empty(n, np.int64)
+    lon = np.empty(n)
+    lat = np.empty(n)
+    mid = np.empty(n, np.int64)
+    radius = np.empty(n)
+    cat = np.full(n, OUT, np.int8)
+    side = np.empty(n, np.int64)
+    index = {name: i for i, name in enumerate(CATEGORY_NAMES)}
+    for i, (key, x, y, t0, t1, r, perps, _killed, category) in enumerate(rows):
+        pk[i], lon[i], lat[i], radius[i] = key, x, y, r or 0.0
+        mid[i] = (int(t0) + int(t1)) // 2
+        if category is not None:
+            cat[i] = index[category]
+        mask = masks.get(perps)
+        if mask is None:
+            mask = masks[perps] = _side_mask(perps, agreement, catalogue.actors, since, sides)
+        side[i] = mask
+    win = window(agreement, _reading(agreement, reading))
+    return {
+        "agreement": agreement.id,
+        "reading": reading,
+        "readings": reading_names(agreement),
+        "categories": CATEGORY_NAMES,
+        "sides": sides,
+        "window": {"start": iso(win.start), "end": None if win.end >= OPEN_END else iso(win.end)},
+        "count": n,
+        "pk": pk.tolist(),
+        "lon": np.round(lon, 4).tolist(),
+        "lat": np.round(lat, 4).tolist(),
+        "day": (mid // DAY).tolist(),
+        "radius_km": np.round(radius / 1000.0, 1).tolist(),
+        "category": cat.tolist(),
+        "side": side.tolist(),
+    }
+
+
+def _reading(agreement: Agreement, name: str) -> Any:
+    return next((r for r in agreement.readings if r.by == name), None)
+
+
+def windows(agreement: Agreement) -> list[dict[str, Any]]:
+    """The window under the text and under each party's reading, in UTC."""
+    out = []
+    for name in reading_names(agreement):
+        reading = _reading(agreement, name)
+        win = window(agreement, reading)
+        zones = list(reading.zones) if reading is not None and reading.zones else agreement.zones
+        out.append(
+            {
+                "reading": name,
+                "start": iso(win.start),
+                "end": None if win.end >= OPEN_END else iso(win.end),
+                "open_ended": win.end >= OPEN_END,
+                "label": win.label,
+                "zones": zones,
+                "note": reading.note if reading is not None else None,
+            }
+        )
+    return out
+
+
+def zones_geojson(catalogue: Catalogue, agreement_id: str | None = None) -> dict[str, Any]:
+    """The zones of one agreement (or of all), each with the agreements that cover it."""
+    agreements = [
+        a for a in catalogue.agreements if agreement_id is None or a.id == agreement_id
+    ]
+    covering: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for agreement in agreements:
+        win = window(agreement)
+        for zone_id in agreement.zones:
+            covering[zone_id].append(
+                {
+                    "agreement": agreement.id,
+                    "title": agreement.title,
+                    "start": iso(win.start),
+                    "end": None if win.end >= OPEN_END else iso(win.end),
+                }
+            )
+    features = []
+    for zone_id, covers in covering.items():
+        geometry = catalogue.zones.get(zone_id)
+        if geometry is None:
+            continue
+        spec = catalogue.zone_specs.get(zone_id)
+        features.append(
+            {
+                "type": "Feature",
+                "id": zone_id,
+                "geometry": shapely.geometry.mapping(shapely.set_precision(geometry, 1e-4)),
+                "properties": {
+                    "id": zone_id,
+                    "name": spec.name if spec is not None else zone_id,
+                    "agreements": covers,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+@lru_cache(maxsize=1)
+def base_map_json() -> str:
+    """The bundled boundaries as one JSON object of layers, for a map with no tile server."""
+    parts = [
+        f'"{name}":{boundary_text(f"{name}.geojson")}'
+        for name in ("region_admin0", "sy_admin1", "sy_admin2")
+    ]
+    return "{" + ",".join(parts) + "}"
+
+
+def finding_counts(repo: Repository) -> list[dict[str, Any]]:
+    """Per agreement and reading, how many incidents fall in each category."""
+    catalogue = repo.catalogue()
+    total = repo.counts()["incidents"]
+    stored: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for agreement_id, reading, category, n in repo.finding_counts():
+        stored[(agreement_id, reading)][category] += int(n)
+    out = []
+    for agreement in catalogue.agreements:
+        for name in reading_names(agreement):
+            counts = stored.get((agreement.id, name), Counter())
+            counts[Category.out_of_scope.value] += total - sum(counts.values())
+            out.append(
+                {"agreement": agreement.id, "reading": name}
+                | {c: counts.get(c, 0) for c in CATEGORY_NAMES}
+            )
+    return out
+
+
+def compliance(
+    repo: Repository,
+    agreement_id: str | None,
+    reading: str | None,
+    weeks_before: int = 4,
+    weeks_after: int = 8,
+) -> dict[str, Any]:
+    """Violations per week per party around the start, and each zone's findings.
+
+    The weeks before the start are judged as if the same terms were in force,
+    the baseline a truce is measured against (see `weekly_series`).
+    """
+    catalogue = repo.catalogue()
+    agreement, reading = agreement_and_reading(catalogue, agreement_id, reading)
+    start = window(agreement).start
+    incidents = repo.incidents(
+        start=start - weeks_before * 7 * DAY,
+        end=start + weeks_after * 7 * DAY,
+        status="accepted",
+    )
+    weekly = weekly_series(
+        catalogue, incidents, agreement.id, weeks_before, weeks_after, by_party=True
+    )
+    return {
+        "agreement": agreement.id,
+        "title": agreement.title,
+        "reading": reading,
+        "readings": reading_names(agreement),
+        "start": iso(start),
+        "weekly": weekly.to_dict(orient="records"),
+        "zones": zone_table(repo, catalogue, agreement, reading),
+    }
+
+
+def zone_table(
+    repo: Repository, catalogue: Catalogue, agreement: Agreement, reading: str
+) -> list[dict[str, Any]]:
+    """Findings under one reading, counted in each of the agreement's zones.
+
+    An incident counts in a zone when its recorded point lies in it (on the
+    boundary included); one known only to an area is counted by that point too.
+    """
+    rows = repo.incident_points(agreement.id, reading)
+    if rows:
+        lon = np.fromiter((r[1] for r in rows), float, len(rows))
+        lat = np.fromiter((r[2] for r in rows), float, len(rows))
+        cats = np.array([r[8] or Category.out_of_scope.value for r in rows], dtype=object)
+        killed = np.array([r[7] if r[7] is not None else 0.0 for r in rows], dtype=float)
+    out = []
+    for zone_id in agreement.zones:
+        geometry = catalogue.zones.get(zone_id)
+        spec = catalogue.zone_specs.get(zone_id)
+        counts: Counter[str] = Counter()
+        deaths = 0.0
+        if rows and geometry is not None:
+            inside = shapely.intersects_xy(geometry, lon, lat)
+            counts = Counter(cats[inside].tolist())
+            deaths = float(killed[inside & (cats == Category.violation.value)].sum())
+        out.append(
+            {
+                "zone": zone_id,
+                "name": spec.name if spec is not None else zone_id,
+                "incidents": int(sum(counts.values())),
+                "violation_deaths": deaths,
+            }
+            | {c: int(counts.get(c, 0)) for c in CATEGORY_NAMES if c != "out_of_scope"}
+        )
+    return out
+
+
+def reading_differences(
+    repo: Repository, agreement_id: str, limit: int = 500
+) -> dict[str, Any]:
+    """Incidents whose category differs between readings: where the dispute matters."""
+    catalogue = repo.catalogue()
+    agreement, _ = agreement_and_reading(catalogue, agreement_id, None)
+    names = reading_names(agreement)
+    by_incident: dict[int, dict[str, str]] = defaultdict(dict)
+    for pk, reading, category in repo.reading_categories(agreement.id):
+        by_incident[int(pk)][reading] = category
+    differing = []
+    for pk, found in by_incident.items():
+        cats = {name: found.get(name, Category.out_of_scope.value) for name in names}
+        if len(set(cats.values())) > 1:
+            differing.append((pk, cats))
+    shown = differing[:limit]
+    details = {}
+    for pk, _cats in shown:
+        record = repo.incident(pk)
+        if record is not None:
+            details[pk] = record
+    items = []
+    for pk, cats in shown:
+        record = details.get(pk, {})
+        items.append(
+            {
+                "pk": pk,
+                "id": f"{record.get('source', '')}:{record.get('source_id', '')}",
+                "start": record.get("start"),
+                "place": record.get("place_name") or record.get("area_name") or "",
+                "categories": cats,
+            }
+        )
+    summary = Counter(tuple(c[n] for n in names) for _pk, c in differing)
+    return {
+        "agreement": agreement.id,
+        "readings": names,
+        "total": len(differing),
+        "patterns": [
+            {"categories": dict(zip(names, key, strict=True)), "incidents": n}
+            for key, n in summary.most_common()
+        ],
+        "items": items,
+    }
+
+
+@dataclass(frozen=True)
+class PartyView:
+    actor: str
+    name: str
+    since: str | None
+    note: str | None
+
+
+def agreement_view(catalogue: Catalogue, agreement_id: str) -> dict[str, Any]:
+    """An agreement's terms as a reader needs them: who, from when, where, except whom."""
+    agreement, _ = agreement_and_reading(catalogue, agreement_id, None)
+    registry = catalogue.actors
+
+    def name(actor_id: str) -> str:
+        actor = registry.actors.get(actor_id)
+        return actor.name if actor is not None else actor_id
+
+    parties = [
+        PartyView(p.actor, name(p.actor), p.since.isoformat() if p.since else None, p.note)
+        for p in agreement.party_list()
+    ]
+    excluded = [{"actor": a, "name": name(a)} for a in agreement.excluded_ids()]
+    designated = [{"designated_by": d} for d in agreement.excluded_designators()]
+    return {
+        "id": agreement.id,
+        "title": agreement.title,
+        "kind": agreement.kind,
+        "timezone": agreement.timezone,
+        "start_local": agreement.start.isoformat(),
+        "parties": [vars(p) for p in parties],
+        "excluded": excluded,
+        "excluded_designations": designated,
+        "guarantors": [{"actor": g, "name": name(g)} for g in agreement.guarantors],
+        "adjudicators": [{"actor": a, "name": name(a)} for a in agreement.adjudicators],
+        "prohibited": [a.value for a in agreement.prohibited],
+        "permitted": [a.value for a in agreement.permitted],
+        "windows": windows(agreement),
+        "zones": [
+            {
+                "id": z,
+                "name": catalogue.zone_specs[z].name if z in catalogue.zone_specs else z,
+            }
+            for z in agreement.zones
+        ],
+        "source": agreement.source.model_dump(mode="json") if agreement.source else None,
+        "note": agreement.note,
+        "ruling_due_days": agreement.ruling_due_days,
+    }

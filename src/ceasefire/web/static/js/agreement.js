@@ -1,0 +1,58 @@
+// An agreement's zones on a small map, and its window under each reading on a timeline.
+"use strict";
+(async () => {
+  const state = (window.ceasefireAgreement = { ready: false });
+  const windows = JSON.parse(document.getElementById("windows-data").textContent);
+  const host = document.getElementById("zone-map");
+  const [base, zones] = await Promise.all([
+    Ceasefire.getJSON("/api/v1/map/base"),
+    Ceasefire.getJSON(`/api/v1/map/zones?agreement=${encodeURIComponent(host.dataset.agreement)}`),
+  ]);
+  const map = new maplibregl.Map({
+    container: host,
+    style: {
+      version: 8,
+      sources: { countries: { type: "geojson", data: base.region_admin0 }, governorates: { type: "geojson", data: base.sy_admin1 }, zones: { type: "geojson", data: zones } },
+      layers: [
+        { id: "sea", type: "background", paint: { "background-color": "#cfe0ec" } },
+        { id: "land", type: "fill", source: "countries", paint: { "fill-color": "#f4f1ea" } },
+        { id: "borders", type: "line", source: "countries", paint: { "line-color": "#8c857a" } },
+        { id: "governorates", type: "line", source: "governorates", paint: { "line-color": "#b8b0a4", "line-dasharray": [3, 2] } },
+        { id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#1f3a5f", "fill-opacity": 0.2 } },
+        { id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#1f3a5f", "line-width": 2 } },
+      ],
+    },
+    bounds: [[35.4, 32.2], [42.5, 37.4]],
+    attributionControl: { compact: true, customAttribution: "Boundaries: UN OCHA, Natural Earth" },
+  });
+  map.on("load", () => {
+    let minX = 180, minY = 90, maxX = -180, maxY = -90;
+    const walk = (c) => { if (typeof c[0] === "number") { minX = Math.min(minX, c[0]); maxX = Math.max(maxX, c[0]); minY = Math.min(minY, c[1]); maxY = Math.max(maxY, c[1]); } else c.forEach(walk); };
+    zones.features.forEach((f) => walk(f.geometry.coordinates));
+    if (minX < maxX) map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 24, duration: 0 });
+  });
+
+  const known = windows.filter((w) => w.end).map((w) => Date.parse(w.end));
+  const starts = windows.map((w) => Date.parse(w.start));
+  const horizon = Math.max(...known, ...starts) + 7 * 86400000;
+  const rows = windows.map((w) => ({
+    reading: w.reading === "text" ? "the text" : `${w.reading}'s reading`,
+    start: w.start,
+    end: w.end || new Date(horizon).toISOString(),
+    shape: w.end ? "ends" : "open-ended (drawn to a week past the last known date)",
+  }));
+  await vegaEmbed("#timeline", {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    width: "container",
+    height: { step: 34 },
+    data: { values: rows },
+    mark: { type: "bar", tooltip: true, cornerRadius: 3 },
+    encoding: {
+      y: { field: "reading", type: "nominal", title: null },
+      x: { field: "start", type: "temporal", title: "UTC" },
+      x2: { field: "end" },
+      color: { field: "shape", type: "nominal", title: null, scale: { range: ["#1f3a5f", "#7fa3c6"] }, legend: { orient: "bottom" } },
+    },
+  }, { actions: false, renderer: "svg" });
+  state.ready = true;
+})().catch((error) => { window.ceasefireAgreement = { error: String(error) }; });

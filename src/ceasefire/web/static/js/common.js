@@ -1,0 +1,108 @@
+// Shared by the pages: fetching from the API, and the incident panel.
+"use strict";
+
+const Ceasefire = (() => {
+  const COLOURS = {
+    violation: "#c62828",
+    permitted: "#2e7d32",
+    contested: "#e65100",
+    not_bound: "#6a1b9a",
+    out_of_scope: "#8a8a8a",
+    indeterminate: "#1565c0",
+  };
+
+  async function getJSON(url) {
+    const response = await fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) {
+      const message = body && body.error ? body.error.message : response.statusText;
+      throw new Error(`${response.status}: ${message}`);
+    }
+    return body;
+  }
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function when(iso) {
+    return iso ? iso.replace("T", " ").replace("Z", " UTC") : "";
+  }
+
+  function label(category) {
+    return category.replace(/_/g, " ");
+  }
+
+  function badge(category) {
+    return el("span", { class: `cat cat-${category}` }, label(category));
+  }
+
+  function number(value) {
+    return value === null || value === undefined ? "not recorded" : String(value);
+  }
+
+  function dl(pairs) {
+    const list = el("dl", { class: "facts" });
+    for (const [term, value] of pairs) {
+      if (value === null || value === undefined || value === "") continue;
+      list.append(el("dt", {}, term), el("dd", {}, value));
+    }
+    return list;
+  }
+
+  // The incident, as recorded, and each finding with its reasoning, step by step.
+  function renderIncident(record, focus) {
+    const root = el("div", { class: "incident" });
+    const hours = (record.t1 - record.t0) / 3600;
+    const span = hours <= 24 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+    const claims = record.perpetrators || [];
+    const actors = claims.map(([by, names]) =>
+      el("li", {}, names.join(" + ") || "unknown", by ? el("span", { class: "by" }, ` (according to ${by})`) : null));
+    root.append(
+      el("h3", {}, `${record.source}:${record.source_id}`),
+      dl([
+        ["When", `${when(record.start)} – ${when(record.end)} (${record.time_precision || "exact"}, ${span})`],
+        ["Where", [record.place_name, record.area_name].filter(Boolean).join(", ") || "no place name"],
+        ["Position", `${record.lon.toFixed(4)}, ${record.lat.toFixed(4)} ± ${(record.radius_m / 1000).toFixed(1)} km`],
+        ["Act", label(record.act)],
+        ["Killed", `${number(record.killed_best)} (low ${number(record.killed_low)}, high ${number(record.killed_high)})`],
+        ["Targets", (record.targets || []).join(", ") || "not recorded"],
+        ["Direction", record.directed ? "perpetrator → target" : "not recorded (either side may have attacked)"],
+        ["Source", `${record.source} event ${record.source_id}` + (record.submitted_by ? `, submitted by ${record.submitted_by}` : "")],
+        ["As the source names them", [record.perpetrator_text, record.target_text].filter(Boolean).join(" / ")],
+      ]),
+      el("h4", {}, claims.length > 1 ? "Competing attributions" : "Perpetrator"),
+      el("ul", { class: "claims" }, actors),
+    );
+    const findings = record.findings || [];
+    root.append(el("h4", {}, "Findings"));
+    if (!findings.length) {
+      root.append(el("p", {}, "Out of scope of every agreement: outside their windows or zones."));
+    }
+    for (const f of findings) {
+      const mine = focus && f.agreement_id === focus.agreement && f.reading === focus.reading;
+      const steps = el("ol", { class: "trace" }, f.reasons.split(" ; ").map((step) => el("li", {}, step)));
+      root.append(
+        el("section", { class: mine ? "finding focus" : "finding", "aria-label": `${f.agreement_id}, ${f.reading} reading` },
+          el("p", {}, badge(f.category), ` ${f.agreement_id} · ${f.reading === "text" ? "the text" : f.reading + "'s reading"} · p = ${f.probability.toFixed(2)}`),
+          el("details", mine ? { open: true } : {}, el("summary", {}, "Reasoning"), steps)),
+      );
+    }
+    root.append(el("p", {}, el("a", { href: `/incidents/${record.pk}` }, "Page of this incident"),
+      " · ", el("a", { href: `/cases/new?incident=${encodeURIComponent(record.source + ":" + record.source_id)}` }, "File an allegation about it")));
+    return root;
+  }
+
+  return { COLOURS, getJSON, el, when, label, badge, renderIncident };
+})();

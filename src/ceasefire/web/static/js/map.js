@@ -1,0 +1,264 @@
+// The map: bundled boundaries, the agreement's zones, and every incident coloured
+// by its finding. Incidents arrive once as columns; filters rebuild the clustered
+// source from them without asking the server again, so 100,000 stay fluid.
+"use strict";
+
+(async () => {
+  const { COLOURS, getJSON, el, when, label } = Ceasefire;
+  const host = document.getElementById("map");
+  const agreement = host.dataset.agreement;
+  const reading = host.dataset.reading;
+  const withIncidents = host.dataset.incidents === "yes";
+  const state = (window.ceasefireMap = { ready: false, started: performance.now() });
+  const DAY_MS = 86400000;
+
+  const map = new maplibregl.Map({
+    container: host,
+    style: {
+      version: 8,
+      sources: {},
+      layers: [{ id: "sea", type: "background", paint: { "background-color": "#cfe0ec" } }],
+    },
+    bounds: [[35.4, 32.2], [42.5, 37.4]],
+    fitBoundsOptions: { padding: 20 },
+    attributionControl: { compact: true, customAttribution: "Boundaries: UN OCHA, Natural Earth" },
+    maxZoom: 14,
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+  const loaded = new Promise((resolve) => map.on("load", resolve));
+
+  const [base, zones, data] = await Promise.all([
+    getJSON("/api/v1/map/base"),
+    agreement ? getJSON(`/api/v1/map/zones?agreement=${encodeURIComponent(agreement)}`) : null,
+    withIncidents && agreement
+      ? getJSON(`/api/v1/map/incidents?agreement=${encodeURIComponent(agreement)}&reading=${encodeURIComponent(reading)}`)
+      : null,
+    loaded,
+  ]);
+
+  map.addSource("countries", { type: "geojson", data: base.region_admin0 });
+  map.addSource("governorates", { type: "geojson", data: base.sy_admin1 });
+  map.addSource("districts", { type: "geojson", data: base.sy_admin2 });
+  map.addLayer({ id: "land", type: "fill", source: "countries", paint: { "fill-color": "#f4f1ea" } });
+  map.addLayer({ id: "borders", type: "line", source: "countries", paint: { "line-color": "#8c857a", "line-width": 1.2 } });
+  map.addLayer({ id: "districts", type: "line", source: "districts", minzoom: 7, paint: { "line-color": "#c9c2b6", "line-width": 0.6 } });
+  map.addLayer({ id: "governorates", type: "line", source: "governorates", paint: { "line-color": "#a59d90", "line-width": 0.9, "line-dasharray": [3, 2] } });
+  if (zones) {
+    map.addSource("zones", { type: "geojson", data: zones });
+    map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#1f3a5f", "fill-opacity": 0.08 } });
+    map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#1f3a5f", "line-width": 2 } });
+  }
+
+  if (!data) {
+    map.once("idle", () => { state.ready = true; state.firstRender = performance.now() - state.started; });
+    return;
+  }
+
+  // ---------------------------------------------------------------- filters
+  const n = data.count;
+  const windowText = document.getElementById("window-text");
+  windowText.textContent = `Window under ${reading === "text" ? "the text" : reading + "'s reading"}: ` +
+    `${when(data.window.start)} – ${data.window.end ? when(data.window.end) : "open-ended"}`;
+  let minDay = Infinity, maxDay = -Infinity;
+  for (let i = 0; i < n; i++) { const d = data.day[i]; if (d < minDay) minDay = d; if (d > maxDay) maxDay = d; }
+  if (!n) { minDay = maxDay = Math.floor(Date.now() / DAY_MS); }
+  const windowStart = Math.floor(Date.parse(data.window.start) / DAY_MS);
+  const windowEnd = data.window.end ? Math.ceil(Date.parse(data.window.end) / DAY_MS) - 1 : maxDay;
+
+  const sideBox = document.getElementById("sides");
+  sideBox.querySelector(".hint").remove();
+  data.sides.forEach((side, bit) => {
+    sideBox.append(el("label", { class: "check" },
+      el("input", { type: "checkbox", name: "side", value: String(bit), checked: true }),
+      side === "excluded" ? "excluded actors" : side === "other" ? "others or unknown" : side));
+  });
+  const fromDay = document.getElementById("from-day");
+  const toDay = document.getElementById("to-day");
+  for (const input of [fromDay, toDay]) { input.min = minDay; input.max = maxDay; }
+  fromDay.value = minDay; toDay.value = maxDay;
+  const dayText = (d) => new Date(d * DAY_MS).toISOString().slice(0, 10);
+
+  function chosen(name) {
+    return [...document.querySelectorAll(`input[name=${name}]:checked`)].map((x) => Number(x.value));
+  }
+
+  let shown = new Int32Array(0);
+  function selection() {
+    const cats = new Set(chosen("category"));
+    let mask = 0;
+    for (const bit of chosen("side")) mask |= 1 << bit;
+    let lo = Number(fromDay.value), hi = Number(toDay.value);
+    if (lo > hi) [lo, hi] = [hi, lo];
+    document.getElementById("from-out").textContent = dayText(lo);
+    document.getElementById("to-out").textContent = dayText(hi);
+    const keep = new Int32Array(n);
+    const perCategory = new Array(data.categories.length).fill(0);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const d = data.day[i];
+      if (d < lo || d > hi || !(data.side[i] & mask)) continue;
+      const c = data.category[i];
+      perCategory[c]++;
+      if (!cats.has(c)) continue;
+      keep[k++] = i;
+    }
+    shown = keep.subarray(0, k);
+    return perCategory;
+  }
+
+  function features() {
+    const out = new Array(shown.length);
+    for (let j = 0; j < shown.length; j++) {
+      const i = shown[j];
+      out[j] = {
+        type: "Feature",
+        id: data.pk[i],
+        geometry: { type: "Point", coordinates: [data.lon[i], data.lat[i]] },
+        properties: { pk: data.pk[i], c: data.category[i] },
+      };
+    }
+    return { type: "FeatureCollection", features: out };
+  }
+
+  function summarise(perCategory) {
+    perCategory.forEach((count, c) => {
+      const slot = document.querySelector(`[data-category-count="${c}"]`);
+      if (slot) slot.textContent = `(${count.toLocaleString("en")})`;
+    });
+    document.getElementById("summary").textContent =
+      `${shown.length.toLocaleString("en")} of ${n.toLocaleString("en")} incidents shown ` +
+      `(${dayText(Math.min(fromDay.value, toDay.value))} to ${dayText(Math.max(fromDay.value, toDay.value))}).`;
+  }
+
+  const perCategory = selection();
+  const violation = data.categories.indexOf("violation");
+  map.addSource("incidents", {
+    type: "geojson",
+    data: features(),
+    cluster: true,
+    clusterRadius: 42,
+    clusterMaxZoom: 11,
+    clusterProperties: { v: ["+", ["case", ["==", ["get", "c"], violation], 1, 0]] },
+  });
+  map.addLayer({
+    id: "groups",
+    type: "circle",
+    source: "incidents",
+    filter: ["has", "point_count"],
+    paint: {
+      "circle-color": ["interpolate", ["linear"], ["/", ["get", "v"], ["get", "point_count"]],
+        0, "#7f8c99", 0.5, "#d98b6a", 1, COLOURS.violation],
+      "circle-radius": ["step", ["get", "point_count"], 9, 10, 13, 100, 18, 1000, 24, 10000, 32],
+      "circle-opacity": 0.85,
+      "circle-stroke-color": "#ffffff",
+      "circle-stroke-width": 1.5,
+    },
+  });
+  const match = ["match", ["get", "c"]];
+  data.categories.forEach((c, i) => match.push(i, COLOURS[c]));
+  match.push("#000000");
+  map.addLayer({
+    id: "points",
+    type: "circle",
+    source: "incidents",
+    filter: ["!", ["has", "point_count"]],
+    paint: { "circle-color": match, "circle-radius": 6, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 },
+  });
+  summarise(perCategory);
+
+  let pending = null;
+  function refresh() {
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      const t0 = performance.now();
+      const counts = selection();
+      map.getSource("incidents").setData(features());
+      summarise(counts);
+      state.lastFilterMs = performance.now() - t0;
+      state.filtered = shown.length;
+    }, 120);
+  }
+  for (const input of document.querySelectorAll("#categories input, #sides input")) input.addEventListener("change", refresh);
+  fromDay.addEventListener("input", refresh);
+  toDay.addEventListener("input", refresh);
+  document.getElementById("to-window").addEventListener("click", () => {
+    fromDay.value = Math.max(minDay, windowStart); toDay.value = Math.min(maxDay, windowEnd); refresh();
+  });
+  document.getElementById("all-time").addEventListener("click", () => { fromDay.value = minDay; toDay.value = maxDay; refresh(); });
+  for (const id of ["agreement", "reading"]) {
+    document.getElementById(id).addEventListener("change", (event) => {
+      if (id === "agreement") document.getElementById("reading").value = "text";
+      event.target.form.requestSubmit();
+    });
+  }
+
+  // ---------------------------------------------------------------- the panel
+  const panel = document.getElementById("panel");
+  const body = document.getElementById("panel-body");
+  let opener = null;
+  async function openIncident(pk, from) {
+    opener = from || null;
+    body.replaceChildren(el("p", {}, "Loading…"));
+    panel.hidden = false;
+    try {
+      const record = await getJSON(`/api/v1/incidents/${pk}`);
+      body.replaceChildren(Ceasefire.renderIncident(record, { agreement, reading }));
+    } catch (error) {
+      body.replaceChildren(el("p", { class: "error", role: "alert" }, String(error.message)));
+    }
+    panel.focus();
+  }
+  function closePanel() {
+    panel.hidden = true;
+    if (opener) opener.focus();
+  }
+  document.getElementById("panel-close").addEventListener("click", closePanel);
+  panel.addEventListener("keydown", (event) => { if (event.key === "Escape") closePanel(); });
+  state.open = openIncident;
+
+  map.on("click", "points", (event) => openIncident(event.features[0].properties.pk));
+  map.on("click", "groups", async (event) => {
+    const feature = event.features[0];
+    const zoom = await map.getSource("incidents").getClusterExpansionZoom(feature.properties.cluster_id);
+    map.easeTo({ center: feature.geometry.coordinates, zoom });
+  });
+  for (const layer of ["points", "groups"]) {
+    map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
+    map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
+  }
+
+  // Keyboard users (and anyone) can list what is in view and open each incident.
+  document.getElementById("list-view").addEventListener("click", () => {
+    const bounds = map.getBounds();
+    const rows = [];
+    for (let j = 0; j < shown.length && rows.length < 200; j++) {
+      const i = shown[j];
+      if (!bounds.contains([data.lon[i], data.lat[i]])) continue;
+      const button = el("button", { type: "button", class: "link", "data-pk": data.pk[i] }, "Open");
+      button.addEventListener("click", () => openIncident(data.pk[i], button));
+      rows.push(el("tr", {},
+        el("td", {}, String(data.pk[i])),
+        el("td", {}, dayText(data.day[i])),
+        el("td", {}, Ceasefire.badge(data.categories[data.category[i]])),
+        el("td", {}, button)));
+    }
+    const section = document.getElementById("in-view");
+    section.querySelector("tbody").replaceChildren(...rows);
+    section.hidden = false;
+    section.querySelector("h2").textContent = `Incidents in view (${rows.length}${rows.length === 200 ? ", the first 200" : ""})`;
+    if (rows.length) rows[0].querySelector("button").focus();
+  });
+
+  map.once("idle", () => {
+    state.ready = true;
+    state.firstRender = performance.now() - state.started;
+    state.count = n;
+    state.filtered = shown.length;
+    host.dataset.ready = "yes";
+  });
+})().catch((error) => {
+  const summary = document.getElementById("summary");
+  if (summary) summary.textContent = `The map could not load: ${error.message}`;
+  window.ceasefireMap = Object.assign(window.ceasefireMap || {}, { error: String(error) });
+});
