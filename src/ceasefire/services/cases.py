@@ -435,11 +435,7 @@ def next_actions(ctx: CaseContext, user: Principal | None, allegation: Allegatio
     if user is None:
         return []
     ruling = allegation.ruling
-    try:
-        panel = ruling.panel if ruling else ctx.agreement(allegation.agreement_id).adjudicators
-    except KeyError:
-        panel = []
-    fact = facts(allegation, panel)
+    fact = facts(allegation, ruling.panel if ruling else ())  # no ruling: nothing to sign
     status = allegation.status
 
     def may(action: Action) -> bool:

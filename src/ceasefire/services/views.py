@@ -44,9 +44,7 @@ def agreement_and_reading(
     if not catalogue.agreements:
         raise UnknownView("no agreements are loaded")
     try:
-        agreement = (
-            catalogue.agreement(agreement_id) if agreement_id else catalogue.agreements[0]
-        )
+        agreement = catalogue.agreement(agreement_id) if agreement_id else catalogue.agreements[0]
     except KeyError:
         raise UnknownView(f"no agreement {agreement_id!r}") from None
     readings = reading_names(agreement)
@@ -170,9 +168,7 @@ def windows(agreement: Agreement) -> list[dict[str, Any]]:
 
 def zones_geojson(catalogue: Catalogue, agreement_id: str | None = None) -> dict[str, Any]:
     """The zones of one agreement (or of all), each with the agreements that cover it."""
-    agreements = [
-        a for a in catalogue.agreements if agreement_id is None or a.id == agreement_id
-    ]
+    agreements = [a for a in catalogue.agreements if agreement_id is None or a.id == agreement_id]
     covering: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for agreement in agreements:
         win = window(agreement)
@@ -305,9 +301,7 @@ def zone_table(
     return out
 
 
-def reading_differences(
-    repo: Repository, agreement_id: str, limit: int = 500
-) -> dict[str, Any]:
+def reading_differences(repo: Repository, agreement_id: str, limit: int = 500) -> dict[str, Any]:
     """Incidents whose category differs between readings: where the dispute matters."""
     catalogue = repo.catalogue()
     agreement, _ = agreement_and_reading(catalogue, agreement_id, None)

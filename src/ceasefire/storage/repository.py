@@ -978,14 +978,19 @@ class Repository:
         """
         joined = INCIDENTS.outerjoin(
             FINDINGS,
-            and_(
-                _F.incident_pk == _I.pk, _F.agreement_id == agreement_id, _F.reading == reading
-            ),
+            and_(_F.incident_pk == _I.pk, _F.agreement_id == agreement_id, _F.reading == reading),
         )
         query = (
             select(
-                _I.pk, _I.lon, _I.lat, _I.t0, _I.t1, _I.radius_m, cast(_I.perpetrators, Text),
-                _I.killed_best, _F.category,
+                _I.pk,
+                _I.lon,
+                _I.lat,
+                _I.t0,
+                _I.t1,
+                _I.radius_m,
+                cast(_I.perpetrators, Text),
+                _I.killed_best,
+                _F.category,
             )  # fmt: skip
             .select_from(joined)
             .where(_I.status == status)

@@ -98,7 +98,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
         return (user or Anonymous()), (token if user else None)
 
     def render(
-        request: Request, name: str, http_status: int = 200, **context: Any
+        request: Request, template: str, http_status: int = 200, **context: Any
     ) -> HTMLResponse:
         who, token = viewer(request)
         nav = [
@@ -110,7 +110,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
         ]
         response = templates.TemplateResponse(
             request,
-            name,
+            template,
             {
                 "who": who,
                 "signed_in": _signed_in(who),
@@ -127,9 +127,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
 
     def error_page(request: Request, status: int, message: str) -> Response:
         if status == 401:
-            return RedirectResponse(
-                f"/login?next={quote(request.url.path)}", status_code=303
-            )
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return render(
             request, "error.html", http_status=status, status_code=status, message=message
         )
@@ -189,8 +187,10 @@ def install(app: FastAPI, ws: Workspace) -> None:
         with ws.sessions() as session, session.begin():
             found = users.log_in(session, name, password, signer=ws.keys)
         if found is None:
-            return render(request, "login.html", http_status=401, next=_safe_next(next), failed=True,
-                          name=name)  # fmt: skip
+            return render(
+                request, "login.html", http_status=401, next=_safe_next(next), failed=True,
+                name=name,
+            )  # fmt: skip
         _user, token = found
         response = RedirectResponse(_safe_next(next), status_code=303)
         response.set_cookie(
@@ -354,9 +354,13 @@ def install(app: FastAPI, ws: Workspace) -> None:
         with ws.cases() as ctx:
             made = refusal(
                 lambda: cases.file_allegation(
-                    ctx, who, agreement_id=agreement_id,
+                    ctx,
+                    who,
+                    agreement_id=agreement_id,
                     complainant=getattr(who, "party", None) or complainant,
-                    respondent=respondent, narrative=narrative, incidents=refs,
+                    respondent=respondent,
+                    narrative=narrative,
+                    incidents=refs,
                 )  # fmt: skip
             )
         return RedirectResponse(f"/cases/{quote(made.id)}", status_code=303)
@@ -389,17 +393,28 @@ def install(app: FastAPI, ws: Workspace) -> None:
                 refusal(lambda: call(ctx, who, allegation_id, values))
             return RedirectResponse(f"/cases/{quote(allegation_id)}", status_code=303)
 
-    case_step("answer", lambda ctx, who, a, f: cases.answer_allegation(
-        ctx, who, a, f.get("text", "")))
-    case_step("review", lambda ctx, who, a, f: cases.review_allegation(
-        ctx, who, a))
-    case_step("rule", lambda ctx, who, a, f: cases.propose_ruling(
-        ctx, who, a, outcome=f.get("outcome", ""), reasons=f.get("reasons", ""),
-        findings=[x for x in f.get("findings", "").replace(",", " ").split() if x]))
-    case_step("sign", lambda ctx, who, a, f: cases.sign_ruling(
-        ctx, who, a, position=f.get("position", ""), statement=f.get("statement", "")))
-    case_step("publish", lambda ctx, who, a, f: cases.publish_ruling(
-        ctx, who, a))
+    case_step(
+        "answer", lambda ctx, who, a, f: cases.answer_allegation(ctx, who, a, f.get("text", ""))
+    )
+    case_step("review", lambda ctx, who, a, f: cases.review_allegation(ctx, who, a))
+    case_step(
+        "rule",
+        lambda ctx, who, a, f: cases.propose_ruling(
+            ctx,
+            who,
+            a,
+            outcome=f.get("outcome", ""),
+            reasons=f.get("reasons", ""),
+            findings=[x for x in f.get("findings", "").replace(",", " ").split() if x],
+        ),
+    )
+    case_step(
+        "sign",
+        lambda ctx, who, a, f: cases.sign_ruling(
+            ctx, who, a, position=f.get("position", ""), statement=f.get("statement", "")
+        ),
+    )
+    case_step("publish", lambda ctx, who, a, f: cases.publish_ruling(ctx, who, a))
     case_step("withdraw", lambda ctx, who, a, f: cases.withdraw_allegation(
         ctx, who, a, f.get("reason", "")))  # fmt: skip
 
@@ -456,4 +471,3 @@ def _safe_next(target: str) -> str:
 
 def page_query(**params: Any) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
-

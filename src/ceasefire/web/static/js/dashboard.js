@@ -36,6 +36,7 @@
   };
   await vegaEmbed("#weekly-chart", spec, { actions: false, renderer: "svg" });
   state.ready = true;
+  state.readyAt = performance.now(); // since navigation started
   state.firstRender = performance.now() - state.started;
 })().catch((error) => {
   document.getElementById("weekly-chart").textContent = `The chart could not be drawn: ${error.message}`;

@@ -1,0 +1,262 @@
+"""The web app in a real headless Chromium: roles, map, reasoning, a case to its ruling."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import ACCOUNTS, screenshot, wait_ready
+
+pytestmark = pytest.mark.browser
+
+#: Which main menu entries each role sees. The public sees incidents and findings
+#: because the deployment's `public_incidents` setting is on by default; Cases is
+#: for those signed in.
+NAV = {
+    "public": ["Map", "Compliance", "Agreements", "Public register"],
+    "party": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
+    "monitor": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
+    "adjudicator": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
+    "admin": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
+}
+
+
+def nav(page: Any) -> list[str]:
+    return [t.strip() for t in page.locator("header nav a").all_inner_texts()]
+
+
+@pytest.mark.parametrize("name", ["public", *ACCOUNTS])
+def test_each_role_logs_in_and_sees_its_views(visit: Any, name: str) -> None:
+    v = visit()
+    role = "public" if name == "public" else ACCOUNTS[name][0]
+    if name != "public":
+        v.login(name)
+        assert v.page.locator(".who").get_attribute("data-role") == role
+        assert name in v.page.locator(".who").inner_text()
+    else:
+        v.goto("/map")
+    assert nav(v.page) == NAV[role]
+    state = wait_ready(v.page, "ceasefireMap")
+    # The demo GED file has 6,170 events; the public sees them too (public_incidents on).
+    assert state["count"] == 6170
+    assert v.goto("/dashboard").status == 200
+    if name != "public":
+        v.logout()
+        assert v.page.locator(".who").get_attribute("data-role") == "public"
+
+
+def test_wrong_password_is_refused_without_a_session(visit: Any) -> None:
+    v = visit()
+    v.goto("/login")
+    v.page.fill("#name", "hnc")
+    v.page.fill("#password", "not-the-password")
+    v.page.click("form.card button[type=submit]")
+    assert v.page.locator("#login-error").is_visible()
+    assert v.context.cookies() == []
+
+
+def test_map_filters_and_an_incident_shows_its_reasoning(visit: Any) -> None:
+    v = visit()
+    v.login("observer")
+    state = wait_ready(v.page, "ceasefireMap")
+    total = state["count"]
+    summary = v.page.locator("#summary")
+    assert summary.inner_text().startswith(f"{total:,} of {total:,}")
+    violations = int(
+        v.page.locator('[data-category-count="0"]').inner_text().strip("()").replace(",", "")
+    )
+    assert violations == 3060  # the stored findings of syria-coh-2016 under its text
+
+    # Drop every category but violations: only those stay on the map.
+    for box in v.page.locator("#categories input").all()[1:]:
+        box.uncheck()
+    v.page.wait_for_function(f"window.ceasefireMap.filtered === {violations}")
+    assert summary.inner_text().startswith(f"{violations:,} of {total:,}")
+
+    # Only the opposition's side: fewer again.
+    for box in v.page.locator("#sides input").all():
+        if box.evaluate("b => b.parentElement.textContent.trim()") != "opposition":
+            box.uncheck()
+    v.page.wait_for_function(f"window.ceasefireMap.filtered < {violations}")
+    by_opposition = v.page.evaluate("window.ceasefireMap.filtered")
+    assert 0 < by_opposition < violations
+
+    # The time slider narrows to one month.
+    v.page.locator("#sides input").first.check()  # gov back
+    v.page.evaluate(
+        """() => { const f = document.getElementById('from-day');
+        const t = document.getElementById('to-day');
+        f.value = Date.UTC(2016, 2, 1) / 864e5; t.value = Date.UTC(2016, 2, 31) / 864e5;
+        t.dispatchEvent(new Event('input')); }"""
+    )
+    v.page.wait_for_function("document.getElementById('to-out').textContent === '2016-03-31'")
+    v.page.wait_for_timeout(300)
+    march = v.page.evaluate("window.ceasefireMap.filtered")
+    assert 0 < march < violations
+    screenshot(v.page, "map")
+
+    # Click an incident on the map itself: zoom to one, then click where it is drawn.
+    target = v.page.evaluate(
+        """async () => {
+        const s = window.ceasefireMap, m = s.map;
+        const f = m.querySourceFeatures('incidents').find(f => !f.properties.cluster);
+        const any = f || {geometry: {coordinates: [36.2919, 33.5138]}};
+        m.jumpTo({center: any.geometry.coordinates, zoom: 13});
+        await new Promise(r => m.once('idle', r));
+        const hit = m.queryRenderedFeatures({layers: ['points']})[0];
+        const p = m.project(hit.geometry.coordinates);
+        const box = m.getCanvas().getBoundingClientRect();
+        return {x: box.left + p.x, y: box.top + p.y, pk: hit.properties.pk};
+    }"""
+    )
+    v.page.mouse.click(target["x"], target["y"])
+    panel = v.page.locator("#panel")
+    panel.locator(".finding.focus").wait_for()
+    assert panel.is_visible()
+    record = v.page.evaluate(f"fetch('/api/v1/incidents/{target['pk']}').then(r => r.json())")
+    assert f"{record['source']}:{record['source_id']}" in panel.locator("h3").first.inner_text()
+    focus = panel.locator(".finding.focus")
+    assert "syria-coh-2016" in focus.inner_text()
+    steps = focus.locator("ol.trace li").all_inner_texts()
+    assert steps == next(
+        f["reasons"].split(" ; ")
+        for f in record["findings"]
+        if f["agreement_id"] == "syria-coh-2016" and f["reading"] == "text"
+    )
+    assert any(s.startswith("window ") for s in steps) and any("p=" in s for s in steps)
+    screenshot(v.page, "incident-panel")
+
+
+def test_dashboard_shows_weekly_violations_per_party_and_zones(visit: Any) -> None:
+    v = visit()
+    v.login("ru-member")
+    v.goto("/dashboard?agreement=syria-coh-2016")
+    wait_ready(v.page, "ceasefireDashboard")
+    bars = v.page.locator("#weekly-chart svg .mark-rect path")
+    assert bars.count() > 10
+    rows = v.page.locator("#weekly-table tbody tr").all_text_contents()
+    assert any("before" in r for r in rows) and any("in force" in r for r in rows)
+    zone = v.page.locator("#zone-table tbody tr").first.inner_text()
+    assert zone.startswith("Syria") and "3060" in zone
+    screenshot(v.page, "dashboard")
+
+
+def test_agreement_page_shows_readings_and_where_they_disagree(visit: Any) -> None:
+    v = visit()
+    v.login("us-member")
+    v.goto("/agreements/syria-quiet-2016-04")
+    wait_ready(v.page, "ceasefireAgreement")
+    windows = v.page.locator("#windows tbody tr").all_inner_texts()
+    assert len(windows) == 3
+    russia = next(w for w in windows if w.startswith("russia"))
+    assert "2016-05-02 21:00 UTC" in russia  # 72 hours from local midnight
+    assert "open-ended" in next(w for w in windows if w.startswith("usa"))
+    assert v.page.locator("#timeline svg .mark-rect path").count() == 3
+    summary = v.page.locator("#diff-summary").inner_text()
+    total = int(re.match(r"(\d+) incidents", summary).group(1))  # type: ignore[union-attr]
+    assert total > 0
+    first = v.page.locator("#differences tbody tr").first.inner_text()
+    assert "out of scope" in first  # past 72 hours: outside Russia's window only
+    parties = v.page.locator("#parties tbody").inner_text()
+    assert "Government of Syria" in parties
+    assert v.page.locator("#excluded li").count() >= 1
+    screenshot(v.page, "agreement")
+
+
+def _file(v: Any, narrative: str) -> str:
+    v.goto("/cases/new?incident=ucdp:234261")
+    v.page.select_option("#agreement_id", "syria-quiet-2016-04")
+    v.page.select_option("#respondent", "gov")
+    v.page.fill("#narrative", narrative)
+    v.page.click("#file-form button[type=submit]")
+    v.page.wait_for_url(re.compile(r"/cases/A-"))
+    return v.page.url.rsplit("/", 1)[1]
+
+
+def test_a_case_from_allegation_to_the_public_register(visit: Any, site: Any) -> None:
+    hnc = visit()
+    hnc.login("hnc")
+    case = _file(hnc, "Shelling of Douma inside the regime of quiet.")
+    assert hnc.page.locator("#case-status").inner_text() == "submitted"
+    assert hnc.page.locator("#actions form[action$='/withdraw']").count() == 1
+    assert hnc.page.locator("#rule-form").count() == 0
+    hnc.goto("/cases")
+    assert case in hnc.page.locator("#queue").inner_text()
+
+    # A party the allegation does not concern cannot see it, in the queue or by its id.
+    other = visit()
+    other.login("qamishli")
+    other.goto("/cases")
+    assert case not in other.page.locator("#queue").inner_text()
+    assert other.goto(f"/cases/{case}").status == 404
+
+    # The respondent answers; it cannot rule.
+    gov = visit()
+    gov.login("damascus")
+    gov.goto(f"/cases/{case}")
+    assert gov.page.locator("#rule-form").count() == 0
+    gov.page.fill("#answer-text", "Our forces struck Nusra positions only.")
+    gov.page.click("#answer-form button")
+    assert "Nusra positions" in gov.page.locator("#answers-title + blockquote").inner_text()
+
+    # The adjudicators: one reviews and proposes, both sign, one publishes.
+    ru, us = visit(), visit()
+    ru.login("ru-member")
+    us.login("us-member")
+    ru.goto(f"/cases/{case}")
+    assert ru.page.locator("#answer-form").count() == 0
+    ru.page.click("#do-review")
+    assert ru.page.locator("#case-status").inner_text() == "under review"
+    us.goto(f"/cases/{case}")
+    us.page.select_option("#outcome", "violation_confirmed")
+    us.page.fill(
+        "#reasons", "Shelling of a town held by the opposition, inside the zone and window."
+    )
+    us.page.click("#rule-form button")
+    assert us.page.locator("#case-status").inner_text() == "ruled"
+    screenshot(us.page, "case")
+    us.page.click("#sign-form button")
+    assert us.page.locator("#do-publish").count() == 0  # not joint yet
+    ru.goto(f"/cases/{case}")
+    ru.page.check("#sign-form input[value=dissent]")
+    ru.page.fill("#statement", "The target was Nusra.")
+    ru.page.click("#sign-form button")
+    ru.page.click("#do-publish")
+    assert ru.page.locator("#case-status").inner_text() == "published"
+    history = ru.page.locator("#case-ledger").inner_text()
+    for action in ("allegation.file", "allegation.answer", "ruling.propose", "ruling.publish"):
+        assert action in history
+
+    # Anyone, logged out, finds it in the register with the ledger entry's hash.
+    public = visit()
+    public.goto("/register")
+    article = public.page.locator(f"article:has(h2#r-{case})")
+    assert "violation confirmed" in article.inner_text()
+    shown = article.locator("code.entry-hash").inner_text()
+    assert re.fullmatch(r"[0-9a-f]{64}", shown)
+    with urllib.request.urlopen(f"{site.base}/api/v1/ledger?limit=1000") as answer:
+        entries = json.load(answer)["items"]
+    published = [e for e in entries if e["action"] == "ruling.publish"]
+    assert published[-1]["hash"] == shown
+    assert "intact" in public.page.locator("#ledger-state").inner_text()
+    screenshot(public.page, "register")
+    # The other party now sees it too: published.
+    other.goto(f"/cases/{case}")
+    assert other.page.locator("#case-status").inner_text() == "published"
+
+
+def test_forms_are_refused_without_the_login_token(visit: Any, site: Any) -> None:
+    v = visit()
+    v.login("hnc")
+    case = _file(v, "A second allegation, for the CSRF check.")
+    # A cross-site form cannot know the token: posting without it changes nothing.
+    answer = v.page.request.post(
+        f"{site.base}/cases/{case}/withdraw", form={"reason": "forged", "csrf": "wrong"}
+    )
+    assert answer.status == 403
+    v.goto(f"/cases/{case}")
+    assert v.page.locator("#case-status").inner_text() == "submitted"
