@@ -24,7 +24,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ceasefire.core.actors import CIVILIANS, UNRESOLVED_PREFIX, ActorRegistry, Standing, standing
-from ceasefire.core.geo import GridIndex, PreparedZone, metres_to_degrees
+from ceasefire.core.geo import GridIndex, PreparedZone, metres_to_degrees, prepared_zone
 from ceasefire.core.incidents import Conduct, Incidents
 from ceasefire.core.model import Act, Agreement, Category, act_is_prohibited
 from ceasefire.core.timing import (
@@ -109,7 +109,7 @@ def build_scopes(agreements: Iterable[Agreement], zones: Mapping[str, BaseGeomet
             zone = prepared.get(ids)
             if zone is None:
                 geometry = shapely.union_all([zones[z] for z in ids])
-                zone = prepared[ids] = PreparedZone(geometry)
+                zone = prepared[ids] = prepared_zone(geometry)
             scopes.append(
                 Scope(
                     agreement=agreement,

@@ -8,7 +8,9 @@ is sampled only where it can cross the boundary.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -99,10 +101,33 @@ class GridIndex:
         return np.arange(total) + offsets
 
 
+PREPARED_CACHE = 64
+_PREPARED = threading.local()
+
+
 def metres_to_degrees(metres: float, max_abs_lat: float) -> float:
     """The widest extent in degrees of `metres` anywhere up to latitude `max_abs_lat`."""
     cos = max(math.cos(math.radians(min(abs(max_abs_lat), 89.0))), 1e-6)
     return metres / (M_PER_DEG_LON_EQUATOR * cos)
+
+
+def prepared_zone(geometry: BaseGeometry) -> PreparedZone:
+    """The prepared form of a zone, shared by every assessment of the same geometry.
+
+    Preparing a zone buffers its boundary once per radius, which costs more than
+    judging thousands of points; a page or a weekly series that assesses the same
+    zones again should not pay it again. Keyed by the geometry's bytes, and kept
+    per thread: GEOS prepared geometries are not shared between threads.
+    """
+    cache: dict[str, PreparedZone] = getattr(_PREPARED, "zones", None) or {}
+    _PREPARED.zones = cache
+    key = hashlib.sha256(shapely.to_wkb(geometry)).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = PreparedZone(geometry)
+        while len(cache) > PREPARED_CACHE:
+            cache.pop(next(iter(cache)))
+    return found
 
 
 @dataclass
@@ -124,7 +149,12 @@ class PreparedZone:
         band = self._bands.get(radius_m)
         if band is None:
             width = metres_to_degrees(radius_m, self.max_abs_lat) * 1.01
-            band = shapely.buffer(self.geometry.boundary, width, quad_segs=4)
+            # Buffering the full boundary by tens of km is slow; a boundary simplified
+            # within `slack` and buffered by `width + slack` still holds every point
+            # within `width` of the true one (Douglas-Peucker keeps within its tolerance).
+            slack = width * 0.25
+            outline = shapely.simplify(self.geometry.boundary, slack)
+            band = shapely.buffer(outline, width + slack, quad_segs=4)
             shapely.prepare(band)
             self._bands[radius_m] = band
         return band

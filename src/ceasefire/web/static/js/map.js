@@ -184,6 +184,8 @@
       summarise(counts);
       state.lastFilterMs = performance.now() - t0;
       state.filtered = shown.length;
+      state.settled = false;
+      map.once("idle", () => { state.lastFilterIdleMs = performance.now() - t0; state.settled = true; });
     }, 120);
   }
   for (const input of document.querySelectorAll("#categories input, #sides input")) input.addEventListener("change", refresh);
