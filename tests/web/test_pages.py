@@ -172,6 +172,10 @@ def _file(v: Any, narrative: str) -> str:
     v.page.select_option("#agreement_id", "syria-quiet-2016-04")
     v.page.select_option("#respondent", "gov")
     v.page.fill("#narrative", narrative)
+    v.page.set_input_files(
+        "#evidence",
+        files=[{"name": "douma-photo.txt", "mimeType": "text/plain", "buffer": b"crater, 14:00"}],
+    )
     v.page.click("#file-form button[type=submit]")
     v.page.wait_for_url(re.compile(r"/cases/A-"))
     return v.page.url.rsplit("/", 1)[1]
@@ -184,6 +188,11 @@ def test_a_case_from_allegation_to_the_public_register(visit: Any, site: Any) ->
     assert hnc.page.locator("#case-status").inner_text() == "submitted"
     assert hnc.page.locator("#actions form[action$='/withdraw']").count() == 1
     assert hnc.page.locator("#rule-form").count() == 0
+    evidence = hnc.page.locator("a[href*='/evidence/']")
+    assert evidence.inner_text() == "douma-photo.txt"
+    with hnc.page.expect_download() as download:
+        evidence.click()
+    assert download.value.path().read_bytes() == b"crater, 14:00"
     hnc.goto("/cases")
     assert case in hnc.page.locator("#queue").inner_text()
 
@@ -260,3 +269,30 @@ def test_forms_are_refused_without_the_login_token(visit: Any, site: Any) -> Non
     assert answer.status == 403
     v.goto(f"/cases/{case}")
     assert v.page.locator("#case-status").inner_text() == "submitted"
+
+
+def test_a_zone_shows_the_windows_that_cover_it(visit: Any) -> None:
+    v = visit()
+    v.login("observer")
+    v.goto("/map?agreement=syria-quiet-2016-04&reading=russia")
+    wait_ready(v.page, "ceasefireMap")
+    for box in v.page.locator("#categories input").all():
+        box.uncheck()
+    v.page.wait_for_function("window.ceasefireMap.filtered === 0")
+    point = v.page.evaluate(
+        """async () => {
+        const m = window.ceasefireMap.map;
+        m.jumpTo({center: [36.42, 33.55], zoom: 10});  // East Ghouta
+        await new Promise(r => m.once('idle', r));
+        const p = m.project([36.42, 33.55]), box = m.getCanvas().getBoundingClientRect();
+        return {x: box.left + p.x, y: box.top + p.y};
+    }"""
+    )
+    v.page.mouse.click(point["x"], point["y"])
+    popup = v.page.locator(".zone-popup")
+    popup.wait_for()
+    assert "Ghouta" in popup.locator("strong").inner_text()
+    assert "2016-04-29 21:00 UTC – open-ended" in popup.inner_text()
+    assert v.page.locator("#window-text").inner_text() == (
+        "Window under russia's reading: 2016-04-29 21:00 UTC – 2016-05-02 21:00 UTC"
+    )

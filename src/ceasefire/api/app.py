@@ -203,7 +203,9 @@ def _handlers(app: FastAPI) -> None:
     async def limit_body(request: Request, call_next: Callable[[Request], Any]) -> Any:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return _error(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
+            return _answer(
+                request, 413, "too_large", f"request bodies are limited to {MAX_BODY} bytes"
+            )
         return await call_next(request)
 
 

@@ -16,13 +16,14 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from ceasefire import __version__
 from ceasefire.api.app import SESSION_COOKIE
@@ -340,7 +341,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
         )
 
     @router.post("/cases", response_class=HTMLResponse)
-    def file_case(
+    async def file_case(
         request: Request,
         csrf: str = Form(""),
         agreement_id: str = Form(..., max_length=200),
@@ -348,21 +349,32 @@ def install(app: FastAPI, ws: Workspace) -> None:
         respondent: str = Form(..., max_length=200),
         narrative: str = Form(..., max_length=100_000),
         incidents: str = Form("", max_length=100_000),
+        evidence: Annotated[list[UploadFile] | None, File()] = None,
     ) -> Response:
         who = check_form(request, csrf)
         refs = [r.strip() for r in incidents.replace(",", " ").split() if r.strip()]
-        with ws.cases() as ctx:
-            made = refusal(
-                lambda: cases.file_allegation(
-                    ctx,
-                    who,
-                    agreement_id=agreement_id,
-                    complainant=getattr(who, "party", None) or complainant,
-                    respondent=respondent,
-                    narrative=narrative,
-                    incidents=refs,
-                )  # fmt: skip
-            )
+        files = [
+            cases.EvidenceFile(item.filename, await item.read(), item.content_type)
+            for item in evidence or []
+            if item.filename
+        ]
+
+        def file() -> cases.CaseView:
+            with ws.cases() as ctx:
+                return refusal(
+                    lambda: cases.file_allegation(
+                        ctx,
+                        who,
+                        agreement_id=agreement_id,
+                        complainant=getattr(who, "party", None) or complainant,
+                        respondent=respondent,
+                        narrative=narrative,
+                        incidents=refs,
+                        evidence=files,
+                    )
+                )
+
+        made = await run_in_threadpool(file)
         return RedirectResponse(f"/cases/{quote(made.id)}", status_code=303)
 
     @router.get("/cases/{allegation_id}", response_class=HTMLResponse)
@@ -389,8 +401,12 @@ def install(app: FastAPI, ws: Workspace) -> None:
             form = await request.form()
             values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
             who = check_form(request, values.pop("csrf", ""))
-            with ws.cases() as ctx:
-                refusal(lambda: call(ctx, who, allegation_id, values))
+
+            def act() -> None:
+                with ws.cases() as ctx:
+                    refusal(lambda: call(ctx, who, allegation_id, values))
+
+            await run_in_threadpool(act)
             return RedirectResponse(f"/cases/{quote(allegation_id)}", status_code=303)
 
     case_step(

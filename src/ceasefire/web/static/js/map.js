@@ -245,6 +245,15 @@
   state.open = openIncident;
 
   map.on("click", "points", (event) => openIncident(event.features[0].properties.pk));
+  // A click on a zone away from any incident: the zone and the windows that cover it.
+  map.on("click", "zones-fill", (event) => {
+    if (map.queryRenderedFeatures(event.point, { layers: ["points", "groups"] }).length) return;
+    const zone = event.features[0].properties;
+    const covers = typeof zone.agreements === "string" ? JSON.parse(zone.agreements) : zone.agreements;
+    const body = el("div", { class: "zone-popup" }, el("strong", {}, zone.name),
+      el("ul", {}, covers.map((c) => el("li", {}, `${c.title}: ${when(c.start)} – ${c.end ? when(c.end) : "open-ended"}`))));
+    new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat).setDOMContent(body).addTo(map);
+  });
   map.on("click", "groups", async (event) => {
     const feature = event.features[0];
     const zoom = await map.getSource("incidents").getClusterExpansionZoom(feature.properties.cluster_id);
