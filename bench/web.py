@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import statistics
 import sys
 import tempfile
@@ -120,7 +119,6 @@ def main() -> int:
         for name in ("baseline", "large"):
             folder = Path(tmp) / name
             folder.mkdir()
-            os.environ["CEASEFIRE_KEYS"] = str(folder / "keys")
             files = None
             if name == "large":
                 csv = folder / "ged_synthetic.csv"
@@ -129,7 +127,7 @@ def main() -> int:
             started = time.perf_counter()
             db = browser_tools.build_record(folder, files)
             print(f"{name}: record built in {time.perf_counter() - started:.1f} s", flush=True)
-            server = browser_tools.serve(db, folder / "keys")
+            server = browser_tools.serve(db)
             try:
                 results[name] = measure(browser, server.base, args.runs)
             finally:

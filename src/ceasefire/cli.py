@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -167,6 +168,13 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="where to write the findings")] = Path(
         "ceasefire-demo"
     ),
+    serve_pages: Annotated[
+        bool,
+        typer.Option(
+            "--serve", help="then build a demo record with one account per role and serve it"
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="port for --serve (on 127.0.0.1)")] = 8000,
 ) -> None:
     """The whole main job on bundled data: Syria 2016, UCDP events, findings, a summary."""
     from ceasefire.services.demo import run_demo
@@ -211,7 +219,32 @@ def demo(
         f"  ceasefire assess {result.agreement_file} YOUR_EVENTS.csv -o findings.csv\n"
         "  ceasefire schema > agreement.schema.json\n"
         "  in Python: import ceasefire; ceasefire.assess(AGREEMENTS, EVENTS)  # a DataFrame\n"
+        "  ceasefire demo --serve   # the same data in the web app, one account per role\n"
     )
+    if serve_pages:
+        _serve_demo(out, port)
+
+
+def _serve_demo(out: Path, port: int) -> None:
+    """A fresh demo record in `out/record.db`, its accounts printed once, then the app."""
+    from ceasefire.services.demo import DEMO_ACCOUNTS, demo_passwords, demo_record
+    from ceasefire.services.users import DEFAULT_KEYS
+
+    for stale in (out / "record.db", out / DEFAULT_KEYS):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
+    passwords = demo_passwords()
+    with reported():
+        db = demo_record(out, passwords)
+    table = Table(title="Demo accounts (new passwords on every run)", title_justify="left")
+    for name in ("user", "role", "party", "password"):
+        table.add_column(name)
+    for name, (role, party) in DEMO_ACCOUNTS.items():
+        table.add_row(name, role, party or "", passwords[name])
+    console.print(table)
+    serve(db=db, host="127.0.0.1", port=port)
 
 
 @app.command()
@@ -222,14 +255,17 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
 ) -> None:
-    """Serve the REST API (OpenAPI at /api/v1/openapi.json) on 127.0.0.1:8000."""
+    """Serve the web pages and the REST API (OpenAPI at /api/v1/openapi.json) on 127.0.0.1:8000."""
     import uvicorn
 
     from ceasefire.api.app import create_app
 
     with reported():
         api = create_app(db)
-    console.print(f"serving [bold]{api.state.workspace.repo.url}[/] on http://{host}:{port}/api/v1")
+    console.print(
+        f"serving [bold]{api.state.workspace.repo.url}[/]: pages on http://{host}:{port}/, "
+        f"API on http://{host}:{port}/api/v1"
+    )
     uvicorn.run(api, host=host, port=port, log_level="info")
 
 

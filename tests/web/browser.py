@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ceasefire.services import ingest, users
-from ceasefire.services.demo import demo_data
-from ceasefire.storage.db import session_factory, transaction
+from ceasefire.services.demo import DEMO_ACCOUNTS, demo_record
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "screenshots"
@@ -34,15 +32,9 @@ CHROMIUM_FLAGS = [
     "--disable-default-apps",
     "--disable-extensions",
 ]
-#: name: (role, party, password). One account per role, and a third party for privacy.
+#: name: (role, party, password): the demo record's accounts, with known passwords.
 ACCOUNTS = {
-    "chair": ("admin", None, "chair-password"),
-    "ru-member": ("adjudicator", "russia", "ru-member-password"),
-    "us-member": ("adjudicator", "usa", "us-member-password"),
-    "observer": ("monitor", None, "observer-password"),
-    "hnc": ("party", "opposition", "hnc-password"),
-    "damascus": ("party", "gov", "damascus-password"),
-    "qamishli": ("party", "sdf", "qamishli-password"),
+    name: (role, party, f"{name}-password") for name, (role, party) in DEMO_ACCOUNTS.items()
 }
 
 
@@ -64,26 +56,9 @@ def chromium_path() -> str | None:
 
 
 def build_record(folder: Path, incident_files: list[Path] | None = None) -> str:
-    """A workspace with the bundled demo agreements, incidents and one user per role."""
-    db = f"sqlite:///{folder / 'record.db'}"
-    data = demo_data()
-    ingest.init_workspace(db)
-    ingest.load_agreement_files([data / "syria-2016.yaml"], db)
-    with ingest.open_repository(db) as repo:
-        repo.ingest(incident_files or [data / "ged_syria_2016.csv"])
-        keys = users.Keystore(folder / "keys")
-        factory = session_factory(repo.engine)
-        with transaction(factory) as session:
-            users.add_user(session, None, "chair", "admin", keys=keys, password="chair-password")
-        for name, (role, party, password) in ACCOUNTS.items():
-            if name == "chair":
-                continue
-            with transaction(factory) as session:
-                admin = users.get_user(session, "chair")
-                users.add_user(
-                    session, admin, name, role, party=party, password=password, keys=keys
-                )
-    return db
+    """The demo record (`ceasefire demo --serve`'s) with the accounts' known passwords."""
+    passwords = {name: password for name, (_r, _p, password) in ACCOUNTS.items()}
+    return demo_record(folder, passwords, incident_files)
 
 
 @dataclass
@@ -98,13 +73,12 @@ class Server:
         self.thread.join(timeout=10)
 
 
-def serve(db: str, keys: Path) -> Server:
+def serve(db: str) -> Server:
     """The app `ceasefire serve` runs, on a free port of 127.0.0.1, in a thread."""
     import uvicorn
 
     from ceasefire.api.app import create_app
 
-    os.environ["CEASEFIRE_KEYS"] = str(keys)
     app = create_app(db)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -9,7 +9,6 @@ of them went anywhere but 127.0.0.1.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,18 +48,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("web")
-    keys = folder / "keys"
-    previous = os.environ.get("CEASEFIRE_KEYS")
-    os.environ["CEASEFIRE_KEYS"] = str(keys)
-    db = build_record(folder)
-    running = serve(db, keys)
+    running = serve(build_record(tmp_path_factory.mktemp("web")))
     yield running
     running.stop()
-    if previous is None:
-        os.environ.pop("CEASEFIRE_KEYS", None)
-    else:
-        os.environ["CEASEFIRE_KEYS"] = previous
 
 
 @dataclass

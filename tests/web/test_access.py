@@ -163,7 +163,7 @@ def test_a_case_can_be_filed_by_keyboard(visit: Any) -> None:
     v.page.keyboard.press("ArrowDown")  # the second agreement
     tab_to(v.page, "#narrative")
     v.page.keyboard.type("Filed with the keyboard alone.")
-    v.page.keyboard.press("Tab")
+    tab_to(v.page, "#file-form button[type=submit]")
     v.page.keyboard.press("Enter")
     v.page.wait_for_url("**/cases/A-*")
     assert "Filed with the keyboard alone." in v.page.locator(".prose").first.inner_text()

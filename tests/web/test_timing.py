@@ -9,7 +9,6 @@ it these tests skip. Figures go to `tests/web/artifacts/timings.json`.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,14 +31,9 @@ RUNS = 3
 def ucdp_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not UCDP.is_file():
         pytest.skip(f"the UCDP 2016–2019 reference file is not beside the clone ({UCDP})")
-    folder = tmp_path_factory.mktemp("ucdp")
-    previous = os.environ.get("CEASEFIRE_KEYS")
-    os.environ["CEASEFIRE_KEYS"] = str(folder / "keys")
-    running = serve(build_record(folder, [UCDP]), folder / "keys")
+    running = serve(build_record(tmp_path_factory.mktemp("ucdp"), [UCDP]))
     yield running
     running.stop()
-    if previous is not None:
-        os.environ["CEASEFIRE_KEYS"] = previous
 
 
 def measure(browser: Any, base: str, path: str, handle: str) -> list[float]:

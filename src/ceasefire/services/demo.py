@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,6 +18,18 @@ from ceasefire.services.assess import Assessment, run_assessment, weekly_series
 DEMO_FILES = ("syria-2016.yaml", "east-ghouta.geojson")
 EVENTS = "ged_syria_2016.csv"
 WEEKLY_AGREEMENT = "syria-coh-2016"
+#: The demo record's accounts (name: role, party): one per role, and a third party
+#: (the SDF) that the demo's allegations, between the government and the
+#: opposition, do not concern.
+DEMO_ACCOUNTS: dict[str, tuple[str, str | None]] = {
+    "chair": ("admin", None),
+    "ru-member": ("adjudicator", "russia"),
+    "us-member": ("adjudicator", "usa"),
+    "observer": ("monitor", None),
+    "hnc": ("party", "opposition"),
+    "damascus": ("party", "gov"),
+    "qamishli": ("party", "sdf"),
+}
 
 
 def demo_data() -> Path:
@@ -52,3 +66,45 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoResult:
         write_frame(frame, out / name, fmt)  # type: ignore[arg-type]
         files.append(out / name)
     return DemoResult(assessment, weekly, WEEKLY_AGREEMENT, agreement_file, files)
+
+
+def demo_passwords() -> dict[str, str]:
+    """A fresh password for each demo account (shown once by `ceasefire demo --serve`)."""
+    return {name: secrets.token_urlsafe(9) for name in DEMO_ACCOUNTS}
+
+
+def demo_record(
+    folder: Path,
+    passwords: Mapping[str, str],
+    incident_files: Sequence[Path] | None = None,
+) -> str:
+    """A workspace in `folder` with the demo agreements, incidents and accounts.
+
+    What `ceasefire demo --serve` opens and the browser tests drive: the bundled
+    agreements, the bundled UCDP 2016 events (or `incident_files`), and one
+    account per role with the given passwords. Keys go where `serve` will look
+    (`CEASEFIRE_KEYS`, else beside the database). Returns the database URL.
+    """
+    from ceasefire.services import ingest, users
+    from ceasefire.storage.db import session_factory, transaction
+
+    folder.mkdir(parents=True, exist_ok=True)
+    db = f"sqlite:///{folder / 'record.db'}"
+    data = demo_data()
+    ingest.init_workspace(db)
+    ingest.load_agreement_files([data / DEMO_FILES[0]], db)
+    with ingest.open_repository(db) as repo:
+        repo.ingest(list(incident_files or [data / EVENTS]))
+        keys = users.Keystore.for_database(db)
+        factory = session_factory(repo.engine)
+        first, *others = DEMO_ACCOUNTS
+        with transaction(factory) as session:
+            users.add_user(session, None, first, "admin", keys=keys, password=passwords[first])
+        for name in others:
+            role, party = DEMO_ACCOUNTS[name]
+            with transaction(factory) as session:
+                admin = users.get_user(session, first)
+                users.add_user(
+                    session, admin, name, role, party=party, password=passwords[name], keys=keys
+                )
+    return db

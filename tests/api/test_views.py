@@ -1,0 +1,216 @@
+"""What the pages read (map layer, zones, base map, compliance, reading differences) and
+the pages' own HTTP behaviour (login cookie, form tokens, redirects, error pages), without
+a browser: fast, and run where Chromium is not available."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ceasefire.api.app import SESSION_COOKIE, create_app
+from ceasefire.policy import Settings
+from ceasefire.services import users
+from ceasefire.storage.db import session_factory, transaction
+from tests.api.conftest import Api
+from tests.conftest import event
+
+V = "/api/v1"
+
+
+def layer(api: Api, **params: str) -> dict:
+    response = api.get(f"{V}/map/incidents", "monitor", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_map_layer_matches_the_stored_findings(api: Api) -> None:
+    data = layer(api, agreement="quiet", reading="text")
+    assert data["count"] == 3
+    assert data["sides"] == ["gov", "opposition", "russia", "late", "excluded", "other"]
+    assert data["window"] == {"start": "2016-04-29T21:00Z", "end": None}
+    for i, pk in enumerate(data["pk"]):
+        record = api.get(f"{V}/incidents/{pk}", "monitor").json()
+        found = [
+            f for f in record["findings"] if (f["agreement_id"], f["reading"]) == ("quiet", "text")
+        ]
+        expected = found[0]["category"] if found else "out_of_scope"
+        assert data["categories"][data["category"][i]] == expected
+        assert (data["lon"][i], data["lat"][i]) == (
+            round(record["lon"], 4),
+            round(record["lat"], 4),
+        )
+        assert data["day"][i] == (record["t0"] + record["t1"]) // 2 // 86400
+    by_id = {
+        api.get(f"{V}/incidents/{pk}", "monitor").json()["source_id"]: i
+        for i, pk in enumerate(data["pk"])
+    }
+    gov, excluded = 1 << data["sides"].index("gov"), 1 << data["sides"].index("excluded")
+    assert data["side"][by_id["e1"]] == gov
+    assert data["side"][by_id["e2"]] == excluded  # Nusra
+    assert data["categories"][data["category"][by_id["e1"]]] == "violation"
+    assert data["categories"][data["category"][by_id["e2"]]] == "not_bound"  # Nusra is excluded
+    assert data["categories"][data["category"][by_id["e3"]]] == "out_of_scope"
+
+
+def test_map_layer_refuses_unknown_agreements_and_readings(api: Api) -> None:
+    for params in ({"agreement": "nope"}, {"agreement": "quiet", "reading": "france"}):
+        response = api.get(f"{V}/map/incidents", "monitor", params=params)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_hidden_incidents_stay_hidden_from_the_public_map(api: Api) -> None:
+    app = create_app(api.db, settings=Settings(public_incidents=False))
+    with TestClient(app) as client:
+        assert client.get(f"{V}/map/incidents").status_code == 403
+        assert client.get(f"{V}/compliance").status_code == 403
+        assert client.get(f"{V}/map/zones").status_code == 200  # the terms are public
+        page = client.get("/map")
+        assert page.status_code == 200 and "Incidents are not public" in page.text
+        assert 'data-incidents="no"' in page.text
+    app.state.workspace.repo.close()
+
+
+def test_zones_and_base_map(api: Api) -> None:
+    zones = api.get(f"{V}/map/zones", params={"agreement": "quiet"}).json()
+    [square] = zones["features"]
+    assert square["id"] == "square"
+    assert square["properties"]["agreements"] == [
+        {
+            "agreement": "quiet",
+            "title": "Test regime of quiet",
+            "start": "2016-04-29T21:00Z",
+            "end": None,
+        }
+    ]
+    base = api.get(f"{V}/map/base")
+    assert base.headers["cache-control"].startswith("public")
+    layers = base.json()
+    assert len(layers["sy_admin1"]["features"]) == 14
+    assert len(layers["sy_admin2"]["features"]) == 61
+    assert {f["properties"]["iso_a3"] for f in layers["region_admin0"]["features"]} >= {
+        "SYR",
+        "TUR",
+    }
+
+
+def test_compliance_counts_violations_per_week_party_and_zone(api: Api) -> None:
+    body = api.get(f"{V}/compliance", "rep-gov", params={"agreement": "quiet"}).json()
+    in_force = [r for r in body["weekly"] if r["phase"] == "in force" and r["violations"]]
+    assert in_force == [
+        {
+            "week": 0,
+            "week_start": "2016-04-30",
+            "phase": "in force",
+            "violations": 1,
+            "killed": 0.0,
+            "party": "gov",
+        }
+    ]
+    assert len({r["week"] for r in body["weekly"]}) == 12
+    [zone] = body["zones"]
+    assert (zone["zone"], zone["incidents"], zone["violation"], zone["not_bound"]) == (
+        "square", 2, 1, 1,
+    )  # fmt: skip
+
+
+def test_differences_between_readings(api: Api) -> None:
+    assert api.get(f"{V}/agreements/quiet/differences", "monitor").json()["total"] == 0
+    # Five days in: still in force under the text and the US reading, past Russia's 72 hours.
+    late = event("e4", time={"start": "2016-05-05"})
+    assert api.post(f"{V}/incidents", "monitor", json=late).status_code == 201
+    body = api.get(f"{V}/agreements/quiet/differences", "monitor").json()
+    assert body["total"] == 1
+    [item] = body["items"]
+    assert item["id"] == "native:e4"
+    assert item["categories"] == {"text": "violation", "russia": "out_of_scope", "usa": "violation"}
+    assert body["patterns"] == [{"categories": item["categories"], "incidents": 1}]
+
+
+def test_case_view_lists_the_steps_the_viewer_may_take(api: Api) -> None:
+    body = {"agreement_id": "quiet", "complainant": "opposition", "respondent": "gov",
+            "narrative": "Shelling on the first day.", "incidents": ["native:e1"]}  # fmt: skip
+    case = api.post(f"{V}/allegations", "rep-opp", json=body).json()
+    path = f"{V}/allegations/{case['id']}"
+    assert api.get(path, "rep-opp").json()["actions"] == ["withdraw"]
+    assert api.get(path, "rep-gov").json()["actions"] == ["answer"]
+    assert api.get(path, "adj-ru").json()["actions"] == ["review"]
+    assert api.get(path, "admin").json()["actions"] == ["answer", "withdraw"]  # admins do not rule
+    api.post(f"{path}/review", "adj-ru")
+    assert api.get(path, "adj-us").json()["actions"] == ["rule"]
+
+
+# ------------------------------------------------------------------ pages over HTTP
+
+
+@pytest.fixture
+def pages(api: Api) -> TestClient:
+    return api.client
+
+
+def login_as(client: TestClient, api: Api, who: str) -> str:
+    client.cookies.set(SESSION_COOKIE, api.tokens[who])
+    page = client.get("/cases/new")
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+
+def test_pages_carry_a_policy_that_forbids_other_origins(pages: TestClient) -> None:
+    page = pages.get("/map")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "connect-src 'self'" in policy
+    assert "http" not in policy
+    assert not re.search(r'(src|href)="(https?:)?//', page.text)
+
+
+def test_login_sets_an_http_only_cookie_and_logout_revokes_it(api: Api, pages: TestClient) -> None:
+    factory = session_factory(api.client.app.state.workspace.repo.engine)  # type: ignore[attr-defined]
+    keys = api.client.app.state.workspace.keys  # type: ignore[attr-defined]
+    with transaction(factory) as session:
+        admin = users.get_user(session, "admin")
+        users.add_user(session, admin, "field", "monitor", password="a long password", keys=keys)
+    wrong = pages.post("/login", data={"name": "field", "password": "nope", "next": "/map"})
+    assert wrong.status_code == 401 and SESSION_COOKIE not in wrong.cookies
+    right = pages.post(
+        "/login", data={"name": "field", "password": "a long password", "next": "//evil.example/x"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert right.status_code == 303 and right.headers["location"] == "/map"
+    cookie = right.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    token = right.cookies[SESSION_COOKIE]
+    pages.cookies.set(SESSION_COOKIE, token)
+    assert api.client.get(f"{V}/map/incidents", params={"agreement": "quiet"}).status_code == 200
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', pages.get("/map").text).group(1)  # type: ignore[union-attr]
+    pages.post("/logout", data={"csrf": csrf})
+    entries = api.get(f"{V}/ledger", "admin", params={"limit": 1000}).json()["items"]
+    assert [e["action"] for e in entries[-2:]] == ["token.issue", "token.revoke"]
+    # The revoked token no longer works, even if a browser kept it.
+    pages.cookies.clear()
+    revoked = {"Authorization": f"Bearer {token}"}
+    assert pages.get(f"{V}/allegations", headers=revoked).status_code == 401
+
+
+def test_forms_need_the_login_token(api: Api, pages: TestClient) -> None:
+    csrf = login_as(pages, api, "rep-opp")
+    form = {"agreement_id": "quiet", "respondent": "gov", "narrative": "Shelling."}
+    assert pages.post("/cases", data=form | {"csrf": "forged"}).status_code == 403
+    made = pages.post("/cases", data=form | {"csrf": csrf}, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].startswith("/cases/A-")
+    # The cookie reads through the API but never writes through it.
+    assert pages.post(f"{V}/allegations", json={}).status_code in (401, 403, 422)
+    listed = pages.get(f"{V}/allegations").json()["items"]
+    assert [c["id"] for c in listed] == [made.headers["location"].rsplit("/", 1)[1]]
+
+
+def test_pages_answer_errors_in_html_and_the_api_in_json(pages: TestClient) -> None:
+    missing = pages.get("/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "Not found" in missing.text
+    assert pages.get("/cases/A-9999-0001").status_code == 404
+    assert pages.get(f"{V}/no-such-route").json()["error"]["code"] == "not_found"
+    assert pages.get("/incidents/999999").status_code == 404
+    assert json.loads(pages.get(f"{V}/agreements/nope").text)["error"]["status"] == 404
