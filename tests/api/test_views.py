@@ -214,3 +214,20 @@ def test_pages_answer_errors_in_html_and_the_api_in_json(pages: TestClient) -> N
     assert pages.get(f"{V}/no-such-route").json()["error"]["code"] == "not_found"
     assert pages.get("/incidents/999999").status_code == 404
     assert json.loads(pages.get(f"{V}/agreements/nope").text)["error"]["status"] == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "reach"),
+    [
+        ("admin", "every allegation"),
+        ("adj-ru", "every allegation"),
+        ("monitor", "published only"),
+        ("rep-gov", "own party's cases; others once published"),
+    ],
+)
+def test_the_queue_says_what_the_policy_lets_each_role_see(
+    api: Api, pages: TestClient, who: str, reach: str
+) -> None:
+    pages.cookies.set(SESSION_COOKIE, api.tokens[who])
+    text = pages.get("/cases").text
+    assert f"Allegations you may see: {reach.replace(chr(39), '&#39;')}." in text

@@ -128,6 +128,8 @@ def test_map_filters_and_an_incident_shows_its_reasoning(visit: Any) -> None:
         if f["agreement_id"] == "syria-coh-2016" and f["reading"] == "text"
     )
     assert any(s.startswith("window ") for s in steps) and any("p=" in s for s in steps)
+    v.page.wait_for_function("(m => m.loaded() && !m.isMoving())(window.ceasefireMap.map)")
+    focus.scroll_into_view_if_needed()
     screenshot(v.page, "incident-panel")
 
 

@@ -33,9 +33,11 @@ from ceasefire.policy import (
     CaseFacts,
     PolicyError,
     Principal,
+    Rule,
     can,
     may_ever,
     role_of,
+    rule_for,
 )
 from ceasefire.services import cases, ledger, users, views
 from ceasefire.web import vendor
@@ -317,6 +319,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
             status=status or "",
             overdue=overdue,
             may_file=_may_file(who),
+            reach=_reach(who),
         )
 
     @router.get("/cases/new", response_class=HTMLResponse)
@@ -472,6 +475,12 @@ def _may_file(who: Principal) -> bool:
     return _signed_in(who) and can(
         who, Action.allegations_file, CaseFacts(complainant=party, respondent="")
     )
+
+
+def _reach(who: Principal) -> str:
+    """Which allegations the user may read, in the policy's own words."""
+    rule = rule_for(role_of(who), Action.allegations_read)
+    return "every allegation" if rule is Rule.yes else rule.value
 
 
 def _signed_in(who: Principal) -> bool:

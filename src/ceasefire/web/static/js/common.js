@@ -77,13 +77,13 @@ const Ceasefire = (() => {
         ["Position", `${record.lon.toFixed(4)}, ${record.lat.toFixed(4)} ± ${(record.radius_m / 1000).toFixed(1)} km`],
         ["Act", label(record.act)],
         ["Killed", `${number(record.killed_best)} (low ${number(record.killed_low)}, high ${number(record.killed_high)})`],
-        ["Targets", (record.targets || []).join(", ") || "not recorded"],
-        ["Direction", record.directed ? "perpetrator → target" : "not recorded (either side may have attacked)"],
+        [record.directed ? "Target" : "Other side", (record.targets || []).join(", ") || "not recorded"],
         ["Source", `${record.source} event ${record.source_id}` + (record.submitted_by ? `, submitted by ${record.submitted_by}` : "")],
-        ["As the source names them", [record.perpetrator_text, record.target_text].filter(Boolean).join(" / ")],
+        ["Source's names", [record.perpetrator_text, record.target_text].filter(Boolean).join(" / ")],
       ]),
-      el("h4", {}, claims.length > 1 ? "Competing attributions" : "Perpetrator"),
+      el("h4", {}, claims.length > 1 ? "Competing attributions" : record.directed ? "Perpetrator" : "One side"),
       el("ul", { class: "claims" }, actors),
+      record.directed ? null : el("p", { class: "hint" }, "The source does not say which side attacked: the engine judges both ways."),
     );
     const findings = record.findings || [];
     root.append(el("h4", {}, "Findings"));
