@@ -231,3 +231,14 @@ def test_the_queue_says_what_the_policy_lets_each_role_see(
     pages.cookies.set(SESSION_COOKIE, api.tokens[who])
     text = pages.get("/cases").text
     assert f"Allegations you may see: {reach.replace(chr(39), '&#39;')}." in text
+
+
+def test_the_front_end_libraries_are_built_in_and_served(pages: TestClient) -> None:
+    from ceasefire.web import vendor
+
+    assert vendor.missing() == [], "pip install should have run npm ci and copied them"
+    declared = json.loads((vendor.HERE.parents[2] / "package.json").read_text())["dependencies"]
+    assert {src.split("/")[0] for src in vendor.FILES} <= set(declared)
+    script = pages.get("/static/vendor/maplibre-gl.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert len(script.content) > 500_000
