@@ -242,3 +242,12 @@ def test_the_front_end_libraries_are_built_in_and_served(pages: TestClient) -> N
     script = pages.get("/static/vendor/maplibre-gl.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert len(script.content) > 500_000
+
+
+def test_cached_views_follow_the_record(api: Api) -> None:
+    assert layer(api, agreement="quiet")["count"] == 3
+    before = api.get(f"{V}/compliance", "monitor", params={"agreement": "quiet"}).json()
+    assert api.post(f"{V}/incidents", "monitor", json=event("e5")).status_code == 201
+    assert layer(api, agreement="quiet")["count"] == 4  # not the cached 3
+    after = api.get(f"{V}/compliance", "monitor", params={"agreement": "quiet"}).json()
+    assert after["zones"][0]["violation"] == before["zones"][0]["violation"] + 1

@@ -558,8 +558,18 @@ def _router(ws: Workspace) -> APIRouter:
         """Every incident as columns with its category under one agreement and reading."""
         allow(who, Action.incidents_read)
         allow(who, Action.findings_read)
-        layer = view(lambda: views.map_layer(ws.repo, agreement, reading))
-        return Response(json.dumps(layer, separators=(",", ":")), media_type="application/json")
+        body = view(
+            lambda: views.cached(
+                ws.repo,
+                "map_layer",
+                lambda: json.dumps(
+                    views.map_layer(ws.repo, agreement, reading), separators=(",", ":")
+                ),
+                agreement,
+                reading,
+            )
+        )
+        return Response(body, media_type="application/json")
 
     @router.get("/map/zones", tags=["map"])
     def map_zones(who: Who, agreement: str | None = None) -> dict[str, Any]:
@@ -582,7 +592,15 @@ def _router(ws: Workspace) -> APIRouter:
     ) -> dict[str, Any]:
         """Violations per week per party around an agreement's start, and per zone."""
         allow(who, Action.findings_read)
-        return view(lambda: views.compliance(ws.repo, agreement, reading))
+        return view(
+            lambda: views.cached(
+                ws.repo,
+                "compliance",
+                lambda: views.compliance(ws.repo, agreement, reading),
+                agreement,
+                reading,
+            )
+        )
 
     @router.get("/agreements/{agreement_id}/differences", tags=["agreements"])
     def differences(who: Who, agreement_id: str) -> dict[str, Any]:

@@ -1021,6 +1021,21 @@ class Repository:
         with self.engine.connect() as conn:
             return list(conn.execute(query).all())
 
+    def version(self) -> tuple[Any, ...]:
+        """Changes whenever what the findings depend on changes: for caching read models.
+
+        Incidents (how many, the latest change), findings (how many), agreements
+        (the latest change) and zones (a digest of their geometry and documents).
+        """
+        with self.engine.connect() as conn:
+            incidents = conn.execute(select(func.count(), func.max(_I.updated_at))).one()
+            findings = conn.execute(select(func.count()).select_from(FINDINGS)).scalar_one()
+            agreements = conn.execute(select(func.max(AGREEMENTS.c.updated_at))).scalar_one()
+            digest = hashlib.sha256()
+            for row in conn.execute(select(ZONES.c.id, ZONES.c.geometry).order_by(ZONES.c.id)):
+                digest.update(f"{row[0]}\0{row[1]}\0".encode())
+        return (*incidents, findings, agreements, digest.hexdigest())
+
     def counts(self) -> dict[str, int]:
         """Rows per table: a quick look at a workspace."""
         tables = {

@@ -260,7 +260,10 @@ def install(app: FastAPI, ws: Workspace) -> None:
         chosen = choice(agreement, reading)
         data = None
         if chosen["agreement"] is not None:
-            data = views.compliance(ws.repo, chosen["agreement"].id, chosen["reading"])
+            key = (chosen["agreement"].id, chosen["reading"])
+            data = views.cached(
+                ws.repo, "compliance", lambda: views.compliance(ws.repo, *key), *key
+            )
         return render(
             request,
             "dashboard.html",
