@@ -190,6 +190,9 @@ def test_a_case_from_allegation_to_the_public_register(visit: Any, site: Any) ->
     assert hnc.page.locator("#case-status").inner_text() == "submitted"
     assert hnc.page.locator("#actions form[action$='/withdraw']").count() == 1
     assert hnc.page.locator("#rule-form").count() == 0
+    linked = hnc.page.locator(".linked").inner_text()
+    assert "violation under the text" in linked and "violation under usa's reading" in linked
+    assert "out of scope under russia's reading" in linked  # November: long past 72 hours
     evidence = hnc.page.locator("a[href*='/evidence/']")
     assert evidence.inner_text() == "douma-photo.txt"
     with hnc.page.expect_download() as download:

@@ -389,14 +389,26 @@ def install(app: FastAPI, ws: Workspace) -> None:
         with ws.cases() as ctx:
             case = cases.show_allegation(ctx, who, allegation_id).as_dict()
             history = [e.line() for e in ledger.entries_about(ctx.session, allegation_id, who)]
+        try:
+            readings = views.reading_names(ws.repo.catalogue().agreement(case["agreement_id"]))
+        except KeyError:
+            readings = []
         linked = []
         for ref in case["incidents"]:
             record = ws.repo.incident(ref)
-            if record is not None:
-                mine = [f for f in record["findings"] if f["agreement_id"] == case["agreement_id"]]
-                linked.append({"ref": ref, "incident": record, "findings": mine})
-            else:
-                linked.append({"ref": ref, "incident": None, "findings": []})
+            mine = [
+                f for f in (record or {}).get("findings", [])
+                if f["agreement_id"] == case["agreement_id"]
+            ]  # fmt: skip
+            judged = {f["reading"] for f in mine}
+            linked.append(
+                {
+                    "ref": ref,
+                    "incident": record,
+                    "findings": mine,
+                    "outside": [r for r in readings if r not in judged],
+                }
+            )
         return render(
             request, "case.html", case=case, history=history, linked=linked, outcomes=OUTCOMES
         )
