@@ -251,3 +251,19 @@ def test_cached_views_follow_the_record(api: Api) -> None:
     assert layer(api, agreement="quiet")["count"] == 4  # not the cached 3
     after = api.get(f"{V}/compliance", "monitor", params={"agreement": "quiet"}).json()
     assert after["zones"][0]["violation"] == before["zones"][0]["violation"] + 1
+
+
+def test_bad_form_input_gets_a_page_naming_the_field(api: Api, pages: TestClient) -> None:
+    csrf = login_as(pages, api, "rep-opp")
+    missing = pages.post("/cases", data={"csrf": csrf, "agreement_id": "quiet"})
+    assert missing.status_code == 422 and missing.headers["content-type"].startswith("text/html")
+    assert "respondent: Field required" in missing.text
+    unknown = pages.post(
+        "/cases",
+        data={"csrf": csrf, "agreement_id": "nope", "respondent": "gov", "narrative": "x"},
+    )
+    assert unknown.status_code == 422 and "nope" in unknown.text
+    huge = pages.post("/cases", content=b"x", headers={"content-length": str(10**9)})
+    assert huge.status_code == 413 and "limited to" in huge.text
+    assert pages.get(f"{V}/allegations").status_code == 200
+    assert pages.get(f"{V}/allegations").json()["items"] == []  # nothing half-written

@@ -187,11 +187,15 @@ def _handlers(app: FastAPI) -> None:
         return _answer(request, 422, "invalid_input", exc.describe())
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Any:
         details = [
             {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))}
             for e in exc.errors()
         ]
+        if not request.url.path.startswith(API):
+            # A page's form: say which field, in words.
+            said = "; ".join(f"{d['loc'][-1]}: {d['msg']}" for d in details if d["loc"])
+            return _answer(request, 422, "invalid_request", f"the form is not valid ({said})")
         return _error(422, "invalid_request", "the request is not valid", details)
 
     @app.exception_handler(StarletteHTTPException)
