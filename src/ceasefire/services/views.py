@@ -232,14 +232,27 @@ def zones_geojson(catalogue: Catalogue, agreement_id: str | None = None) -> dict
     return {"type": "FeatureCollection", "features": features}
 
 
+#: How far the drawn base map may stray from the bundled boundaries, in degrees (~100 m):
+#: invisible below street level, and it halves what the browser has to tessellate.
+BASE_MAP_TOLERANCE = 0.001
+
+
 @lru_cache(maxsize=1)
 def base_map_json() -> str:
-    """The bundled boundaries as one JSON object of layers, for a map with no tile server."""
-    parts = [
-        f'"{name}":{boundary_text(f"{name}.geojson")}'
-        for name in ("region_admin0", "sy_admin1", "sy_admin2")
-    ]
-    return "{" + ",".join(parts) + "}"
+    """The bundled boundaries, simplified for drawing, as one JSON object of layers.
+
+    The map needs no tile server: countries, governorates and districts come
+    from the files the engine uses, simplified within `BASE_MAP_TOLERANCE`.
+    """
+    layers = {}
+    for name in ("region_admin0", "sy_admin1", "sy_admin2"):
+        data = json.loads(boundary_text(f"{name}.geojson"))
+        for feature in data["features"]:
+            shape = shapely.geometry.shape(feature["geometry"])
+            drawn = shapely.simplify(shape, BASE_MAP_TOLERANCE, preserve_topology=True)
+            feature["geometry"] = shapely.geometry.mapping(shapely.set_precision(drawn, 1e-4))
+        layers[name] = data
+    return json.dumps(layers, separators=(",", ":"))
 
 
 def finding_counts(repo: Repository) -> list[dict[str, Any]]:

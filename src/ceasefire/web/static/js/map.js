@@ -39,6 +39,7 @@
       : null,
     loaded,
   ]);
+  state.dataAt = performance.now(); // map style loaded and every fetch answered
 
   map.addSource("countries", { type: "geojson", data: base.region_admin0 });
   map.addSource("governorates", { type: "geojson", data: base.sy_admin1 });
@@ -173,6 +174,7 @@
     paint: { "circle-color": match, "circle-radius": 6, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 },
   });
   summarise(perCategory);
+  state.layersAt = performance.now(); // every source and layer handed to MapLibre
 
   let pending = null;
   function refresh() {
