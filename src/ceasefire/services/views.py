@@ -416,7 +416,7 @@ def agreement_view(catalogue: Catalogue, agreement_id: str) -> dict[str, Any]:
         "title": agreement.title,
         "kind": agreement.kind,
         "timezone": agreement.timezone,
-        "start_local": agreement.start.isoformat(),
+        "start_local": agreement.start.strftime("%Y-%m-%d %H:%M"),
         "parties": [vars(p) for p in parties],
         "excluded": excluded,
         "excluded_designations": designated,

@@ -23,13 +23,13 @@
       ],
     },
     bounds: [[35.4, 32.2], [42.5, 37.4]],
-    attributionControl: { compact: true, customAttribution: "Boundaries: UN OCHA, Natural Earth" },
+    attributionControl: false, // the page footer credits the boundaries
   });
   map.on("load", () => {
     let minX = 180, minY = 90, maxX = -180, maxY = -90;
     const walk = (c) => { if (typeof c[0] === "number") { minX = Math.min(minX, c[0]); maxX = Math.max(maxX, c[0]); minY = Math.min(minY, c[1]); maxY = Math.max(maxY, c[1]); } else c.forEach(walk); };
     zones.features.forEach((f) => walk(f.geometry.coordinates));
-    if (minX < maxX) map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 24, duration: 0 });
+    if (minX < maxX) map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 36, duration: 0 });
   });
 
   const known = windows.filter((w) => w.end).map((w) => Date.parse(w.end));
