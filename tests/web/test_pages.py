@@ -301,3 +301,42 @@ def test_a_zone_shows_the_windows_that_cover_it(visit: Any) -> None:
     assert v.page.locator("#window-text").inner_text() == (
         "Window under russia's reading: 2016-04-29 21:00 UTC – 2016-05-02 21:00 UTC"
     )
+
+
+def test_an_incident_page_shows_competing_attributions(
+    visit: Any, site: Any, tmp_path: Any
+) -> None:
+    from ceasefire.storage.repository import Repository
+
+    claims = {
+        "id": "disputed-1",
+        "time": {"start": "2016-05-01", "timezone": "Asia/Damascus"},
+        "place": {"lon": 36.42, "lat": 33.55, "radius_km": 1},
+        "act": "shelling",
+        "perpetrators": [
+            {"actor": "gov", "claimed_by": "opposition"},
+            {"actor": "opposition", "claimed_by": "gov"},
+        ],
+        "targets": ["civilians"],
+        "killed": {"best": 3},
+    }
+    path = tmp_path / "disputed.jsonl"
+    path.write_text(json.dumps(claims) + "\n", encoding="utf-8")
+    with Repository.open(site.db) as repo:
+        repo.ingest([path])
+        pk = repo.incident(("native", "disputed-1"))["pk"]  # type: ignore[index]
+    v = visit()
+    v.login("observer")
+    v.goto(f"/incidents/{pk}")
+    detail = v.page.locator("#incident-detail .incident")
+    detail.wait_for()
+    assert detail.locator("h4", has_text="Competing attributions").count() == 1
+    listed = detail.locator("ul.claims li").all_inner_texts()
+    assert listed == ["gov (according to opposition)", "opposition (according to gov)"]
+    text = detail.inner_text()
+    assert "± 1.0 km" in text and "3 (low" in text
+    assert "null" not in text and "claimed_by" not in text  # no raw JSON in the panel
+    quiet = detail.locator("section.finding", has_text="syria-quiet-2016-04 · the text")
+    assert quiet.locator(".cat").inner_text() == "violation"  # whoever fired, a party did
+    trace = " ".join(quiet.locator("ol.trace li").all_text_contents())
+    assert "gov" in trace and "opposition" in trace

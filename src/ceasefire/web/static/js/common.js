@@ -48,6 +48,11 @@ const Ceasefire = (() => {
     return el("span", { class: `cat cat-${category}` }, label(category));
   }
 
+  // A source's own wording, not the structured list a native record repeats there.
+  function isWords(text) {
+    return Boolean(text) && !/^\s*[[{]/.test(text);
+  }
+
   function number(value) {
     return value === null || value === undefined ? "not recorded" : String(value);
   }
@@ -79,12 +84,14 @@ const Ceasefire = (() => {
         ["Killed", `${number(record.killed_best)} (low ${number(record.killed_low)}, high ${number(record.killed_high)})`],
         [record.directed ? "Target" : "Other side", (record.targets || []).join(", ") || "not recorded"],
         ["Source", `${record.source} event ${record.source_id}` + (record.submitted_by ? `, submitted by ${record.submitted_by}` : "")],
-        ["Source's names", [record.perpetrator_text, record.target_text].filter(Boolean).join(" / ")],
+        ["Source's names", [record.perpetrator_text, record.target_text].filter(isWords).join(" / ")],
       ]),
       el("h4", {}, claims.length > 1 ? "Competing attributions" : record.directed ? "Perpetrator" : "One side"),
       el("ul", { class: "claims" }, actors),
-      record.directed ? null : el("p", { class: "hint" }, "The source does not say which side attacked: the engine judges both ways."),
     );
+    if (!record.directed) {
+      root.append(el("p", { class: "hint" }, "The source does not say which side attacked: the engine judges both ways."));
+    }
     const findings = record.findings || [];
     root.append(el("h4", {}, "Findings"));
     if (!findings.length) {
