@@ -48,17 +48,13 @@ def _load(name: str, path: Path) -> ModuleType:
     return module
 
 
-def measure(browser: Any, base: str, runs: int) -> dict[str, Any]:
+def measure(browser: Any, base: str, runs: int, log_in: Any) -> dict[str, Any]:
     first = []
     for _ in range(runs):
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         context.add_init_script(LONG_TASKS)
         page = context.new_page()
-        page.goto(f"{base}/login")
-        page.fill("#name", "observer")
-        page.fill("#password", "observer-password")
-        page.click("form.card button[type=submit]")
-        page.wait_for_url("**/map")
+        log_in(page, base, "observer")
         page.wait_for_function("window.ceasefireMap && window.ceasefireMap.ready", timeout=120_000)
         first.append(page.evaluate("window.ceasefireMap.readyAt"))
         count = page.evaluate("window.ceasefireMap.count")
@@ -129,7 +125,7 @@ def main() -> int:
             print(f"{name}: record built in {time.perf_counter() - started:.1f} s", flush=True)
             server = browser_tools.serve(db)
             try:
-                results[name] = measure(browser, server.base, args.runs)
+                results[name] = measure(browser, server.base, args.runs, browser_tools.log_in)
             finally:
                 server.stop()
             r = results[name]

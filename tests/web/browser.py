@@ -61,6 +61,15 @@ def build_record(folder: Path, incident_files: list[Path] | None = None) -> str:
     return demo_record(folder, passwords, incident_files)
 
 
+def log_in(page: Any, base: str, name: str) -> None:
+    """Log in through the login form, as a person would, and land on the map."""
+    page.goto(f"{base}/login")
+    page.fill("#name", name)
+    page.fill("#password", ACCOUNTS[name][2])
+    page.click("form.card button[type=submit]")
+    page.wait_for_url("**/map")
+
+
 @dataclass
 class Server:
     base: str

@@ -24,6 +24,7 @@ from tests.web.browser import (
     Server,
     build_record,
     chromium_path,
+    log_in,
     serve,
 )
 
@@ -67,11 +68,7 @@ class Visit:
         return self.page.goto(self.base + path)
 
     def login(self, name: str) -> None:
-        self.goto("/login")
-        self.page.fill("#name", name)
-        self.page.fill("#password", ACCOUNTS[name][2])
-        self.page.click("form.card button[type=submit]")
-        self.page.wait_for_url("**/map")
+        log_in(self.page, self.base, name)
 
     def logout(self) -> None:
         self.page.click("header form button")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.browser import ROOT, Server, build_record, serve
+from tests.web.browser import ROOT, Server, build_record, log_in, serve
 from tests.web.conftest import wait_ready
 
 pytestmark = pytest.mark.browser
@@ -41,11 +41,7 @@ def measure(browser: Any, base: str, path: str, handle: str) -> list[float]:
     for _ in range(RUNS):
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         page = context.new_page()
-        page.goto(f"{base}/login")
-        page.fill("#name", "observer")
-        page.fill("#password", "observer-password")
-        page.click("form.card button[type=submit]")
-        page.wait_for_url("**/map")
+        log_in(page, base, "observer")
         page.goto(base + path)
         state = wait_ready(page, handle)
         times.append(float(state["readyAt"]))
