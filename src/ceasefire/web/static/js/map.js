@@ -1,6 +1,6 @@
 // The map: bundled boundaries, the agreement's zones, and every incident coloured
-// by its finding. Incidents arrive once as columns; filters rebuild the clustered
-// source from them without asking the server again, so 100,000 stay fluid.
+// by its finding. Incidents arrive once as columns; filters and moves regroup
+// them on a screen grid without asking the server again, so 100,000 stay fluid.
 "use strict";
 
 (async () => {
@@ -115,18 +115,71 @@
     return perCategory;
   }
 
-  function features() {
-    const out = new Array(shown.length);
+  // Aggregation on a screen grid: the incidents shown are binned into cells of
+  // CELL pixels at the current zoom, over the view and half a view around it.
+  // A cell with one incident is drawn as that incident; with more, as a group
+  // sized by how many and coloured by their share of violations. Only the
+  // cells go to MapLibre (a few thousand features at most), so filtering and
+  // regrouping after a pan stay cheap with 100,000 incidents or more.
+  const CELL = 44;
+  const wx = new Float64Array(n), wy = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    wx[i] = (data.lon[i] + 180) / 360;
+    const s = Math.sin((data.lat[i] * Math.PI) / 180);
+    wy[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+  }
+  const toLonLat = (x, y) => [x * 360 - 180, (Math.atan(Math.sinh(Math.PI * (1 - 2 * y))) * 180) / Math.PI];
+  const violation = data.categories.indexOf("violation");
+  let grid = null; // the cells last drawn: size and members, for clicks on a group
+
+  function aggregate() {
+    const size = CELL / (512 * 2 ** map.getZoom());
+    const b = map.getBounds();
+    const [x0, y1] = [(b.getWest() + 180) / 360, wyOf(b.getSouth())];
+    const [x1, y0] = [(b.getEast() + 180) / 360, wyOf(b.getNorth())];
+    const mx = (x1 - x0) / 2, my = (y1 - y0) / 2;
+    const cells = new Map();
     for (let j = 0; j < shown.length; j++) {
       const i = shown[j];
-      out[j] = {
-        type: "Feature",
-        id: data.pk[i],
-        geometry: { type: "Point", coordinates: [data.lon[i], data.lat[i]] },
-        properties: { pk: data.pk[i], c: data.category[i] },
-      };
+      const x = wx[i], y = wy[i];
+      if (x < x0 - mx || x > x1 + mx || y < y0 - my || y > y1 + my) continue;
+      const key = Math.floor(x / size) * 1e7 + Math.floor(y / size);
+      let cell = cells.get(key);
+      if (cell === undefined) {
+        cell = { first: i, n: 0, v: 0, sx: 0, sy: 0, spread: 0 };
+        cells.set(key, cell);
+      }
+      cell.n++;
+      if (data.category[i] === violation) cell.v++;
+      cell.sx += x; cell.sy += y;
+      cell.spread = Math.max(cell.spread, Math.abs(x - wx[cell.first]), Math.abs(y - wy[cell.first]));
     }
-    return { type: "FeatureCollection", features: out };
+    grid = { size, cells };
+    const features = [];
+    for (const [key, cell] of cells) {
+      if (cell.n === 1) {
+        const i = cell.first;
+        features.push({ type: "Feature", geometry: { type: "Point", coordinates: [data.lon[i], data.lat[i]] },
+          properties: { kind: "point", pk: data.pk[i], c: data.category[i] } });
+      } else {
+        features.push({ type: "Feature", geometry: { type: "Point", coordinates: toLonLat(cell.sx / cell.n, cell.sy / cell.n) },
+          properties: { kind: "group", key, n: cell.n, v: cell.v, stacked: cell.spread < size / 50 } });
+      }
+    }
+    state.drawn = features.length;
+    return { type: "FeatureCollection", features };
+  }
+  function wyOf(lat) {
+    const s = Math.sin((Math.max(-85, Math.min(85, lat)) * Math.PI) / 180);
+    return 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+  }
+  function members(key) {
+    const out = [];
+    for (let j = 0; j < shown.length; j++) {
+      const i = shown[j];
+      if (Math.floor(wx[i] / grid.size) * 1e7 + Math.floor(wy[i] / grid.size) === key) out.push(i);
+    }
+    return out;
   }
 
   function summarise(perCategory) {
@@ -140,24 +193,16 @@
   }
 
   const perCategory = selection();
-  const violation = data.categories.indexOf("violation");
-  map.addSource("incidents", {
-    type: "geojson",
-    data: features(),
-    cluster: true,
-    clusterRadius: 42,
-    clusterMaxZoom: 11,
-    clusterProperties: { v: ["+", ["case", ["==", ["get", "c"], violation], 1, 0]] },
-  });
+  map.addSource("incidents", { type: "geojson", data: aggregate() });
   map.addLayer({
     id: "groups",
     type: "circle",
     source: "incidents",
-    filter: ["has", "point_count"],
+    filter: ["==", ["get", "kind"], "group"],
     paint: {
-      "circle-color": ["interpolate", ["linear"], ["/", ["get", "v"], ["get", "point_count"]],
+      "circle-color": ["interpolate", ["linear"], ["/", ["get", "v"], ["get", "n"]],
         0, "#7f8c99", 0.5, "#d98b6a", 1, COLOURS.violation],
-      "circle-radius": ["step", ["get", "point_count"], 9, 10, 13, 100, 18, 1000, 24, 10000, 32],
+      "circle-radius": ["step", ["get", "n"], 9, 10, 13, 100, 18, 1000, 24, 10000, 32],
       "circle-opacity": 0.85,
       "circle-stroke-color": "#ffffff",
       "circle-stroke-width": 1.5,
@@ -170,7 +215,7 @@
     id: "points",
     type: "circle",
     source: "incidents",
-    filter: ["!", ["has", "point_count"]],
+    filter: ["==", ["get", "kind"], "point"],
     paint: { "circle-color": match, "circle-radius": 6, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 },
   });
   summarise(perCategory);
@@ -182,7 +227,7 @@
     pending = setTimeout(() => {
       const t0 = performance.now();
       const counts = selection();
-      map.getSource("incidents").setData(features());
+      map.getSource("incidents").setData(aggregate());
       summarise(counts);
       state.lastFilterMs = performance.now() - t0;
       state.filtered = shown.length;
@@ -190,6 +235,11 @@
       map.once("idle", () => { state.lastFilterIdleMs = performance.now() - t0; state.settled = true; });
     }, 120);
   }
+  map.on("moveend", () => {
+    const t0 = performance.now();
+    map.getSource("incidents").setData(aggregate());
+    state.lastRegroupMs = performance.now() - t0;
+  });
   for (const input of document.querySelectorAll("#categories input, #sides input")) input.addEventListener("change", refresh);
   fromDay.addEventListener("input", refresh);
   toDay.addEventListener("input", refresh);
@@ -256,10 +306,14 @@
       el("ul", {}, covers.map((c) => el("li", {}, `${c.title}: ${when(c.start)} – ${c.end ? when(c.end) : "open-ended"}`))));
     new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat).setDOMContent(body).addTo(map);
   });
-  map.on("click", "groups", async (event) => {
-    const feature = event.features[0];
-    const zoom = await map.getSource("incidents").getClusterExpansionZoom(feature.properties.cluster_id);
-    map.easeTo({ center: feature.geometry.coordinates, zoom });
+  // A group: zoom in on it; a stack at one place (or at the deepest zoom): list its incidents.
+  map.on("click", "groups", (event) => {
+    const group = event.features[0].properties;
+    if (!group.stacked && map.getZoom() < map.getMaxZoom() - 1) {
+      map.easeTo({ center: event.features[0].geometry.coordinates, zoom: Math.min(map.getZoom() + 2, map.getMaxZoom()) });
+      return;
+    }
+    listIncidents(members(group.key), `${group.n} incidents at this place`);
   });
   for (const layer of ["points", "groups"]) {
     map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
@@ -267,12 +321,9 @@
   }
 
   // Keyboard users (and anyone) can list what is in view and open each incident.
-  document.getElementById("list-view").addEventListener("click", () => {
-    const bounds = map.getBounds();
+  function listIncidents(indices, title) {
     const rows = [];
-    for (let j = 0; j < shown.length && rows.length < 200; j++) {
-      const i = shown[j];
-      if (!bounds.contains([data.lon[i], data.lat[i]])) continue;
+    for (const i of indices.slice(0, 200)) {
       const button = el("button", { type: "button", class: "link", "data-pk": data.pk[i] }, "Open");
       button.addEventListener("click", () => openIncident(data.pk[i], button));
       rows.push(el("tr", {},
@@ -284,8 +335,17 @@
     const section = document.getElementById("in-view");
     section.querySelector("tbody").replaceChildren(...rows);
     section.hidden = false;
-    section.querySelector("h2").textContent = `Incidents in view (${rows.length}${rows.length === 200 ? ", the first 200" : ""})`;
+    section.querySelector("h2").textContent = `${title} (${indices.length > 200 ? "the first 200 of " : ""}${indices.length})`;
     if (rows.length) rows[0].querySelector("button").focus();
+  }
+  document.getElementById("list-view").addEventListener("click", () => {
+    const bounds = map.getBounds();
+    const inside = [];
+    for (let j = 0; j < shown.length; j++) {
+      const i = shown[j];
+      if (bounds.contains([data.lon[i], data.lat[i]])) inside.push(i);
+    }
+    listIncidents(inside, "Incidents in view");
   });
 
   map.once("idle", () => {
