@@ -8,7 +8,7 @@ Builds two workspaces in the same run, each with the demo agreements:
 Serves each with the app `ceasefire serve` runs and opens `/map` in Debian's
 Chromium (Playwright, `executable_path`), as a monitor. For each it reports the
 time from navigation to the first complete render (the map idle with every
-incident loaded and clustered; median of `--runs`), then filters (drop the
+incident loaded and grouped; median of `--runs`), then filters (drop the
 `violation` category) and pans (300 px), timing each until the map is idle
 again, and the longest main-thread task seen meanwhile (a "long task" over
 50 ms is a frame the user saw frozen). The last line reads

@@ -1,7 +1,7 @@
 """How fast the map and the dashboard are usable with UCDP Syria 2016–2019 (16,566 events).
 
 Measured from the start of navigation to the moment the page's script says it
-has drawn (the map idle with every incident clustered; the chart rendered).
+has drawn (the map idle with every incident grouped; the chart rendered).
 The data is the reference file in `../shared/data/` beside the clone; without
 it these tests skip. Figures go to `tests/web/artifacts/timings.json`.
 """
