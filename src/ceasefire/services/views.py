@@ -358,23 +358,9 @@ def reading_differences(repo: Repository, agreement_id: str, limit: int = 500) -
         if len(set(cats.values())) > 1:
             differing.append((pk, cats))
     shown = differing[:limit]
-    details = {}
-    for pk, _cats in shown:
-        record = repo.incident(pk)
-        if record is not None:
-            details[pk] = record
-    items = []
-    for pk, cats in shown:
-        record = details.get(pk, {})
-        items.append(
-            {
-                "pk": pk,
-                "id": f"{record.get('source', '')}:{record.get('source_id', '')}",
-                "start": record.get("start"),
-                "place": record.get("place_name") or record.get("area_name") or "",
-                "categories": cats,
-            }
-        )
+    labels = repo.incident_labels(pk for pk, _cats in shown)
+    unknown = {"id": "", "start": None, "place": ""}
+    items = [{"pk": pk, **labels.get(pk, unknown), "categories": cats} for pk, cats in shown]
     summary = Counter(tuple(c[n] for n in names) for _pk, c in differing)
     return {
         "agreement": agreement.id,

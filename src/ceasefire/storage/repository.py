@@ -1010,6 +1010,20 @@ class Repository:
         with self.engine.connect() as conn:
             return list(conn.execute(query).all())
 
+    def incident_labels(self, pks: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Id, start and place of many incidents at once, for lists of them."""
+        out: dict[int, dict[str, Any]] = {}
+        columns = (_I.pk, _I.source, _I.source_id, _I.t0, _I.place_name, _I.area_name)
+        with self.engine.connect() as conn:
+            for part in _chunks(sorted({int(p) for p in pks}), IN_CHUNK):
+                for row in conn.execute(select(*columns).where(_I.pk.in_(part))):
+                    out[int(row[0])] = {
+                        "id": f"{row[1]}:{row[2]}",
+                        "start": iso(int(row[3])),
+                        "place": row[4] or row[5] or "",
+                    }
+        return out
+
     def finding_counts(self) -> list[Any]:
         """`(agreement_id, reading, category, n)`: how the stored findings fall out."""
         query = (
