@@ -267,3 +267,41 @@ def test_bad_form_input_gets_a_page_naming_the_field(api: Api, pages: TestClient
     assert huge.status_code == 413 and "limited to" in huge.text
     assert pages.get(f"{V}/allegations").status_code == 200
     assert pages.get(f"{V}/allegations").json()["items"] == []  # nothing half-written
+
+
+def test_a_monitor_reports_an_incident_from_the_form(api: Api, pages: TestClient) -> None:
+    pages.cookies.set(SESSION_COOKIE, api.tokens["rep-opp"])
+    assert pages.get("/incidents/new").status_code == 403  # parties do not report
+    csrf = login_as(pages, api, "monitor")
+    assert "Report" in pages.get("/map").text
+    form = {
+        "csrf": csrf, "id": "obs-1", "start": "2016-04-30T10:00", "timezone": "Asia/Damascus",
+        "act": "shelling", "perpetrators": "Syrian government", "targets": "opposition",
+        "directed": "on", "lon": "36.5", "lat": "35.5", "radius_km": "1", "killed_best": "2",
+    }  # fmt: skip
+    made = pages.post("/incidents/new", data=form, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    record = api.get(f"{V}{made.headers['location']}", "monitor").json()
+    assert (record["source"], record["source_id"], record["submitted_by"]) == (
+        "report",
+        "obs-1",
+        "monitor",
+    )
+    assert record["perpetrators"] == [[None, ["gov"]]] and record["killed_best"] == 2
+    quiet = [
+        f for f in record["findings"] if (f["agreement_id"], f["reading"]) == ("quiet", "text")
+    ]
+    assert quiet[0]["category"] == "violation"
+    # Bad input: the form comes back with the reader's words, naming the field; nothing stored.
+    bad = pages.post("/incidents/new", data=form | {"id": "obs-2", "lat": "north"})
+    assert bad.status_code == 422 and "lat" in bad.text and 'value="north"' in bad.text
+    assert (
+        api.get(f"{V}/incidents", "monitor", params={"limit": 1000}).json()["items"][-1][
+            "source_id"
+        ]
+        == "obs-1"
+    )
+    unknown_zone = pages.post(
+        "/incidents/new", data=form | {"id": "obs-3", "timezone": "Mars/Base"}
+    )
+    assert unknown_zone.status_code == 422 and "Mars/Base" in unknown_zone.text

@@ -22,6 +22,7 @@ PAGES = [
     "/incidents/1",
     "/cases",
     "/cases/new",
+    "/incidents/new",
     "/register",
     "/no-such-page",
 ]

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.browser
 NAV = {
     "public": ["Map", "Compliance", "Agreements", "Public register"],
     "party": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
-    "monitor": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
+    "monitor": ["Map", "Compliance", "Agreements", "Report", "Cases", "Public register"],
     "adjudicator": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
-    "admin": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
+    "admin": ["Map", "Compliance", "Agreements", "Report", "Cases", "Public register"],
 }
 
 
@@ -381,3 +381,39 @@ def test_groups_zoom_in_and_stacks_list_their_incidents(visit: Any) -> None:
     assert listed.locator("tbody tr").count() == min(stack["n"], 200)
     v.page.keyboard.press("Enter")  # focus is on the first incident's Open button
     v.page.locator("#panel .incident").wait_for()
+
+
+def test_a_monitor_reports_an_incident_by_clicking_the_map(visit: Any) -> None:
+    v = visit()
+    v.login("observer")
+    v.page.click("header nav a:text('Report')")
+    v.page.wait_for_url("**/incidents/new")
+    wait_ready(v.page, "ceasefireReport")
+    point = v.page.evaluate(
+        """async () => {
+        const m = window.ceasefireReport.map;
+        m.jumpTo({center: [36.40, 33.57], zoom: 11});  // Douma, East Ghouta
+        await new Promise(r => m.once('idle', r));
+        const p = m.project([36.40, 33.57]), box = m.getCanvas().getBoundingClientRect();
+        return {x: box.left + p.x, y: box.top + p.y};
+    }"""
+    )
+    v.page.mouse.click(point["x"], point["y"])
+    assert abs(float(v.page.input_value("#lon")) - 36.40) < 0.01
+    assert abs(float(v.page.input_value("#lat")) - 33.57) < 0.01
+    v.page.fill("#start", "2016-05-01")
+    v.page.select_option("#act", "shelling")
+    v.page.fill("#perpetrators", "gov")
+    v.page.fill("#targets", "civilians")
+    v.page.fill("#killed_best", "4")
+    v.page.fill("#place_name", "Douma market")
+    screenshot(v.page, "report")
+    v.page.click("#report-form button[type=submit]")
+    v.page.wait_for_url(re.compile(r"/incidents/\d+$"))
+    detail = v.page.locator("#incident-detail .incident")
+    detail.wait_for()
+    assert "Douma market" in detail.inner_text()
+    quiet = detail.locator("section.finding", has_text="syria-quiet-2016-04 · the text")
+    assert quiet.locator(".cat").inner_text() == "violation"
+    russia = detail.locator("section.finding", has_text="russia's reading")
+    assert russia.locator(".cat").first.inner_text() == "violation"  # day 2 of 72 hours

@@ -10,11 +10,9 @@ import base64
 import binascii
 import datetime as dt
 import json
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -28,9 +26,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ceasefire import __version__
 from ceasefire.core.timing import iso
 from ceasefire.errors import InputError
-from ceasefire.io.incidents import read_incidents
 from ceasefire.policy import Action, Anonymous, PolicyError, Principal, Settings, can, require
-from ceasefire.services import cases, ledger, users, views
+from ceasefire.services import cases, ingest, ledger, users, views
 from ceasefire.storage.db import session_factory
 from ceasefire.storage.repository import Repository
 
@@ -366,12 +363,7 @@ def _router(ws: Workspace) -> APIRouter:
             text = "\n".join(json.dumps(d) for d in (data if isinstance(data, list) else [data]))
         except (json.JSONDecodeError, UnicodeDecodeError):
             text = raw.decode("utf-8", errors="replace")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "submitted.jsonl"
-            path.write_text(text, encoding="utf-8")
-            catalogue = ws.repo.catalogue()
-            table, _ = read_incidents(path, catalogue.actors, format="jsonl")
-        report = ws.repo.store_incidents(table, submitted_by=who.name, catalogue=catalogue)
+        report = ingest.submit_incidents(ws.repo, text, submitted_by=who.name)
         return {
             "inserted": report.inserted,
             "updated": report.updated,

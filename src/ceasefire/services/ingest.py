@@ -125,3 +125,24 @@ def ingest_articles(
             submitted_by=submitted_by,
             progress=progress,
         )
+
+
+def submit_incidents(
+    repo: Repository, text: str, *, submitted_by: str, name: str = "submitted.jsonl"
+) -> IngestReport:
+    """Native incident records (JSON Lines text) from a monitor, checked and stored.
+
+    The API's `POST /incidents` and the web app's report form both come here:
+    the same reader and the same checks as `ceasefire ingest`, errors naming the
+    record and field; nothing is stored unless every record is valid.
+    """
+    import tempfile
+
+    from ceasefire.io.incidents import read_incidents
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_text(text, encoding="utf-8")
+        catalogue = repo.catalogue()
+        table, _ = read_incidents(path, catalogue.actors, format="jsonl")
+    return repo.store_incidents(table, submitted_by=submitted_by, catalogue=catalogue)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -27,6 +28,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ceasefire import __version__
 from ceasefire.api.app import SESSION_COOKIE
+from ceasefire.core.model import Act
+from ceasefire.errors import InputError
 from ceasefire.policy import (
     Action,
     Anonymous,
@@ -39,7 +42,7 @@ from ceasefire.policy import (
     role_of,
     rule_for,
 )
-from ceasefire.services import cases, ledger, users, views
+from ceasefire.services import cases, ingest, ledger, users, views
 from ceasefire.web import vendor
 
 if TYPE_CHECKING:
@@ -108,6 +111,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
             ("/map", "Map", True),
             ("/dashboard", "Compliance", can(who, Action.findings_read, settings=ws.settings)),
             ("/agreements", "Agreements", True),
+            ("/incidents/new", "Report", can(who, Action.incidents_submit, settings=ws.settings)),
             ("/cases", "Cases", may_ever(who, Action.allegations_file) or _signed_in(who)),
             ("/register", "Public register", True),
         ]
@@ -291,6 +295,47 @@ def install(app: FastAPI, ws: Workspace) -> None:
         if can(who, Action.findings_read, settings=ws.settings):
             differences = views.reading_differences(ws.repo, agreement_id, limit=100)
         return render(request, "agreement.html", item=item, differences=differences)
+
+    # ------------------------------------------------------------ a monitor's report
+
+    def report_form(request: Request, values: dict[str, str], error: str = "") -> Response:
+        who, _ = viewer(request)
+        if not can(who, Action.incidents_submit, settings=ws.settings):
+            raise PolicyError("only monitors (and administrators) report incidents")
+        return render(
+            request,
+            "report.html",
+            http_status=422 if error else 200,
+            values=values,
+            error=error,
+            acts=[a.value for a in Act if a not in (Act.attack_on_excluded, Act.self_defence)],
+            actors=sorted((a.id, a.name) for a in ws.repo.catalogue().actors.actors.values()),
+        )
+
+    @router.get("/incidents/new", response_class=HTMLResponse)
+    def report_page(request: Request) -> Response:
+        return report_form(request, dict(REPORT_DEFAULTS))
+
+    @router.post("/incidents/new", response_class=HTMLResponse)
+    async def report(request: Request) -> Response:
+        form = await request.form()
+        values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+        who = check_form(request, values.pop("csrf", ""))
+        if not can(who, Action.incidents_submit, settings=ws.settings):
+            raise PolicyError("only monitors (and administrators) report incidents")
+        ident = values.get("id") or f"{who.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
+        record = report_record(values, ident)
+
+        def submit() -> None:
+            ingest.submit_incidents(ws.repo, json.dumps(record), submitted_by=who.name)
+
+        try:
+            await run_in_threadpool(submit)
+        except InputError as exc:
+            return report_form(request, values, error=exc.describe())
+        stored = ws.repo.incident((REPORT_SOURCE, ident))
+        assert stored is not None
+        return RedirectResponse(f"/incidents/{stored['pk']}", status_code=303)
 
     @router.get("/incidents/{pk}", response_class=HTMLResponse)
     def incident_page(request: Request, pk: int) -> Response:
@@ -476,6 +521,45 @@ def install(app: FastAPI, ws: Workspace) -> None:
         )
 
     app.include_router(router)
+
+
+REPORT_SOURCE = "report"
+REPORT_DEFAULTS = {"timezone": "Asia/Damascus", "radius_km": "1", "act": "attack", "directed": "on"}
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def report_record(values: dict[str, str], ident: str) -> dict[str, Any]:
+    """The report form as a native incident record: the reader checks it like any file."""
+    record: dict[str, Any] = {
+        "id": ident,
+        "source": REPORT_SOURCE,
+        "time": {"start": values.get("start", ""), "timezone": values.get("timezone", "")},
+        "place": {},
+        "act": values.get("act") or "attack",
+        "perpetrators": _names(values.get("perpetrators", "")),
+        "targets": _names(values.get("targets", "")),
+        "directed": values.get("directed") == "on",
+    }
+    if values.get("end"):
+        record["time"]["end"] = values["end"]
+    place = record["place"]
+    for key in ("lon", "lat", "radius_km"):
+        text = values.get(key, "")
+        if text:
+            try:
+                place[key] = float(text)
+            except ValueError:
+                place[key] = text  # the reader names the field and says what is wrong
+    if values.get("place_name"):
+        place["name"] = values["place_name"]
+    killed = {k: values.get(f"killed_{k}", "") for k in ("low", "best", "high")}
+    killed = {k: v for k, v in killed.items() if v}
+    if killed:
+        record["killed"] = {k: int(v) if v.isdigit() else v for k, v in killed.items()}
+    return record
 
 
 class _Refused(Exception):

@@ -1,0 +1,51 @@
+// The report form's map: a click sets the longitude and latitude; the radius is drawn.
+"use strict";
+(async () => {
+  const state = (window.ceasefireReport = { ready: false });
+  const lon = document.getElementById("lon"), lat = document.getElementById("lat");
+  const radius = document.getElementById("radius_km");
+  const base = await Ceasefire.getJSON("/api/v1/map/base");
+  const map = new maplibregl.Map({
+    container: "pick-map",
+    style: {
+      version: 8,
+      sources: {
+        countries: { type: "geojson", data: base.region_admin0 },
+        governorates: { type: "geojson", data: base.sy_admin1 },
+        districts: { type: "geojson", data: base.sy_admin2 },
+        picked: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      },
+      layers: [
+        { id: "sea", type: "background", paint: { "background-color": "#cfe0ec" } },
+        { id: "land", type: "fill", source: "countries", paint: { "fill-color": "#f4f1ea" } },
+        { id: "borders", type: "line", source: "countries", paint: { "line-color": "#8c857a" } },
+        { id: "districts", type: "line", source: "districts", minzoom: 7, paint: { "line-color": "#c9c2b6" } },
+        { id: "governorates", type: "line", source: "governorates", paint: { "line-color": "#a59d90", "line-dasharray": [3, 2] } },
+        { id: "picked-area", type: "fill", source: "picked", paint: { "fill-color": "#ffb000", "fill-opacity": 0.25 } },
+        { id: "picked-edge", type: "line", source: "picked", paint: { "line-color": "#8a5a00", "line-width": 2 } },
+      ],
+    },
+    bounds: [[35.4, 32.2], [42.5, 37.4]],
+    attributionControl: false,
+  });
+  state.map = map;
+  function draw() {
+    const x = Number(lon.value), y = Number(lat.value);
+    if (!lon.value || !lat.value || Number.isNaN(x) || Number.isNaN(y)) return;
+    const r = Math.max(Number(radius.value) || 0, 0.2) * 1000;
+    const dLat = r / 111320, dLon = dLat / Math.cos((y * Math.PI) / 180);
+    const ring = [];
+    for (let k = 0; k <= 48; k++) {
+      const a = (2 * Math.PI * k) / 48;
+      ring.push([x + dLon * Math.cos(a), y + dLat * Math.sin(a)]);
+    }
+    map.getSource("picked").setData({ type: "Feature", geometry: { type: "Polygon", coordinates: [ring] }, properties: {} });
+  }
+  map.on("load", () => { draw(); state.ready = true; });
+  map.on("click", (event) => {
+    lon.value = event.lngLat.lng.toFixed(4);
+    lat.value = event.lngLat.lat.toFixed(4);
+    draw();
+  });
+  for (const input of [lon, lat, radius]) input.addEventListener("change", draw);
+})().catch((error) => { window.ceasefireReport = { error: String(error) }; });
