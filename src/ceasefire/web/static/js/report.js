@@ -4,7 +4,10 @@
   const state = (window.ceasefireReport = { ready: false });
   const lon = document.getElementById("lon"), lat = document.getElementById("lat");
   const radius = document.getElementById("radius_km");
-  const base = await Ceasefire.getJSON("/api/v1/map/base");
+  const [base, zones] = await Promise.all([
+    Ceasefire.getJSON("/api/v1/map/base"),
+    Ceasefire.getJSON("/api/v1/map/zones"), // every agreement's zones, for orientation
+  ]);
   const map = new maplibregl.Map({
     container: "pick-map",
     style: {
@@ -13,6 +16,7 @@
         countries: { type: "geojson", data: base.region_admin0 },
         governorates: { type: "geojson", data: base.sy_admin1 },
         districts: { type: "geojson", data: base.sy_admin2 },
+        zones: { type: "geojson", data: zones },
         picked: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
       },
       layers: [
@@ -21,6 +25,8 @@
         { id: "borders", type: "line", source: "countries", paint: { "line-color": "#8c857a" } },
         { id: "districts", type: "line", source: "districts", minzoom: 7, paint: { "line-color": "#c9c2b6" } },
         { id: "governorates", type: "line", source: "governorates", paint: { "line-color": "#a59d90", "line-dasharray": [3, 2] } },
+        { id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#1f3a5f", "fill-opacity": 0.08 } },
+        { id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#1f3a5f", "line-width": 1.5 } },
         { id: "picked-area", type: "fill", source: "picked", paint: { "fill-color": "#ffb000", "fill-opacity": 0.25 } },
         { id: "picked-edge", type: "line", source: "picked", paint: { "line-color": "#8a5a00", "line-width": 2 } },
       ],
