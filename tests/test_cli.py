@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import jsonschema
 import pandas as pd
@@ -73,3 +74,27 @@ def test_validate_shows_windows(agreement_file):
     assert result.exit_code == 0, result.output
     assert "2016-04-29T21:00Z – 2016-05-02T21:00Z" in result.output
     assert "ok" in result.output
+
+
+def test_demo_serve_builds_a_record_with_an_account_per_role(tmp_path, monkeypatch):
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    served = {}
+    monkeypatch.delenv("CEASEFIRE_KEYS", raising=False)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out), "--serve", "--port", "8765"])
+    assert result.exit_code == 0, result.output
+    assert (out / "record.db").is_file() and served["port"] == 8765
+    assert served["host"] == "127.0.0.1"
+    passwords = dict(re.findall(r"│ (\S+)\s+│ \S+\s+│ [^│]*│ (\S+)\s+│", result.output))
+    assert set(passwords) == {
+        "chair", "ru-member", "us-member", "observer", "hnc", "damascus", "qamishli",
+    }  # fmt: skip
+    with TestClient(served["app"]) as client:
+        login = {"name": "hnc", "password": passwords["hnc"], "next": "/cases"}
+        page = client.post("/login", data=login)
+        assert page.status_code == 200 and "hnc" in page.text and "party" in page.text
+        assert client.get("/api/v1/map/incidents").json()["count"] == 6170
+    served["app"].state.workspace.repo.close()
