@@ -516,7 +516,6 @@ def install(app: FastAPI, ws: Workspace) -> None:
             "register.html",
             items=items,
             intact=check.ok,
-            entries=check.entries,
             verdict=check.describe(),
         )
 
