@@ -8,29 +8,11 @@
     Ceasefire.getJSON("/api/v1/map/base"),
     Ceasefire.getJSON(`/api/v1/map/zones?agreement=${encodeURIComponent(host.dataset.agreement)}`),
   ]);
-  const map = new maplibregl.Map({
-    container: host,
-    style: {
-      version: 8,
-      sources: { countries: { type: "geojson", data: base.region_admin0 }, governorates: { type: "geojson", data: base.sy_admin1 }, zones: { type: "geojson", data: zones } },
-      layers: [
-        { id: "sea", type: "background", paint: { "background-color": "#cfe0ec" } },
-        { id: "land", type: "fill", source: "countries", paint: { "fill-color": "#f4f1ea" } },
-        { id: "borders", type: "line", source: "countries", paint: { "line-color": "#8c857a" } },
-        { id: "governorates", type: "line", source: "governorates", paint: { "line-color": "#b8b0a4", "line-dasharray": [3, 2] } },
-        { id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#1f3a5f", "fill-opacity": 0.2 } },
-        { id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#1f3a5f", "line-width": 2 } },
-      ],
-    },
-    bounds: [[35.4, 32.2], [42.5, 37.4]],
-    attributionControl: false, // the page footer credits the boundaries
-  });
-  map.on("load", () => {
-    let minX = 180, minY = 90, maxX = -180, maxY = -90;
-    const walk = (c) => { if (typeof c[0] === "number") { minX = Math.min(minX, c[0]); maxX = Math.max(maxX, c[0]); minY = Math.min(minY, c[1]); maxY = Math.max(maxY, c[1]); } else c.forEach(walk); };
-    zones.features.forEach((f) => walk(f.geometry.coordinates));
-    if (minX < maxX) map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 36, duration: 0 });
-  });
+  const map = await Ceasefire.baseMap(host, base, zones, { zoneOpacity: 0.2 });
+  let minX = 180, minY = 90, maxX = -180, maxY = -90;
+  const walk = (c) => { if (typeof c[0] === "number") { minX = Math.min(minX, c[0]); maxX = Math.max(maxX, c[0]); minY = Math.min(minY, c[1]); maxY = Math.max(maxY, c[1]); } else c.forEach(walk); };
+  zones.features.forEach((f) => walk(f.geometry.coordinates));
+  if (minX < maxX) map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 36, duration: 0 });
 
   const known = windows.filter((w) => w.end).map((w) => Date.parse(w.end));
   const starts = windows.map((w) => Date.parse(w.start));

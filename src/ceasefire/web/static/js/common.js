@@ -111,5 +111,34 @@ const Ceasefire = (() => {
     return root;
   }
 
-  return { COLOURS, getJSON, el, when, label, badge, renderIncident };
+  // Every map starts as the same offline base map: Syria and its neighbours from the
+  // bundled boundaries (no tile server), governorates, districts from zoom 7, and
+  // the zones it is about. Returns once the style is loaded and the layers are in.
+  const SYRIA = [[35.4, 32.2], [42.5, 37.4]];
+  async function baseMap(container, base, zones, options = {}) {
+    const { zoneOpacity = 0.08, ...mapOptions } = options;
+    const map = new maplibregl.Map({
+      container,
+      style: { version: 8, sources: {}, layers: [{ id: "sea", type: "background", paint: { "background-color": "#cfe0ec" } }] },
+      bounds: SYRIA,
+      attributionControl: false, // the page footer credits the boundaries
+      ...mapOptions,
+    });
+    await new Promise((resolve) => map.on("load", resolve));
+    map.addSource("countries", { type: "geojson", data: base.region_admin0 });
+    map.addSource("governorates", { type: "geojson", data: base.sy_admin1 });
+    map.addSource("districts", { type: "geojson", data: base.sy_admin2 });
+    map.addLayer({ id: "land", type: "fill", source: "countries", paint: { "fill-color": "#f4f1ea" } });
+    map.addLayer({ id: "borders", type: "line", source: "countries", paint: { "line-color": "#8c857a", "line-width": 1.2 } });
+    map.addLayer({ id: "districts", type: "line", source: "districts", minzoom: 7, paint: { "line-color": "#c9c2b6", "line-width": 0.6 } });
+    map.addLayer({ id: "governorates", type: "line", source: "governorates", paint: { "line-color": "#a59d90", "line-width": 0.9, "line-dasharray": [3, 2] } });
+    if (zones) {
+      map.addSource("zones", { type: "geojson", data: zones });
+      map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#1f3a5f", "fill-opacity": zoneOpacity } });
+      map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#1f3a5f", "line-width": 2 } });
+    }
+    return map;
+  }
+
+  return { COLOURS, getJSON, el, when, label, badge, renderIncident, baseMap };
 })();

@@ -14,45 +14,18 @@
   state.map = null;
   const DAY_MS = 86400000;
 
-  const map = new maplibregl.Map({
-    container: host,
-    style: {
-      version: 8,
-      sources: {},
-      layers: [{ id: "sea", type: "background", paint: { "background-color": "#cfe0ec" } }],
-    },
-    bounds: [[35.4, 32.2], [42.5, 37.4]],
-    fitBoundsOptions: { padding: 20 },
-    attributionControl: { compact: true, customAttribution: "Boundaries: UN OCHA, Natural Earth" },
-    maxZoom: 14,
-  });
-  state.map = map;
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
-  const loaded = new Promise((resolve) => map.on("load", resolve));
-
   const [base, zones, data] = await Promise.all([
     getJSON("/api/v1/map/base"),
     agreement ? getJSON(`/api/v1/map/zones?agreement=${encodeURIComponent(agreement)}`) : null,
     withIncidents && agreement
       ? getJSON(`/api/v1/map/incidents?agreement=${encodeURIComponent(agreement)}&reading=${encodeURIComponent(reading)}`)
       : null,
-    loaded,
   ]);
-  state.dataAt = performance.now(); // map style loaded and every fetch answered
-
-  map.addSource("countries", { type: "geojson", data: base.region_admin0 });
-  map.addSource("governorates", { type: "geojson", data: base.sy_admin1 });
-  map.addSource("districts", { type: "geojson", data: base.sy_admin2 });
-  map.addLayer({ id: "land", type: "fill", source: "countries", paint: { "fill-color": "#f4f1ea" } });
-  map.addLayer({ id: "borders", type: "line", source: "countries", paint: { "line-color": "#8c857a", "line-width": 1.2 } });
-  map.addLayer({ id: "districts", type: "line", source: "districts", minzoom: 7, paint: { "line-color": "#c9c2b6", "line-width": 0.6 } });
-  map.addLayer({ id: "governorates", type: "line", source: "governorates", paint: { "line-color": "#a59d90", "line-width": 0.9, "line-dasharray": [3, 2] } });
-  if (zones) {
-    map.addSource("zones", { type: "geojson", data: zones });
-    map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#1f3a5f", "fill-opacity": 0.08 } });
-    map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#1f3a5f", "line-width": 2 } });
-  }
+  state.dataAt = performance.now(); // every fetch answered
+  const map = await Ceasefire.baseMap(host, base, zones, { fitBoundsOptions: { padding: 20 }, maxZoom: 14 });
+  state.map = map;
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 
   if (!data) {
     map.once("idle", () => {

@@ -8,32 +8,10 @@
     Ceasefire.getJSON("/api/v1/map/base"),
     Ceasefire.getJSON("/api/v1/map/zones"), // every agreement's zones, for orientation
   ]);
-  const map = new maplibregl.Map({
-    container: "pick-map",
-    style: {
-      version: 8,
-      sources: {
-        countries: { type: "geojson", data: base.region_admin0 },
-        governorates: { type: "geojson", data: base.sy_admin1 },
-        districts: { type: "geojson", data: base.sy_admin2 },
-        zones: { type: "geojson", data: zones },
-        picked: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
-      },
-      layers: [
-        { id: "sea", type: "background", paint: { "background-color": "#cfe0ec" } },
-        { id: "land", type: "fill", source: "countries", paint: { "fill-color": "#f4f1ea" } },
-        { id: "borders", type: "line", source: "countries", paint: { "line-color": "#8c857a" } },
-        { id: "districts", type: "line", source: "districts", minzoom: 7, paint: { "line-color": "#c9c2b6" } },
-        { id: "governorates", type: "line", source: "governorates", paint: { "line-color": "#a59d90", "line-dasharray": [3, 2] } },
-        { id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#1f3a5f", "fill-opacity": 0.08 } },
-        { id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#1f3a5f", "line-width": 1.5 } },
-        { id: "picked-area", type: "fill", source: "picked", paint: { "fill-color": "#ffb000", "fill-opacity": 0.25 } },
-        { id: "picked-edge", type: "line", source: "picked", paint: { "line-color": "#8a5a00", "line-width": 2 } },
-      ],
-    },
-    bounds: [[35.4, 32.2], [42.5, 37.4]],
-    attributionControl: false,
-  });
+  const map = await Ceasefire.baseMap("pick-map", base, zones);
+  map.addSource("picked", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+  map.addLayer({ id: "picked-area", type: "fill", source: "picked", paint: { "fill-color": "#ffb000", "fill-opacity": 0.25 } });
+  map.addLayer({ id: "picked-edge", type: "line", source: "picked", paint: { "line-color": "#8a5a00", "line-width": 2 } });
   state.map = map;
   function draw() {
     const x = Number(lon.value), y = Number(lat.value);
@@ -47,7 +25,8 @@
     }
     map.getSource("picked").setData({ type: "Feature", geometry: { type: "Polygon", coordinates: [ring] }, properties: {} });
   }
-  map.on("load", () => { draw(); state.ready = true; });
+  draw();
+  state.ready = true;
   map.on("click", (event) => {
     lon.value = event.lngLat.lng.toFixed(4);
     lat.value = event.lngLat.lat.toFixed(4);
