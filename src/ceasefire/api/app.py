@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ceasefire import __version__
 from ceasefire.core.timing import iso
 from ceasefire.errors import InputError
-from ceasefire.policy import Action, Anonymous, PolicyError, Principal, Settings, can, require
+from ceasefire.policy import Action, Anonymous, PolicyError, Principal, Settings, require
 from ceasefire.services import cases, ingest, ledger, users, views
 from ceasefire.storage.db import session_factory
 from ceasefire.storage.repository import Repository
@@ -210,7 +210,7 @@ def _handlers(app: FastAPI) -> None:
         return await call_next(request)
 
 
-def _service_errors(call: Callable[[], T]) -> T:
+def service_errors(call: Callable[[], T]) -> T:
     """Service refusals as API errors with the right status."""
     try:
         return call()
@@ -343,10 +343,7 @@ def _router(ws: Workspace) -> APIRouter:
     @router.get("/incidents/{pk}", tags=["incidents"])
     def incident(who: Who, pk: Annotated[int, PathParam(ge=1, le=2**62)]) -> dict[str, Any]:
         allow(who, Action.incidents_read)
-        found = ws.repo.incident(pk)
-        if found is not None and found.get("status") == "candidate":
-            if not can(who, Action.incidents_review, settings=ws.settings):
-                found = None
+        found = views.visible_incident(ws.repo, who, pk, ws.settings)
         if found is None:
             raise ApiError(404, "not_found", f"no incident {pk}")
         return found
@@ -423,7 +420,7 @@ def _router(ws: Workspace) -> APIRouter:
                 raise ApiError(422, "invalid_request", f"{item.filename}: not base64") from exc
             evidence.append(cases.EvidenceFile(item.filename, content, item.media_type))
         with ws.cases() as ctx:
-            view = _service_errors(
+            view = service_errors(
                 lambda: cases.file_allegation(
                     ctx,
                     who,
@@ -454,7 +451,7 @@ def _router(ws: Workspace) -> APIRouter:
 
     def act(call: Callable[[cases.CaseContext], Any]) -> dict[str, Any]:
         with ws.cases() as ctx:
-            result = _service_errors(lambda: call(ctx))
+            result = service_errors(lambda: call(ctx))
             return result.as_dict() if hasattr(result, "as_dict") else dict(vars(result))
 
     @router.post("/allegations/{allegation_id}/answer", tags=["allegations"])
@@ -489,7 +486,7 @@ def _router(ws: Workspace) -> APIRouter:
     @router.post("/allegations/{allegation_id}/publish", tags=["rulings"])
     def publish(who: Who, allegation_id: str) -> dict[str, Any]:
         with ws.cases() as ctx:
-            result = _service_errors(lambda: cases.publish_ruling(ctx, who, allegation_id))
+            result = service_errors(lambda: cases.publish_ruling(ctx, who, allegation_id))
             return cases.show_allegation(ctx, who, allegation_id).as_dict() | {
                 "referral": result.referral.as_dict() if result.referral else None
             }

@@ -12,7 +12,6 @@ import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -25,6 +24,7 @@ from ceasefire.core.model import Agreement, Category
 from ceasefire.core.timing import OPEN_END, iso, local_day, window, zone_info
 from ceasefire.io.agreements import Catalogue
 from ceasefire.io.boundaries import boundary_text
+from ceasefire.policy import Action, Principal, Settings, can
 from ceasefire.services.assess import weekly_series
 from ceasefire.storage.repository import Repository
 
@@ -65,6 +65,21 @@ def cached(repo: Repository, name: str, build: Callable[[], T], *key: Any) -> T:
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return value
+
+
+def visible_incident(
+    repo: Repository, who: Principal, key: int | str, settings: Settings
+) -> dict[str, Any] | None:
+    """One incident with its findings, or None if absent or not for this viewer.
+
+    Candidates (extracted from text, awaiting review) are shown only to those who
+    may review incidents; to anyone else they do not exist.
+    """
+    found = repo.incident(key)
+    if found is not None and found.get("status") == "candidate":
+        if not can(who, Action.incidents_review, settings=settings):
+            return None
+    return found
 
 
 def agreement_and_reading(
@@ -374,14 +389,6 @@ def reading_differences(repo: Repository, agreement_id: str, limit: int = 500) -
     }
 
 
-@dataclass(frozen=True)
-class PartyView:
-    actor: str
-    name: str
-    since: str | None
-    note: str | None
-
-
 def agreement_view(catalogue: Catalogue, agreement_id: str) -> dict[str, Any]:
     """An agreement's terms as a reader needs them: who, from when, where, except whom."""
     agreement, _ = agreement_and_reading(catalogue, agreement_id, None)
@@ -392,7 +399,12 @@ def agreement_view(catalogue: Catalogue, agreement_id: str) -> dict[str, Any]:
         return actor.name if actor is not None else actor_id
 
     parties = [
-        PartyView(p.actor, name(p.actor), p.since.isoformat() if p.since else None, p.note)
+        {
+            "actor": p.actor,
+            "name": name(p.actor),
+            "since": p.since.isoformat() if p.since else None,
+            "note": p.note,
+        }
         for p in agreement.party_list()
     ]
     excluded = [{"actor": a, "name": name(a)} for a in agreement.excluded_ids()]
@@ -403,7 +415,7 @@ def agreement_view(catalogue: Catalogue, agreement_id: str) -> dict[str, Any]:
         "kind": agreement.kind,
         "timezone": agreement.timezone,
         "start_local": agreement.start.strftime("%Y-%m-%d %H:%M"),
-        "parties": [vars(p) for p in parties],
+        "parties": parties,
         "excluded": excluded,
         "excluded_designations": designated,
         "guarantors": [{"actor": g, "name": name(g)} for g in agreement.guarantors],

@@ -27,7 +27,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from ceasefire import __version__
-from ceasefire.api.app import SESSION_COOKIE
+from ceasefire.api.app import SESSION_COOKIE, ApiError, service_errors
 from ceasefire.core.model import Act
 from ceasefire.errors import InputError
 from ceasefire.policy import (
@@ -67,7 +67,6 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-OUTCOMES = ["violation_confirmed", "no_violation", "inconclusive", "perpetrator_excluded"]
 
 
 def _csrf(token: str | None) -> str:
@@ -98,10 +97,16 @@ def install(app: FastAPI, ws: Workspace) -> None:
     templates.env.globals["version"] = __version__
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
+    missing = vendor.missing()  # the files do not come and go while the app runs
+
     def viewer(request: Request) -> tuple[Principal, str | None]:
-        token = request.cookies.get(SESSION_COOKIE)
-        user = ws.user_for(token) if token else None
-        return (user or Anonymous()), (token if user else None)
+        """Who is asking, looked up once per request (routes and `render` both ask)."""
+        known = getattr(request.state, "viewer", None)
+        if known is None:
+            token = request.cookies.get(SESSION_COOKIE)
+            user = ws.user_for(token) if token else None
+            known = request.state.viewer = (user or Anonymous()), (token if user else None)
+        return known
 
     def render(
         request: Request, template: str, http_status: int = 200, **context: Any
@@ -125,7 +130,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
                 "csrf": _csrf(token),
                 "nav": [(href, label) for href, label, shown in nav if shown],
                 "path": request.url.path,
-                "assets_missing": vendor.missing(),
+                "assets_missing": missing,
                 **context,
             },
             status_code=http_status,
@@ -156,23 +161,8 @@ def install(app: FastAPI, ws: Workspace) -> None:
         if token is None:
             raise PolicyError("log in first")
         if not hmac.compare_digest(csrf, _csrf(token)):
-            raise _Refused(403, "the form has expired; reload the page and try again")
+            raise ApiError(403, "forbidden", "the form has expired; reload the page and try again")
         return who
-
-    def refusal(call: Callable[[], Any]) -> Any:
-        try:
-            return call()
-        except cases.StateConflict as exc:
-            raise _Refused(409, str(exc)) from exc
-        except (cases.CaseError, users.UserError) as exc:
-            raise _Refused(422, str(exc)) from exc
-
-    @app.exception_handler(_Refused)
-    async def refused(request: Request, exc: _Refused) -> Response:
-        return render(
-            request, "error.html", http_status=exc.status, status_code=exc.status,
-            message=exc.message,
-        )  # fmt: skip
 
     # ------------------------------------------------------------ login
 
@@ -230,7 +220,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
         except views.UnknownView as exc:
             if not catalogue.agreements:
                 return {"agreements": [], "agreement": None, "reading": None, "readings": []}
-            raise _Refused(404, str(exc.args[0])) from None
+            raise ApiError(404, "not_found", str(exc.args[0])) from None
         return {
             "agreements": [(a.id, a.title) for a in catalogue.agreements],
             "agreement": chosen,
@@ -290,7 +280,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
         try:
             item = views.agreement_view(catalogue, agreement_id)
         except views.UnknownView as exc:
-            raise _Refused(404, str(exc.args[0])) from None
+            raise ApiError(404, "not_found", str(exc.args[0])) from None
         differences = None
         if can(who, Action.findings_read, settings=ws.settings):
             differences = views.reading_differences(ws.repo, agreement_id, limit=100)
@@ -342,12 +332,9 @@ def install(app: FastAPI, ws: Workspace) -> None:
         who, _ = viewer(request)
         if not can(who, Action.incidents_read, settings=ws.settings):
             raise PolicyError("log in to see incidents")
-        record = ws.repo.incident(pk) if 0 < pk < 2**62 else None
-        if record is not None and record.get("status") == "candidate":
-            if not can(who, Action.incidents_review, settings=ws.settings):
-                record = None
+        record = views.visible_incident(ws.repo, who, pk, ws.settings) if 0 < pk < 2**62 else None
         if record is None:
-            raise _Refused(404, f"no incident {pk}")
+            raise ApiError(404, "not_found", f"no incident {pk}")
         return render(request, "incident.html", incident=record)
 
     # ------------------------------------------------------------ cases
@@ -412,7 +399,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
 
         def file() -> cases.CaseView:
             with ws.cases() as ctx:
-                return refusal(
+                return service_errors(
                     lambda: cases.file_allegation(
                         ctx,
                         who,
@@ -455,7 +442,12 @@ def install(app: FastAPI, ws: Workspace) -> None:
                 }
             )
         return render(
-            request, "case.html", case=case, history=history, linked=linked, outcomes=OUTCOMES
+            request,
+            "case.html",
+            case=case,
+            history=history,
+            linked=linked,
+            outcomes=cases.PROPOSABLE,
         )
 
     def case_step(name: str, call: Callable[..., Any]) -> None:
@@ -467,7 +459,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
 
             def act() -> None:
                 with ws.cases() as ctx:
-                    refusal(lambda: call(ctx, who, allegation_id, values))
+                    service_errors(lambda: call(ctx, who, allegation_id, values))
 
             await run_in_threadpool(act)
             return RedirectResponse(f"/cases/{quote(allegation_id)}", status_code=303)
@@ -559,12 +551,6 @@ def report_record(values: dict[str, str], ident: str) -> dict[str, Any]:
     if killed:
         record["killed"] = {k: int(v) if v.isdigit() else v for k, v in killed.items()}
     return record
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 def _may_file(who: Principal) -> bool:

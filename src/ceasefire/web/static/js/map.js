@@ -95,11 +95,15 @@
   // cells go to MapLibre (a few thousand features at most), so filtering and
   // regrouping after a pan stay cheap with 100,000 incidents or more.
   const CELL = 44;
+  // Web Mercator y in [0, 1] (x is a plain fraction of longitude).
+  function wyOf(lat) {
+    const s = Math.sin((Math.max(-85, Math.min(85, lat)) * Math.PI) / 180);
+    return 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+  }
   const wx = new Float64Array(n), wy = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     wx[i] = (data.lon[i] + 180) / 360;
-    const s = Math.sin((data.lat[i] * Math.PI) / 180);
-    wy[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+    wy[i] = wyOf(data.lat[i]);
   }
   const toLonLat = (x, y) => [x * 360 - 180, (Math.atan(Math.sinh(Math.PI * (1 - 2 * y))) * 180) / Math.PI];
   const violation = data.categories.indexOf("violation");
@@ -141,10 +145,6 @@
     }
     state.drawn = features.length;
     return { type: "FeatureCollection", features };
-  }
-  function wyOf(lat) {
-    const s = Math.sin((Math.max(-85, Math.min(85, lat)) * Math.PI) / 180);
-    return 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
   }
   function members(key) {
     const out = [];
