@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent
 class BuildWithWeb(build_py):
     def run(self) -> None:
         spec = importlib.util.spec_from_file_location(
-            "ceasefire_web_vendor", ROOT / "src" / "ceasefire" / "web" / "vendor.py"
+            "ceasefire_web_vendor", ROOT / "src" / "ceasefire" / "interfaces" / "http" / "web" / "vendor.py"
         )
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)

@@ -91,7 +91,7 @@ def main() -> int:
     port = free_port()
     env = dict(os.environ, CEASEFIRE_KEYS=str(tmp / "keys"))
     server = subprocess.Popen(
-        [sys.executable, "-m", "ceasefire.cli", "serve", "--db", db, "--port", str(port)],
+        [sys.executable, "-m", "ceasefire", "serve", "--db", db, "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from ceasefire.core.engine import build_scopes
+from ceasefire.core.errors import InputError
 from ceasefire.core.timing import OPEN_END, iso
-from ceasefire.errors import InputError
-from ceasefire.io.agreements import load_agreements
+from ceasefire.formats.agreements import load_agreements
 from tests.conftest import AGREEMENT_YAML
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ceasefire.cli import app
-from ceasefire.errors import InputError
-from ceasefire.io.agreements import load_agreements
-from ceasefire.io.incidents import read_incidents
+from ceasefire.core.errors import InputError
+from ceasefire.formats.agreements import load_agreements
+from ceasefire.formats.incidents import read_incidents
+from ceasefire.interfaces.cli.main import app
 from tests.conftest import AGREEMENT_YAML
 
 runner = CliRunner()

@@ -7,10 +7,10 @@ import pytest
 from typer.testing import CliRunner
 
 import ceasefire
-from ceasefire.cli import app
-from ceasefire.errors import InputError
-from ceasefire.io.agreements import load_agreements
-from ceasefire.io.boundaries import admin_units, bundled_geometry, gazetteer
+from ceasefire.core.errors import InputError
+from ceasefire.formats.agreements import load_agreements
+from ceasefire.formats.boundaries import admin_units, bundled_geometry, gazetteer
+from ceasefire.interfaces.cli.main import app
 from tests.conftest import AGREEMENT_YAML, finding
 from tests.test_bad_input import ucdp_row, write_ucdp
 

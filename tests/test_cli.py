@@ -11,7 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from ceasefire.cli import app
+from ceasefire.interfaces.cli.main import app
 from tests.conftest import AGREEMENT_YAML, event
 
 runner = CliRunner()

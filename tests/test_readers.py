@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import ceasefire
-from ceasefire.errors import InputError
-from ceasefire.io.agreements import load_agreements
-from ceasefire.io.incidents import read_incidents
+from ceasefire.core.errors import InputError
+from ceasefire.formats.agreements import load_agreements
+from ceasefire.formats.incidents import read_incidents
 from tests.conftest import finding
 from tests.test_bad_input import ucdp_row, write_ucdp
 

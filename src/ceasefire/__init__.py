@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from ceasefire.core.engine import Findings, Scope, build_scopes
+from ceasefire.core.errors import InputError, InputErrors
 from ceasefire.core.incidents import Incidents
 from ceasefire.core.model import Act, Agreement, AgreementFile, Category, json_schema
-from ceasefire.errors import InputError, InputErrors
-from ceasefire.io.agreements import Catalogue, load_agreements
-from ceasefire.io.findings import findings_frame
-from ceasefire.io.incidents import ReadReport, read_incidents
+from ceasefire.formats.agreements import Catalogue, load_agreements
+from ceasefire.formats.findings import findings_frame
+from ceasefire.formats.incidents import ReadReport, read_incidents
 from ceasefire.services.assess import Assessment, assess_catalogue, weekly_series
 
 __version__ = "0.1.0"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ceasefire.api.app import create_app
+from ceasefire.interfaces.http.api.app import create_app
 from ceasefire.services import ingest, users
 from ceasefire.storage.db import session_factory, transaction
 from tests.conftest import AGREEMENT_YAML, event

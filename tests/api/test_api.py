@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire.io.incidents import read_incidents
+from ceasefire.formats.incidents import read_incidents
 from ceasefire.services import ingest
 from tests.api.conftest import Api
 

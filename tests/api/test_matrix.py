@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ceasefire.api.app import create_app
+from ceasefire.interfaces.http.api.app import create_app
 from tests.api.conftest import ROLES, Api, build_workspace
 
 V = "/api/v1"

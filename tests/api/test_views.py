@@ -10,8 +10,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from ceasefire.api.app import SESSION_COOKIE, create_app
-from ceasefire.policy import Settings
+from ceasefire.core.policy import Settings
+from ceasefire.interfaces.http.api.app import SESSION_COOKIE, create_app
 from ceasefire.services import users
 from ceasefire.storage.db import session_factory, transaction
 from tests.api.conftest import Api
@@ -234,7 +234,7 @@ def test_the_queue_says_what_the_policy_lets_each_role_see(
 
 
 def test_the_front_end_libraries_are_built_in_and_served(pages: TestClient) -> None:
-    from ceasefire.web import vendor
+    from ceasefire.interfaces.http.web import vendor
 
     assert vendor.missing() == [], "pip install should have run npm ci and copied them"
     declared = json.loads((vendor.HERE.parents[2] / "package.json").read_text())["dependencies"]

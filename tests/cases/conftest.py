@@ -22,7 +22,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ceasefire.core.model import Agreement, Escalation
-from ceasefire.io.agreements import Catalogue, load_agreements
+from ceasefire.formats.agreements import Catalogue, load_agreements
 from ceasefire.services import cases
 from ceasefire.services.users import Keystore, add_user
 from ceasefire.storage.cases import User, case_tables

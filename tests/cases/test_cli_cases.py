@@ -11,7 +11,7 @@ import typer
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from ceasefire.cli_cases import register
+from ceasefire.interfaces.cli.cases import register
 
 from .conftest import url_of
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ceasefire.errors import InputErrors
-from ceasefire.io.agreements import load_agreements
-from ceasefire.policy import ANONYMOUS
+from ceasefire.core.errors import InputErrors
+from ceasefire.core.policy import ANONYMOUS
+from ceasefire.formats.agreements import load_agreements
 from ceasefire.services import cases, ledger
 from ceasefire.storage.cases import Allegation, LedgerEntry
 from ceasefire.storage.db import transaction

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire.policy import (
+from ceasefire.core.policy import (
     ANONYMOUS,
     AccountFacts,
     Action,
@@ -58,7 +58,7 @@ CASES = {
 ALL = frozenset(CASES)
 NONE: frozenset[str] = frozenset()
 
-# Written out by hand from the rules in the brief, independently of ceasefire.policy.
+# Written out by hand from the rules in the brief, independently of ceasefire.core.policy.
 # For each case action: role -> the scenarios in which it is allowed.
 CASE_EXPECTED: dict[Action, dict[Role, frozenset[str]]] = {
     Action.allegations_file: {
@@ -176,7 +176,7 @@ def test_hidden_cases_are_not_found_and_visible_ones_forbidden() -> None:
 
 def test_docs_policy_md_is_generated_from_the_code() -> None:
     assert DOCS.read_text(encoding="utf-8") == policy_markdown(), (
-        "docs/policy.md is stale: python -m ceasefire.policy > docs/policy.md"
+        "docs/policy.md is stale: python -m ceasefire.core.policy > docs/policy.md"
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ceasefire.core.model import Agreement
-from ceasefire.policy import PermissionDenied
+from ceasefire.core.policy import PermissionDenied
 from ceasefire.services import cases, ledger
 from ceasefire.services import users as svc
 from ceasefire.storage.cases import User

@@ -8,8 +8,8 @@ from typing import Any
 
 import ceasefire
 from ceasefire.extract import extract_text
-from ceasefire.io.agreements import load_agreements
-from ceasefire.io.incidents import read_incidents
+from ceasefire.formats.agreements import load_agreements
+from ceasefire.formats.incidents import read_incidents
 
 from .checks import check_all, check_consulate, check_hospital
 from .conftest import ARTICLE, DEMO, PUBLISHED, QUIET_TEXT

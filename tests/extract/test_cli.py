@@ -10,9 +10,9 @@ import typer
 from click.testing import Result
 from typer.testing import CliRunner
 
-from ceasefire.cli_extract import MAX_BYTES, register
-from ceasefire.io.agreements import load_agreements
-from ceasefire.io.incidents import read_incidents
+from ceasefire.formats.agreements import load_agreements
+from ceasefire.formats.incidents import read_incidents
+from ceasefire.interfaces.cli.extract import MAX_BYTES, register
 
 from .conftest import ARTICLE, DEMO, QUIET_TEXT
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from ceasefire.cli import app
+from ceasefire.interfaces.cli.main import app
 from ceasefire.services import ingest
 from tests.extract.conftest import ARTICLE, DEMO, PUBLISHED
 

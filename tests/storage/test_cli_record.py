@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from ceasefire.cli_record import register
+from ceasefire.interfaces.cli.record import register
 from ceasefire.storage.repository import Repository
 
 from .helpers import DEMO_AGREEMENTS, demo_subset

@@ -63,7 +63,7 @@ def test_killed_ingest_is_consistent_and_resumable(tmp_path: Path) -> None:
         agreement.write_text(AGREEMENT, encoding="utf-8")
         repo.load_agreements([agreement])
     command = [
-        sys.executable, "-m", "ceasefire.cli_record", "ingest", str(events),
+        sys.executable, "-m", "ceasefire.interfaces.cli.record", "ingest", str(events),
         "--db", url, "--batch-size", str(BATCH),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

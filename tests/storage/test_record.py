@@ -13,8 +13,8 @@ from sqlalchemy import func, select, text
 
 import ceasefire
 from ceasefire.core.engine import build_scopes
-from ceasefire.errors import InputError
-from ceasefire.io.agreements import load_agreements
+from ceasefire.core.errors import InputError
+from ceasefire.formats.agreements import load_agreements
 from ceasefire.storage.repository import INCIDENTS, IngestReport, Repository, SchemaError
 
 from .helpers import BACKENDS, DEMO, DEMO_AGREEMENTS, DEMO_EVENTS, database, demo_subset

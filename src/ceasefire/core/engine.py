@@ -307,7 +307,7 @@ class Judge:
 class Findings:
     """Sparse findings: one row per (incident, scope) that is possibly inside.
 
-    Pairs not listed are `out_of_scope` with probability 0; `ceasefire.io.findings`
+    Pairs not listed are `out_of_scope` with probability 0; `ceasefire.formats.findings`
     writes them out when asked for every pair.
     """
 

@@ -3,7 +3,7 @@
 These pydantic models are both the published JSON Schema (`ceasefire schema`)
 and the validated, typed objects the rest of the code uses. They hold only what
 the file says; resolving geometry and turning local times into UTC windows is
-done by `ceasefire.io.agreements` and `ceasefire.core.timing`.
+done by `ceasefire.formats.agreements` and `ceasefire.core.timing`.
 """
 
 from __future__ import annotations

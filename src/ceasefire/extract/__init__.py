@@ -7,7 +7,7 @@ returns one JSON-ready document per article::
 
     {"source", "published", "incidents": [...], "claims": [...], "agreements": [...]}
 
-Each incident is also a valid native incident for `ceasefire.io.incidents`
+Each incident is also a valid native incident for `ceasefire.formats.incidents`
 (written one per line as JSON Lines, or the whole document as it is), so the
 output goes straight to `ceasefire assess`. Everything is rule-based: a blank
 English spaCy pipeline with an EntityRuler and Matcher rules, dateparser and

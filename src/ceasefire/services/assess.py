@@ -20,10 +20,10 @@ from ceasefire.core.engine import CATEGORIES, Findings, Progress, assess, build_
 from ceasefire.core.incidents import Incidents
 from ceasefire.core.model import Agreement, Category
 from ceasefire.core.timing import local_to_utc, zone_info
-from ceasefire.io.agreements import Catalogue, load_agreements
-from ceasefire.io.boundaries import land
-from ceasefire.io.findings import findings_frame
-from ceasefire.io.incidents import Format, ReadReport, read_incidents
+from ceasefire.formats.agreements import Catalogue, load_agreements
+from ceasefire.formats.boundaries import land
+from ceasefire.formats.findings import findings_frame
+from ceasefire.formats.incidents import Format, ReadReport, read_incidents
 
 
 @dataclass

@@ -32,7 +32,7 @@ from sqlalchemy import JSON, String, column, func, select, table
 from sqlalchemy.orm import Session, selectinload
 
 from ceasefire.core.model import Agreement
-from ceasefire.policy import (
+from ceasefire.core.policy import (
     Action,
     CaseFacts,
     NotFound,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ceasefire.core.engine import Progress
-from ceasefire.io.findings import write_frame
+from ceasefire.formats.findings import write_frame
 from ceasefire.services.assess import Assessment, run_assessment, weekly_series
 
 DEMO_FILES = ("syria-2016.yaml", "east-ghouta.geojson")

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ceasefire.io.agreements import Catalogue
-from ceasefire.io.incidents import Format
+from ceasefire.formats.agreements import Catalogue
+from ceasefire.formats.incidents import Format
 from ceasefire.storage.repository import DEFAULT_BATCH, IngestReport, Progress, Repository
 
 
@@ -100,9 +100,9 @@ def ingest_articles(
     import json
     import tempfile
 
-    from ceasefire.cli_extract import ArticleError, read_article
-    from ceasefire.errors import InputError
+    from ceasefire.core.errors import InputError
     from ceasefire.extract import extract_text
+    from ceasefire.interfaces.cli.extract import ArticleError, read_article
 
     documents = []
     for path in paths:
@@ -138,7 +138,7 @@ def submit_incidents(
     """
     import tempfile
 
-    from ceasefire.io.incidents import read_incidents
+    from ceasefire.formats.incidents import read_incidents
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name

@@ -38,7 +38,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ceasefire.policy import Action, CaseFacts, Principal, can
+from ceasefire.core.policy import Action, CaseFacts, Principal, can
 from ceasefire.storage.cases import Allegation, LedgerEntry, LedgerHead, User
 
 GENESIS = "0" * 64

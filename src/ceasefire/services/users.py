@@ -28,7 +28,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ceasefire.policy import AccountFacts, Action, NotFound, PermissionDenied, Principal, require
+from ceasefire.core.policy import (
+    AccountFacts,
+    Action,
+    NotFound,
+    PermissionDenied,
+    Principal,
+    require,
+)
 from ceasefire.services import ledger
 from ceasefire.storage.cases import ROLES, ApiToken, User
 from ceasefire.storage.db import database_url

@@ -21,10 +21,10 @@ import shapely
 from ceasefire.core.actors import ActorRegistry, standing
 from ceasefire.core.engine import CATEGORIES, TEXT
 from ceasefire.core.model import Agreement, Category
+from ceasefire.core.policy import Action, Principal, Settings, can
 from ceasefire.core.timing import OPEN_END, iso, local_day, window, zone_info
-from ceasefire.io.agreements import Catalogue
-from ceasefire.io.boundaries import boundary_text
-from ceasefire.policy import Action, Principal, Settings, can
+from ceasefire.formats.agreements import Catalogue
+from ceasefire.formats.boundaries import boundary_text
 from ceasefire.services.assess import weekly_series
 from ceasefire.storage.repository import Repository
 

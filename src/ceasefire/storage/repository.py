@@ -49,14 +49,14 @@ from sqlalchemy.engine import make_url
 
 from ceasefire.core.actors import ActorRegistry
 from ceasefire.core.engine import CATEGORIES, Findings, Scope, assess, build_scopes
+from ceasefire.core.errors import InputError
 from ceasefire.core.incidents import Area, Conduct, Incidents
 from ceasefire.core.model import Act, Actor, Agreement, Zone
 from ceasefire.core.timing import iso
-from ceasefire.errors import InputError
-from ceasefire.io.agreements import Catalogue, read_document
-from ceasefire.io.agreements import load_agreements as read_agreement_files
-from ceasefire.io.boundaries import admin_units, land
-from ceasefire.io.incidents import Format, ReadReport, read_incidents
+from ceasefire.formats.agreements import Catalogue, read_document
+from ceasefire.formats.agreements import load_agreements as read_agreement_files
+from ceasefire.formats.boundaries import admin_units, land
+from ceasefire.formats.incidents import Format, ReadReport, read_incidents
 from ceasefire.storage import migrations
 from ceasefire.storage.db import Base, database_url, make_engine
 from ceasefire.storage.models import (

@@ -22,11 +22,11 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from ceasefire.core.actors import CIVILIANS, ActorRegistry, Resolution, split_cell
+from ceasefire.core.errors import InputError, InputErrors
 from ceasefire.core.incidents import Area, Claim, Conduct, IncidentBuilder, Incidents
 from ceasefire.core.model import Act
 from ceasefire.core.timing import local_day, local_to_utc, zone_info
-from ceasefire.errors import InputError, InputErrors
-from ceasefire.io.boundaries import AdminGazetteer, bundled_geometry, gazetteer
+from ceasefire.formats.boundaries import AdminGazetteer, bundled_geometry, gazetteer
 
 Format = Literal["ucdp", "acled", "jsonl"]
 MAX_ERRORS = 20

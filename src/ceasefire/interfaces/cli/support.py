@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ceasefire.errors import InputError
+from ceasefire.core.errors import InputError
 from ceasefire.storage.repository import SchemaError
 
 errors = Console(stderr=True, soft_wrap=True)

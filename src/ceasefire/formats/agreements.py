@@ -21,10 +21,10 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from ceasefire.core.actors import ActorRegistry
+from ceasefire.core.errors import InputError, InputErrors
 from ceasefire.core.model import Actor, Agreement, AgreementFile, Zone
 from ceasefire.core.timing import window, zone_info
-from ceasefire.errors import InputError, InputErrors
-from ceasefire.io.boundaries import bundled_geometry
+from ceasefire.formats.boundaries import bundled_geometry
 
 Path_ = tuple[str | int, ...]
 

@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ceasefire.cli_support import errors, progress, reported
-from ceasefire.io.findings import format_for, write_frame
+from ceasefire.formats.findings import format_for, write_frame
+from ceasefire.interfaces.cli.support import errors, progress, reported
 
 app = typer.Typer(
     help="Monitor ceasefires: agreements as data, incidents from datasets, explained findings.",
@@ -134,7 +134,7 @@ def validate(
 ) -> None:
     """Check agreement files: schema, time zones, windows, ids, geometry."""
     from ceasefire.core.engine import build_scopes
-    from ceasefire.io.agreements import load_agreements
+    from ceasefire.formats.agreements import load_agreements
 
     with reported():
         catalogue = load_agreements(agreements)
@@ -258,7 +258,7 @@ def serve(
     """Serve the web pages and the REST API (OpenAPI at /api/v1/openapi.json) on 127.0.0.1:8000."""
     import uvicorn
 
-    from ceasefire.api.app import create_app
+    from ceasefire.interfaces.http.api.app import create_app
 
     with reported():
         api = create_app(db)
@@ -271,7 +271,9 @@ def serve(
 
 def _register_commands() -> None:
     """Commands of the record, the cases and text extraction live beside their services."""
-    from ceasefire import cli_cases, cli_extract, cli_record
+    from ceasefire.interfaces.cli import cases as cli_cases
+    from ceasefire.interfaces.cli import extract as cli_extract
+    from ceasefire.interfaces.cli import record as cli_record
 
     cli_record.register(app)
     cli_cases.register(app)

@@ -27,10 +27,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from ceasefire import __version__
-from ceasefire.api.app import SESSION_COOKIE, ApiError, service_errors
+from ceasefire.core.errors import InputError
 from ceasefire.core.model import Act
-from ceasefire.errors import InputError
-from ceasefire.policy import (
+from ceasefire.core.policy import (
     Action,
     Anonymous,
     CaseFacts,
@@ -42,11 +41,12 @@ from ceasefire.policy import (
     role_of,
     rule_for,
 )
+from ceasefire.interfaces.http.api.app import SESSION_COOKIE, ApiError, service_errors
+from ceasefire.interfaces.http.web import vendor
 from ceasefire.services import cases, ingest, ledger, users, views
-from ceasefire.web import vendor
 
 if TYPE_CHECKING:
-    from ceasefire.api.app import Workspace
+    from ceasefire.interfaces.http.api.app import Workspace
 
 HERE = Path(__file__).resolve().parent
 COOKIE_DAYS = 7

@@ -22,8 +22,8 @@ from sqlalchemy import Engine, String, inspect
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ceasefire.errors import InputError
-from ceasefire.policy import PolicyError
+from ceasefire.core.errors import InputError
+from ceasefire.core.policy import PolicyError
 from ceasefire.services import cases as case_service
 from ceasefire.services import ledger as ledger_service
 from ceasefire.services import users as user_service
@@ -98,7 +98,7 @@ class _Workspace:
     ) -> case_service.CaseContext:
         agreements: case_service.AgreementLookup
         if agreement_files:
-            from ceasefire.io.agreements import load_agreements
+            from ceasefire.formats.agreements import load_agreements
 
             agreements = load_agreements(agreement_files)
         else:

@@ -2,7 +2,7 @@
 
 Every route does three things: find out who is asking (a bearer token, or the
 public), call a service function, and shape the answer. Who may do what is
-decided by `ceasefire.policy`, never here. Errors share one body:
+decided by `ceasefire.core.policy`, never here. Errors share one body:
 `{"error": {"status": 404, "code": "not_found", "message": "..."}}`.
 """
 
@@ -24,15 +24,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ceasefire import __version__
+from ceasefire.core.errors import InputError
+from ceasefire.core.policy import Action, Anonymous, PolicyError, Principal, Settings, require
 from ceasefire.core.timing import iso
-from ceasefire.errors import InputError
-from ceasefire.policy import Action, Anonymous, PolicyError, Principal, Settings, require
 from ceasefire.services import cases, ingest, ledger, users, views
 from ceasefire.storage.db import session_factory
 from ceasefire.storage.repository import Repository
 
 API = "/api/v1"
-#: The login cookie the pages set; it carries an API token (see `ceasefire.web`).
+#: The login cookie the pages set; it carries an API token (see `ceasefire.interfaces.http.web`).
 SESSION_COOKIE = "ceasefire_session"
 MAX_BODY = 20 * 1024 * 1024
 T = TypeVar("T")
@@ -155,7 +155,7 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> Fa
     app.state.workspace = workspace
     _handlers(app)
     app.include_router(_router(workspace))
-    from ceasefire.web.pages import install
+    from ceasefire.interfaces.http.web.pages import install
 
     install(app, workspace)
     return app

@@ -1,7 +1,7 @@
 """Commands of the record: `init`, `db upgrade`, `agreements load`, `ingest`.
 
 `register(app)` adds them to the main `ceasefire` command; each is a thin
-wrapper over `ceasefire.services.ingest`. `python -m ceasefire.cli_record`
+wrapper over `ceasefire.services.ingest`. `python -m ceasefire.interfaces.cli.record`
 runs them on their own.
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ceasefire.cli_support import errors, progress, reported
+from ceasefire.interfaces.cli.support import errors, progress, reported
 from ceasefire.storage.db import DEFAULT_DB, ENV_DB
 from ceasefire.storage.repository import DEFAULT_BATCH
 
