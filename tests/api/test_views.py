@@ -237,7 +237,7 @@ def test_the_front_end_libraries_are_built_in_and_served(pages: TestClient) -> N
     from ceasefire.interfaces.http.web import vendor
 
     assert vendor.missing() == [], "pip install should have run npm ci and copied them"
-    declared = json.loads((vendor.HERE.parents[2] / "package.json").read_text())["dependencies"]
+    declared = json.loads((vendor.HERE.parents[4] / "package.json").read_text())["dependencies"]
     assert {src.split("/")[0] for src in vendor.FILES} <= set(declared)
     script = pages.get("/static/vendor/maplibre-gl.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
