@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 from ceasefire.services.demo import DEMO_ACCOUNTS, demo_record
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Where `tools/screenshots.py` asks the page tests to save the README's screenshots.
 DOCS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_FLAGS = [
@@ -36,6 +38,19 @@ CHROMIUM_FLAGS = [
 ACCOUNTS = {
     name: (role, party, f"{name}-password") for name, (role, party) in DEMO_ACCOUNTS.items()
 }
+
+
+def output_dir(kind: str) -> Path:
+    """Where a browser test writes what it makes: never the tree, unless asked.
+
+    `CEASEFIRE_SCREENSHOTS` / `CEASEFIRE_ARTIFACTS` name a folder (the
+    screenshot command sets the first to docs/screenshots); otherwise a folder
+    under the system's temporary directory.
+    """
+    named = os.environ.get(f"CEASEFIRE_{kind.upper()}")
+    folder = Path(named) if named else Path(tempfile.gettempdir()) / f"ceasefire-{kind}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def chromium_path() -> str | None:

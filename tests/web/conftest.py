@@ -25,6 +25,7 @@ from tests.web.browser import (
     build_record,
     chromium_path,
     log_in,
+    output_dir,
     serve,
 )
 
@@ -111,6 +112,5 @@ def wait_ready(page: Any, handle: str, timeout: float = 20_000) -> dict[str, Any
 
 
 def screenshot(page: Any, name: str) -> None:
-    """Save a page for the README (docs/screenshots), as it looks in the test."""
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / f"{name}.png"), full_page=False)
+    """Save a page as it looks in the test (docs/screenshots only through tools/screenshots.py)."""
+    page.screenshot(path=str(output_dir("screenshots") / f"{name}.png"), full_page=False)

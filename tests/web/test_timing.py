@@ -3,7 +3,8 @@
 Measured from the start of navigation to the moment the page's script says it
 has drawn (the map idle with every incident grouped; the chart rendered).
 The data is the reference file in `../shared/data/` beside the clone; without
-it these tests skip. Figures go to `tests/web/artifacts/timings.json`.
+it these tests skip. Figures go to `timings.json` in the artifacts folder
+(`CEASEFIRE_ARTIFACTS`, else the system's temporary directory), never the tree.
 """
 
 from __future__ import annotations
@@ -11,18 +12,16 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.browser import ROOT, Server, build_record, log_in, serve
+from tests.web.browser import ROOT, Server, build_record, log_in, output_dir, serve
 from tests.web.conftest import wait_ready
 
 pytestmark = pytest.mark.browser
 
 UCDP = ROOT.parent / "shared" / "data" / "ucdp-ged-syria" / "ged_syria_2016_2019.csv"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LIMIT_MS = 2000
 RUNS = 3
 
@@ -50,8 +49,7 @@ def measure(browser: Any, base: str, path: str, handle: str) -> list[float]:
 
 
 def record(name: str, figures: dict[str, Any]) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / "timings.json"
+    path = output_dir("artifacts") / "timings.json"
     known = json.loads(path.read_text()) if path.is_file() else {}
     known[name] = figures
     path.write_text(json.dumps(known, indent=2) + "\n")
