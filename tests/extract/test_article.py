@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 import ceasefire
 from ceasefire.extract import extract_text
@@ -50,8 +55,21 @@ def test_evidence_points_at_the_words(article: dict[str, Any]) -> None:
     assert "midnight Saturday" in quoted and "72 hours" in quoted
 
 
-def test_same_text_same_output(article: dict[str, Any]) -> None:
-    assert extract_text(ARTICLE, PUBLISHED, source="test") == article
+@pytest.mark.parametrize("seed", ["1", "2"])
+def test_same_text_same_output_in_any_process(
+    article: dict[str, Any], tmp_path: Path, seed: str
+) -> None:
+    """Another process, with other string hashes (set and dict order), writes the same document."""
+    text = tmp_path / "article.txt"
+    text.write_text(ARTICLE, encoding="utf-8")
+    out = tmp_path / "article.json"
+    command = [sys.executable, "-m", "ceasefire", "extract", str(text),
+               "--published", PUBLISHED, "--source", "test", "-o", str(out)]  # fmt: skip
+    env = dict(os.environ, PYTHONHASHSEED=seed)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text(encoding="utf-8")) == article
+    assert article["incidents"], "the article has incidents to compare"
 
 
 def test_no_incidents_gives_empty_lists() -> None:
