@@ -21,11 +21,11 @@ import shapely
 from ceasefire.core.actors import ActorRegistry, standing
 from ceasefire.core.engine import CATEGORIES, TEXT
 from ceasefire.core.model import Agreement, Category
-from ceasefire.core.policy import Action, Principal, Settings, can
 from ceasefire.core.timing import OPEN_END, iso, local_day, window, zone_info
 from ceasefire.formats.agreements import Catalogue
 from ceasefire.formats.boundaries import boundary_text
 from ceasefire.services.assess import weekly_series
+from ceasefire.services.visibility import visible_incident as visible_incident  # one rule
 from ceasefire.storage.repository import Repository
 
 CATEGORY_NAMES = [c.value for c in CATEGORIES]
@@ -65,21 +65,6 @@ def cached(repo: Repository, name: str, build: Callable[[], T], *key: Any) -> T:
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return value
-
-
-def visible_incident(
-    repo: Repository, who: Principal, key: int | str, settings: Settings
-) -> dict[str, Any] | None:
-    """One incident with its findings, or None if absent or not for this viewer.
-
-    Candidates (extracted from text, awaiting review) are shown only to those who
-    may review incidents; to anyone else they do not exist.
-    """
-    found = repo.incident(key)
-    if found is not None and found.get("status") == "candidate":
-        if not can(who, Action.incidents_review, settings=settings):
-            return None
-    return found
 
 
 def agreement_and_reading(
