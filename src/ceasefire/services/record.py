@@ -1,0 +1,376 @@
+"""The record's services: load agreements, ingest incidents, keep findings current.
+
+Each takes an open `Record` and does read → check → store → assess: the
+readers (`ceasefire.formats`) parse and check, the engine judges, the record's
+stores write. Storage never sees a file or the engine; this module is where
+the three meet.
+
+Ingest reads and checks the whole input first (bad input raises before any
+write), then upserts in batches, each batch committed together with the
+findings of the incidents it changed. A crash part-way therefore leaves whole
+batches, each with its findings, and running the same ingest again skips what
+is already stored (same `row_hash`) and completes the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from shapely.geometry.base import BaseGeometry
+
+from ceasefire.core.catalogue import Catalogue
+from ceasefire.core.engine import CATEGORIES, Findings, Scope, assess, build_scopes
+from ceasefire.core.errors import InputError
+from ceasefire.core.incidents import Incidents
+from ceasefire.formats.agreements import load_agreements as read_agreement_files
+from ceasefire.formats.agreements import read_document
+from ceasefire.formats.boundaries import admin_units, land
+from ceasefire.formats.incidents import Format, ReadReport, read_incidents
+from ceasefire.storage.incidents_store import IncidentRows
+from ceasefire.storage.models import STATUSES
+from ceasefire.storage.record import Record
+from ceasefire.storage.tables import BBox, Instant
+
+#: Rows per ingest transaction: large enough for bulk speed, small enough that a
+#: crash loses little work and a transaction holds little memory.
+DEFAULT_BATCH = 10_000
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did: rows inserted, updated or unchanged, and what the reader saw."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    findings: int = 0
+    batches: int = 0
+    read: ReadReport = field(default_factory=ReadReport)
+    seconds_read: float = 0.0
+    seconds_write: float = 0.0
+    seconds_findings: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+    def lines(self) -> list[str]:
+        return [
+            f"{self.rows:,} incidents: {self.inserted:,} inserted, {self.updated:,} updated, "
+            f"{self.unchanged:,} unchanged; {self.findings:,} findings written",
+            *self.read.lines(),
+            *self.notes,
+        ]
+
+
+def open_record(db: str | None = None, *, ready: bool = True) -> Record:
+    """The workspace at `db` (else `CEASEFIRE_DB`, else `./ceasefire.db`).
+
+    With `ready`, an empty database gets the tables first, and one at an older
+    schema raises `SchemaError` telling the user to run `ceasefire db upgrade`.
+    """
+    rec = Record.open(db)
+    if ready:
+        try:
+            rec.ensure_ready()
+        except BaseException:
+            rec.close()
+            raise
+    return rec
+
+
+def area_geometry(code: str) -> BaseGeometry | None:
+    """The bundled boundary of an area code, so stored incidents get their areas back."""
+    unit = admin_units().get(code)
+    return None if unit is None else unit.geometry
+
+
+def stored_incidents(
+    rec: Record,
+    *,
+    start: Instant | None = None,
+    end: Instant | None = None,
+    bbox: BBox | None = None,
+    source: str | None = None,
+    status: str | None = None,
+    ids: Iterable[int] | None = None,
+) -> Incidents:
+    """Stored incidents as the engine's columns, areas rebuilt from the bundled boundaries."""
+    incidents, _ = rec.incidents.load(
+        start=start, end=end, bbox=bbox, source=source, status=status, ids=ids, areas=area_geometry
+    )
+    return incidents
+
+
+# ---------------------------------------------------------------------- agreements
+
+
+def load_agreements(rec: Record, paths: Iterable[str | Path]) -> Catalogue:
+    """Check agreement files, store them, recompute the findings of what changed.
+
+    The files are validated together first (`InputErrors` names every
+    problem, nothing is written). The files, actors, zones, agreements and the
+    recomputed findings are written in the record's transaction: they are
+    committed together when the record's unit of work is. Returns the catalogue
+    of everything now stored.
+    """
+    items = [Path(p) for p in paths]
+    loaded = read_agreement_files(items)
+    file_of: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for path in items:
+        data, _ = read_document(path)
+        texts[str(path)] = path.read_text(encoding="utf-8")
+        for entry in (data or {}).get("agreements") or []:
+            if isinstance(entry, dict) and "id" in entry:
+                file_of[str(entry["id"])] = str(path)
+    changes = rec.agreements.store(loaded, texts, file_of)
+    catalogue = rec.agreements.catalogue()
+    changed = set(changes.agreements)
+    if changes.actors:
+        # Membership and designations decide standing under every agreement.
+        changed = {a.id for a in catalogue.agreements}
+    elif changes.zones:
+        for agreement in catalogue.agreements:
+            used = set(agreement.zones)
+            for reading in agreement.readings:
+                used.update(reading.zones or [])
+            if used & changes.zones:
+                changed.add(agreement.id)
+    if changed:
+        _recompute(rec, catalogue, None, sorted(changed))
+    return catalogue
+
+
+# ---------------------------------------------------------------------- findings
+
+
+class _Scopes:
+    """Scopes built once per operation: preparing zones costs far more than judging a batch.
+
+    The engine caches area shares by the identity of the incidents' area list,
+    so every area list used with these scopes is kept alive until they are
+    dropped (an identity is never reused while its object lives).
+    """
+
+    def __init__(self, catalogue: Catalogue, agreement_ids: Iterable[str] | None = None) -> None:
+        wanted = None if agreement_ids is None else set(agreement_ids)
+        self.agreements = [a for a in catalogue.agreements if wanted is None or a.id in wanted]
+        self.catalogue = catalogue
+        self.scopes: list[Scope] = build_scopes(self.agreements, catalogue.zones)
+        self._alive: list[object] = []
+
+    def assess(self, incidents: Incidents) -> Findings:
+        self._alive.append(incidents.areas)
+        return assess(incidents, self.scopes, self.catalogue.actors, land=land())
+
+
+def finding_rows(findings: Findings, pks: npt.NDArray[np.int64]) -> list[dict[str, Any]]:
+    """The engine's findings as the record's rows; row `i` of its incidents is incident `pks[i]`."""
+    labels = [(s.agreement.id, s.reading) for s in findings.scopes]
+    names = [c.value for c in CATEGORIES]
+    incident = pks[findings.incident].tolist()
+    scope = findings.scope.tolist()
+    category = findings.category.tolist()
+    probability = findings.probability.tolist()
+    return [
+        {
+            "incident_pk": incident[r],
+            "agreement_id": labels[scope[r]][0],
+            "reading": labels[scope[r]][1],
+            "category": names[category[r]],
+            "probability": probability[r],
+            "reasons": " ; ".join(findings.reasons(r)),
+        }
+        for r in range(len(findings))
+    ]
+
+
+def recompute_findings(
+    rec: Record,
+    incident_pks: Iterable[int] | None = None,
+    agreement_ids: Iterable[str] | None = None,
+) -> int:
+    """Replace the findings of these incidents under these agreements (None: all).
+
+    In the record's transaction: readers see the old findings or the new,
+    never a mixture. Returns the number of findings written.
+    """
+    pks = None if incident_pks is None else sorted({int(p) for p in incident_pks})
+    ids = None if agreement_ids is None else sorted(set(agreement_ids))
+    return _recompute(rec, rec.agreements.catalogue(), pks, ids)
+
+
+def _recompute(
+    rec: Record, catalogue: Catalogue, pks: list[int] | None, agreement_ids: list[str] | None
+) -> int:
+    rec.findings.delete(incident_pks=pks, agreement_ids=agreement_ids)
+    scopes = _Scopes(catalogue, agreement_ids)
+    if not scopes.scopes:
+        return 0
+    written = 0
+    for chunk, chunk_pks in rec.incidents.batches(pks, areas=area_geometry):
+        written += rec.findings.insert(finding_rows(scopes.assess(chunk), chunk_pks))
+    return written
+
+
+# ---------------------------------------------------------------------- incidents
+
+
+def ingest_incidents(
+    rec: Record,
+    paths: str | Path | Sequence[str | Path],
+    *,
+    format: Format | None = None,
+    timezone: str | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    status: str = "accepted",
+    submitted_by: str | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Read incident files with the stored actors and upsert them by (source, source id).
+
+    The whole input is read and checked before anything is written; then
+    `store_incidents` writes it, committing batch by batch.
+    """
+    started = time.perf_counter()
+    catalogue = rec.agreements.catalogue()
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    incidents, read_report = read_incidents(
+        items, catalogue.actors, format=format, timezone=timezone
+    )
+    report = store_incidents(
+        rec,
+        incidents,
+        batch_size=batch_size,
+        status=status,
+        submitted_by=submitted_by,
+        progress=progress,
+        catalogue=catalogue,
+    )
+    report.read = read_report
+    if not catalogue.actors.actors:
+        report.notes.append(
+            "no agreements are loaded, so no actor name was resolved and nothing was "
+            "assessed: run `ceasefire agreements load` first, then ingest again"
+        )
+    report.seconds_read = time.perf_counter() - started - report.seconds_write
+    report.seconds_read -= report.seconds_findings
+    return report
+
+
+def store_incidents(
+    rec: Record,
+    incidents: Incidents,
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    status: str = "accepted",
+    submitted_by: str | None = None,
+    progress: Progress | None = None,
+    catalogue: Catalogue | None = None,
+) -> IngestReport:
+    """Upsert incidents already in memory (a reader's or the text extractor's output).
+
+    Commits the record once per batch, the batch's incidents with their
+    findings: an ingest of millions of rows must not hold one transaction (and
+    its memory and locks) for its whole length, and a crash must cost at most
+    the batch in flight. Whatever the record held uncommitted before is
+    committed with the first batch; a batch that fails is rolled back.
+    """
+    if status not in STATUSES:
+        raise ValueError(f"status {status!r}: choose one of {', '.join(STATUSES)}")
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    _check_unique(incidents)
+    if catalogue is None:
+        catalogue = rec.agreements.catalogue()
+    scopes = _Scopes(catalogue)
+    rows = rec.incidents.rows(incidents)
+    report = IngestReport()
+    total = len(incidents)
+    for start in range(0, total, batch_size):
+        batch = np.arange(start, min(start + batch_size, total), dtype=np.int64)
+        try:
+            _store_batch(rec, incidents, rows, batch, scopes, status, submitted_by, report)
+            rec.commit()
+        except BaseException:
+            rec.rollback()
+            raise
+        report.batches += 1
+        if progress is not None:
+            progress(int(batch[-1]) + 1, total)
+    return report
+
+
+def _check_unique(incidents: Incidents) -> None:
+    keys = set()
+    for source, ident in zip(incidents.source.tolist(), incidents.id.tolist(), strict=True):
+        key = (source, ident)
+        if key in keys:
+            raise InputError(f"{source} id {ident!r} appears more than once in the input")
+        keys.add(key)
+
+
+def _store_batch(
+    rec: Record,
+    incidents: Incidents,
+    rows: IncidentRows,
+    batch: npt.NDArray[np.int64],
+    scopes: _Scopes,
+    status: str,
+    submitted_by: str | None,
+    report: IngestReport,
+) -> None:
+    """Upsert the batch, then replace the findings of what it changed."""
+    began = time.perf_counter()
+    done = rec.incidents.upsert(rows, batch, status=status, submitted_by=submitted_by)
+    report.inserted += done.inserted
+    report.updated += done.updated
+    report.unchanged += done.unchanged
+    if not len(done.written):
+        report.seconds_write += time.perf_counter() - began
+        return
+    rec.findings.delete(incident_pks=done.updated_pks)
+    middle = time.perf_counter()
+    report.seconds_write += middle - began
+    if scopes.scopes:
+        findings = scopes.assess(_take(incidents, done.written))
+        report.findings += rec.findings.insert(finding_rows(findings, done.pks))
+    report.seconds_findings += time.perf_counter() - middle
+
+
+def _take(inc: Incidents, rows: npt.NDArray[np.int64]) -> Incidents:
+    """A subset of rows that shares the area and conduct tables (and so the engine's caches)."""
+    columns = {
+        name: getattr(inc, name)[rows]
+        for name in (
+            "id", "source", "t0", "t1", "time_precision", "lon", "lat", "radius_m", "area",
+            "place_name", "conduct", "killed_low", "killed_best", "killed_high",
+            "perpetrator_text", "target_text",
+        )
+    }  # fmt: skip
+    return Incidents(**columns, areas=inc.areas, conducts=inc.conducts)
+
+
+__all__ = [
+    "DEFAULT_BATCH",
+    "IngestReport",
+    "Progress",
+    "area_geometry",
+    "finding_rows",
+    "ingest_incidents",
+    "load_agreements",
+    "open_record",
+    "recompute_findings",
+    "store_incidents",
+    "stored_incidents",
+]
