@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from ceasefire.core.actors import ActorRegistry
+from ceasefire.core.catalogue import Catalogue
 from ceasefire.core.errors import InputError, InputErrors
 from ceasefire.core.model import Actor, Agreement, AgreementFile, Zone
 from ceasefire.core.timing import window, zone_info
@@ -118,23 +118,6 @@ def _record(path: Path_) -> str:
         if isinstance(part, int):
             return dotted(path[: i + 1])
     return dotted(path[:1]) if path else ""
-
-
-@dataclass
-class Catalogue:
-    """Actors, zones (as geometry) and agreements from one or more files."""
-
-    actors: ActorRegistry = field(default_factory=ActorRegistry)
-    zones: dict[str, BaseGeometry] = field(default_factory=dict)
-    zone_specs: dict[str, Zone] = field(default_factory=dict)
-    agreements: list[Agreement] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-
-    def agreement(self, agreement_id: str) -> Agreement:
-        for agreement in self.agreements:
-            if agreement.id == agreement_id:
-                return agreement
-        raise KeyError(agreement_id)
 
 
 class _Collector:
