@@ -89,9 +89,10 @@ def test_zones_and_base_map(api: Api) -> None:
     base = api.get(f"{V}/map/base")
     assert base.headers["cache-control"].startswith("public")
     layers = base.json()
-    assert len(layers["sy_admin1"]["features"]) == 14
-    assert len(layers["sy_admin2"]["features"]) == 61
-    assert {f["properties"]["iso_a3"] for f in layers["region_admin0"]["features"]} >= {
+    assert len(layers["admin1"]["features"]) == 14
+    assert len(layers["admin2"]["features"]) == 61
+    assert layers["region"]["bounds"] == [[35.4, 32.2], [42.5, 37.4]]
+    assert {f["properties"]["iso_a3"] for f in layers["countries"]["features"]} >= {
         "SYR",
         "TUR",
     }

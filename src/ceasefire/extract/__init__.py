@@ -12,8 +12,9 @@ Each incident is also a valid native incident for `ceasefire.formats.incidents`
 output goes straight to `ceasefire assess`. Everything is rule-based: a blank
 English spaCy pipeline with an EntityRuler and Matcher rules, dateparser and
 the project's own rules for dates and casualty figures, and the actor
-dictionary and gazetteer shipped in `ceasefire/data/extract/`. Nothing is
-downloaded.
+dictionary and gazetteer of the region (`ceasefire.regions`: the workspace's
+unless one is passed; its time zone is the default for the article's local
+times). Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from ceasefire.extract.analysis import Analysis
 from ceasefire.extract.incidents import accusation_claims, build_events, incident_dicts
 from ceasefire.extract.pipeline import load_pipeline
 from ceasefire.extract.resources import actor_table, gazetteer
+from ceasefire.regions import Region, default_region
 
-DEFAULT_TIMEZONE = "Asia/Damascus"
 _SLUG = re.compile(r"[^a-z0-9._-]+")
 
 
@@ -54,9 +55,9 @@ def source_slug(name: str) -> str:
     return slug or "article"
 
 
-def warm_up() -> None:
-    """Build the pipeline now (it is built once per process, on first use)."""
-    load_pipeline()
+def warm_up(region: Region | None = None) -> None:
+    """Build the pipeline now (it is built once per process and region, on first use)."""
+    load_pipeline(region)
 
 
 def extract_text(
@@ -64,17 +65,23 @@ def extract_text(
     published: str | dt.date | dt.datetime,
     source: str = "article",
     *,
-    timezone: str = DEFAULT_TIMEZONE,
+    timezone: str | None = None,
+    region: Region | None = None,
 ) -> dict[str, Any]:
-    """Incidents, claims and agreements stated in one article."""
+    """Incidents, claims and agreements stated in one article.
+
+    Places and actors are the region's (the workspace's by default); local times are
+    in `timezone`, else the region's.
+    """
+    region = region or default_region()
     day = parse_published(published)
-    tz = ZoneInfo(timezone)
-    nlp, rules = load_pipeline()
+    tz = ZoneInfo(timezone or region.timezone)
+    nlp, rules = load_pipeline(region)
     if len(text) >= nlp.max_length:
         nlp.max_length = len(text) + 1
     slug = source_slug(source)
     doc = nlp(text)
-    analysis = Analysis(doc, rules, actor_table(), gazetteer(), day, tz)
+    analysis = Analysis(doc, rules, actor_table(region), gazetteer(region), day, tz, region)
     events = build_events(analysis)
     incidents, incident_claims = incident_dicts(analysis, events, slug)
     agreements, term_claims = agreement_dicts(analysis, slug)
@@ -95,4 +102,4 @@ def extract_text(
     }
 
 
-__all__ = ["DEFAULT_TIMEZONE", "extract_text", "parse_published", "source_slug", "warm_up"]
+__all__ = ["extract_text", "parse_published", "source_slug", "warm_up"]

@@ -21,6 +21,7 @@ from ceasefire.extract.dates import When, find_times
 from ceasefire.extract.numbers import Count, parse_count
 from ceasefire.extract.pipeline import Rules
 from ceasefire.extract.resources import ActorTable, Gazetteer, Place
+from ceasefire.regions import Region
 
 #: Words after a place name that make it the governorate ("Aleppo province").
 GOVERNORATE_AFTER = frozenset({"province", "governorate", "countryside", "provinces", "region"})
@@ -166,6 +167,7 @@ class Analysis:
     gaz: Gazetteer
     published: dt.date
     tz: ZoneInfo
+    region: Region | None = None  # whose conflict "since the war began" means
     sents: list[Span] = field(default_factory=list)
     sent_starts: list[int] = field(default_factory=list)
     actors: list[ActorMention] = field(default_factory=list)
@@ -212,7 +214,12 @@ class Analysis:
         if key not in self.times:
             s = self.sents[k]
             self.times[key] = find_times(
-                s.text, self.published, self.tz, offset=s.start_char, future=future
+                s.text,
+                self.published,
+                self.tz,
+                offset=s.start_char,
+                future=future,
+                region=self.region,
             )
         return self.times[key]
 
@@ -285,8 +292,9 @@ class Analysis:
                 best = local[0]
             elif self.context_admin1 - {""} or len({c.admin1 for c in others}) > 1:
                 return None
-        if near and best.id == "C1001":  # the outskirts of Damascus are Rural Damascus
-            g3 = self.gaz.governorate("SY03")
+        around = self.gaz.outskirts.get(best.id) if near else None
+        if around:  # a city whose outskirts are another governorate (the region says which)
+            g3 = self.gaz.governorate(around)
             if g3 is not None:
                 return PlaceMention(ent.start, ent.end, ent.text, g3, "governorate", g3.radius_km)
         radius = best.radius_km * 2 + 5 if near else best.radius_km
@@ -323,7 +331,7 @@ class Analysis:
     # --- casualties --------------------------------------------------------------------
 
     def _victims_near(self, start: int, end: int) -> str | None:
-        """The kind of victim named right after a number ("50 civilians", "dozens of Syrian
+        """The kind of victim named right after a number ("50 civilians", "dozens of government
         soldiers"): only adjectives, "of" and hyphens may stand between."""
         for label, s, e in self.hits.get("victim", []):
             if s >= start and e <= end:

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from ceasefire.regions import Region, default_region
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
@@ -51,8 +53,23 @@ SMALL = {
     "eight": 8, "nine": 9, "ten": 10, "few": 3, "several": 4, "couple": 2, "48": 48, "24": 24,
     "72": 72,
 }  # fmt: skip
-#: The start of the Syrian war, for "since the war began".
-WAR_START = dt.date(2011, 3, 15)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The war a region's news counts from: "since the war began" starts on `start`."""
+
+    start: dt.date
+    names: tuple[str, ...] = ()  # possessives that may stand before "war" ("country's")
+
+    @classmethod
+    def of(cls, region: Region | None = None) -> Conflict | None:
+        """The region's conflict (the workspace's region by default); None if it names none."""
+        region = region or default_region()
+        if region.conflict_start is None:
+            return None
+        return cls(region.conflict_start, tuple(n.lower() for n in region.conflict_names))
+
 
 _WD = "|".join(WEEKDAYS)
 _MON = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -68,16 +85,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("midnight_bare", re.compile(r"\b(?:at|from|after|since)\s+midnight(?:\s+(tonight))?\b")),
-    (
-        "since",
-        re.compile(
-            r"\bsince\s+(?:the\s+)?(?:start|beginning|outbreak|onset)\s+of\s+(?:the\s+|syria's\s+|"
-            r"syrias\s+)?(?:war|conflict|uprising|crisis|revolution|civil\s+war)\b"
-            r"|\bsince\s+(?:the\s+|syria's\s+|syrias\s+)(?:civil\s+)?"
-            r"(?:war|conflict|uprising|crisis|revolution)\s+"
-            r"(?:began|started|erupted|broke\s+out)(?:\s+in\s+(?:march\s+)?2011)?"
-        ),
-    ),
+    ("since", re.compile(r"(?!)")),  # the region's conflict: `_since_pattern`
     (
         "date",
         re.compile(
@@ -228,8 +236,27 @@ def _span_days(published: dt.date, amount: int, unit: str) -> tuple[dt.date, str
     return published - dt.timedelta(days=365 * amount), "year" if amount == 1 else "range"
 
 
+@lru_cache(maxsize=8)
+def _since_pattern(conflict: Conflict) -> re.Pattern[str]:
+    """ "since the start of the war", "since the war began in March 2011" for one conflict."""
+    owners = "".join(rf"|{re.escape(name)}\s+" for name in conflict.names)
+    month = max((k for k, v in MONTHS.items() if v == conflict.start.month), key=len)
+    return re.compile(
+        rf"\bsince\s+(?:the\s+)?(?:start|beginning|outbreak|onset)\s+of\s+(?:the\s+{owners})?"
+        r"(?:war|conflict|uprising|crisis|revolution|civil\s+war)\b"
+        rf"|\bsince\s+(?:the\s+{owners})(?:civil\s+)?"
+        r"(?:war|conflict|uprising|crisis|revolution)\s+"
+        rf"(?:began|started|erupted|broke\s+out)(?:\s+in\s+(?:{month}\s+)?{conflict.start.year})?"
+    )
+
+
 def _resolve(
-    kind: str, m: re.Match[str], published: dt.date, tz: ZoneInfo, future: bool
+    kind: str,
+    m: re.Match[str],
+    published: dt.date,
+    tz: ZoneInfo,
+    future: bool,
+    conflict: Conflict | None = None,
 ) -> tuple[dt.datetime, dt.datetime, str, bool] | None:
     """(local start, local end, precision, running) for one match, or None."""
     pub0 = _midnight(published, tz)
@@ -248,7 +275,7 @@ def _resolve(
         moment = pub1
         return moment, moment, "exact", False
     if kind == "since":
-        return _midnight(WAR_START, tz), pub1, "range", True
+        return None if conflict is None else (_midnight(conflict.start, tz), pub1, "range", True)
     if kind == "date":
         if m.group(7):
             try:
@@ -351,18 +378,33 @@ def _resolve(
 
 
 def find_times(
-    text: str, published: dt.date, tz: ZoneInfo, *, offset: int = 0, future: bool = False
+    text: str,
+    published: dt.date,
+    tz: ZoneInfo,
+    *,
+    offset: int = 0,
+    future: bool = False,
+    region: Region | None = None,
 ) -> list[When]:
-    """Every time expression in `text` (a sentence), earliest first; none overlap."""
+    """Every time expression in `text` (a sentence), earliest first; none overlap.
+
+    "since the war began" counts from the region's conflict (the workspace's region
+    by default); a region that names none has no such expression.
+    """
+    war = Conflict.of(region)
     lowered = text.lower()
     taken: list[tuple[int, int]] = []
     found: list[When] = []
     for kind, pattern in PATTERNS:
+        if kind == "since":
+            if war is None:
+                continue
+            pattern = _since_pattern(war)
         for m in pattern.finditer(lowered):
             s, e = m.span()
             if any(s < te and ts < e for ts, te in taken):
                 continue
-            resolved = _resolve(kind, m, published, tz, future)
+            resolved = _resolve(kind, m, published, tz, future, war)
             if resolved is None:
                 continue
             start, end, precision, running = resolved

@@ -27,7 +27,7 @@ from ceasefire.extract.analysis import (
 )
 from ceasefire.extract.dates import When, utc_iso
 from ceasefire.extract.numbers import Count
-from ceasefire.extract.resources import GOVERNORATE_NAMES, SYRIA
+from ceasefire.extract.resources import Gazetteer
 
 #: Which act wins when one clause names several (most specific first).
 ACT_PRIORITY = (
@@ -355,7 +355,7 @@ def _fill(an: Analysis, event: Event, others: list[Event]) -> None:
     perps: list[tuple[ActorMention | None, str, str, int]] = []  # (mention, id, text, token)
     trigger_starts = sorted({a, *(s for s in _trigger_starts(an, event))})
     for t in trigger_starts:
-        # premodifier: "Syrian government airstrikes", "IS suicide bomber", and act words
+        # premodifier: "government airstrikes", "IS suicide bomber", and act words
         # inside an actor's name: "Russian jets", "Assad's air force"
         for m in actors:
             if m.start in used or _actor_is_area(an, m):
@@ -703,10 +703,13 @@ def _has_day(event: Event) -> bool:
 # Output -------------------------------------------------------------------------------
 
 
-def _place_dict(event: Event) -> dict[str, Any]:
+def _place_dict(event: Event, gaz: Gazetteer) -> dict[str, Any]:
     mention = event.place
     if mention is None:
-        place, precision, radius, text = SYRIA, "country", SYRIA.radius_km, None
+        if gaz.country is None:
+            raise ValueError("the region's gazetteer has no country place")
+        country = gaz.country
+        place, precision, radius, text = country, "country", country.radius_km, None
     else:
         place, precision, radius, text = (
             mention.place, mention.precision, mention.radius_km, mention.text,
@@ -718,7 +721,7 @@ def _place_dict(event: Event) -> dict[str, Any]:
         "precision": precision,
         "radius_km": round(radius, 1),
         "admin1": place.admin1 or None,
-        "governorate": GOVERNORATE_NAMES.get(place.admin1),
+        "governorate": gaz.governorate_name(place.admin1),
         "gazetteer_id": place.id,
         "text": text,
         "inherited": event.place_inherited or mention is None,
@@ -808,7 +811,7 @@ def incident_dicts(
         record: dict[str, Any] = {
             "id": ident,
             "time": _time_dict(an, event),
-            "place": _place_dict(event),
+            "place": _place_dict(event, an.gaz),
             "act": act,
             "acled_sub_event_type": ACLED_SUB_EVENT.get(act, "Attack"),
             "perpetrators": perpetrators,

@@ -32,6 +32,7 @@ from spacy.tokens import Doc
 
 from ceasefire.extract.numbers import ONES, QUALIFIERS, SCALES, TENS, VAGUE
 from ceasefire.extract.resources import ActorTable, Gazetteer, actor_table, gazetteer
+from ceasefire.regions import Region, default_region
 
 Pattern = list[dict[str, Any]]
 
@@ -415,7 +416,7 @@ def actor_patterns(nlp: Language, table: ActorTable) -> list[dict[str, Any]]:
             tail = [{"LOWER": {"IN": nouns}}]
             patterns.append({"label": "ACTOR", "pattern": [*head, *tail], "id": ident})
             continue
-        # adjective + agent noun ("Russian jets", "Syrian air force") as plain phrases
+        # adjective + agent noun ("Russian jets", "government air force") as plain phrases
         for modifier in modifiers:
             for noun in nouns:
                 phrase = f"{adjective} {modifier}{noun}"
@@ -443,11 +444,16 @@ def _matcher(nlp: Language, groups: dict[str, list[Pattern]]) -> Matcher:
     return matcher
 
 
+def load_pipeline(region: Region | None = None) -> tuple[Language, Rules]:
+    """The pipeline and its rules for a region (the workspace's by default)."""
+    return _pipeline(region or default_region())
+
+
 @cache
-def load_pipeline() -> tuple[Language, Rules]:
-    """The pipeline and its rules, built once per process (a second or two)."""
-    table = actor_table()
-    gaz = gazetteer()
+def _pipeline(region: Region) -> tuple[Language, Rules]:
+    """Built once per process and region (a second or two): its names are the region's."""
+    table = actor_table(region)
+    gaz = gazetteer(region)
     nlp = spacy.blank("en")
     nlp.add_pipe("newline_sentences")
     nlp.add_pipe("sentencizer")

@@ -1,39 +1,42 @@
-"""Data the extractor ships with: the actor dictionary and the gazetteer.
+"""The region data the extractor reads: the actor dictionary and the gazetteer.
 
-Both are read once (cached). Actor names come from `data/extract/actors.yaml`
-and from the actors of the bundled demo agreement file, so extracted actor ids
-are the ids agreements use. Places come from `data/extract/gazetteer.csv`
-(built by `tools/build_gazetteer.py`).
+Both come from the region (the workspace's unless one is passed) and are read
+once per region (cached). Actor names come from the region's actor dictionary
+and from the actors of the agreement files its region.yaml lists, so extracted
+actor ids are the ids agreements use. Places come from the region's gazetteer
+CSV (for the bundled region, built by `tools/build_gazetteer.py`).
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ceasefire.core.errors import InputError
+from ceasefire.regions import Region, default_region
+
 #: Classes an actor is counted in (the benchmark's perpetrator classes and more).
 CLASSES = ("government", "opposition", "is", "nusra", "coalition", "sdf", "turkey", "other")
 
-#: Words that are place names somewhere in Syria but ordinary words in English text.
+#: Words that are place names in many gazetteers but ordinary words in English text; a
+#: region adds its own (`extract.place_stoplist` in its region.yaml).
 PLACE_STOPLIST = frozenset(
     """
-    hole mare dana salt zone post camp farm mill well wells station bridge junction base hill
+    zone post camp farm mill well wells station bridge junction base hill
     hills road new old city town village centre center north south east west eastern western
     northern southern central upper lower great little big small red white black green blue
-    march may june july august april sham court school market hospital mosque church
+    march may june july august april court school market hospital mosque church
     al el as ar an at ad ash az ain ein tal tell deir dayr kafr beit bab jabal jebel ras umm abu
     tuesday monday wednesday thursday friday saturday sunday mission union free front army
-    islam islamic state jordan iraq israel turkey lebanon russia iran arab kurd kurds
-    syrian damascus-based victoria sport prison hamdan mahmoud mohammed mohammad ahmad ahmed
-    ali hassan hussein omar khaled khalid yousef youssef ibrahim salim saleh jamal nasser
-    rami sheikh
+    islam islamic state
     """.split()
 )
 
@@ -47,8 +50,12 @@ def fold(text: str) -> str:
     return text
 
 
-def _data(*parts: str) -> Any:
-    return resources.files("ceasefire").joinpath("data", *parts)
+def _yaml(path: Path) -> Any:
+    try:
+        with path.open("r", encoding="utf-8") as handle:
+            return yaml.safe_load(handle) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read region data: {exc}", file=str(path)) from exc
 
 
 # Actors ---------------------------------------------------------------------------------
@@ -91,19 +98,23 @@ def _names_variants(name: str) -> list[str]:
     return [n for n in dict.fromkeys(out) if n]
 
 
+def actor_table(region: Region | None = None) -> ActorTable:
+    """The extractor's actors in a region: its agreement files' actors plus its dictionary."""
+    return _actor_table(region or default_region())
+
+
 @cache
-def actor_table() -> ActorTable:
-    """The extractor's actors: demo agreement actors plus `actors.yaml`."""
-    with _data("extract", "actors.yaml").open("r", encoding="utf-8") as handle:
-        spec = yaml.safe_load(handle)
-    with _data("demo", "syria-2016.yaml").open("r", encoding="utf-8") as handle:
-        demo = yaml.safe_load(handle)
+def _actor_table(region: Region) -> ActorTable:
+    spec = _yaml(region.actors_path) if region.actors_path is not None else {}
+    declared = [
+        entry for path in region.actor_agreements for entry in _yaml(path).get("actors") or []
+    ]
     table = ActorTable()
     parents: dict[str, list[str]] = {}
     own_class: dict[str, str] = {}
-    for entry in spec["actors"]:
+    for entry in spec.get("actors") or []:
         own_class[entry["id"]] = entry["class"]
-    for entry in demo.get("actors", []):
+    for entry in declared:
         ident = entry["id"]
         parents[ident] = list(entry.get("member_of") or [])
         table.actors[ident] = ActorInfo(ident, entry["name"], own_class.get(ident, ""))
@@ -124,7 +135,7 @@ def actor_table() -> ActorTable:
     for ident, info in list(table.actors.items()):
         if not info.cls:
             table.actors[ident] = ActorInfo(ident, info.name, inherited(ident))
-    for entry in spec["actors"]:
+    for entry in spec.get("actors") or []:
         ident = entry["id"]
         if ident not in table.actors:
             table.actors[ident] = ActorInfo(ident, entry.get("name", ident), entry["class"])
@@ -165,30 +176,10 @@ class Place:
         return self.kind == "governorate"
 
 
-#: Syria as a whole, for text that names only the country.
-SYRIA = Place("SY", "Syria", "country", 38.5, 35.0, 250.0, "", "", 0, 0)
-
-GOVERNORATE_NAMES = {
-    "SY01": "Damascus",
-    "SY02": "Aleppo",
-    "SY03": "Rural Damascus",
-    "SY04": "Homs",
-    "SY05": "Hama",
-    "SY06": "Lattakia",
-    "SY07": "Idleb",
-    "SY08": "Al-Hasakeh",
-    "SY09": "Deir-ez-Zor",
-    "SY10": "Tartous",
-    "SY11": "Ar-Raqqa",
-    "SY12": "Dar'a",
-    "SY13": "As-Sweida",
-    "SY14": "Quneitra",
-}
-
 _ARTICLE = re.compile(r"^(al|el|ar|as|ash|ad|at|az|an|ath)[- ]", re.IGNORECASE)
 
 
-def place_variants(name: str) -> list[str]:
+def place_variants(name: str, stoplist: frozenset[str] = PLACE_STOPLIST) -> list[str]:
     """Spellings of one name as news text writes it (hyphens, articles, accents, apostrophes)."""
     base = fold(name).strip()
     out = {base}
@@ -202,16 +193,23 @@ def place_variants(name: str) -> list[str]:
             out.add(f"{match.group(1)} {rest}")
             if len(rest) >= 5:
                 out.add(rest)
-    return sorted(v for v in out if len(v) >= 4 and v.lower() not in PLACE_STOPLIST)
+    return sorted(v for v in out if len(v) >= 4 and v.lower() not in stoplist)
 
 
 @dataclass
 class Gazetteer:
-    """Places by id and every spelling that names them."""
+    """A region's places by id and every spelling that names them.
+
+    `country` is the place for text that names only the country (None when the region
+    gives none); `outskirts` maps a city's id to the admin-1 unit its outskirts are in.
+    """
 
     places: dict[str, Place] = field(default_factory=dict)
     by_name: dict[str, list[str]] = field(default_factory=dict)  # lower-case spelling -> ids
     surface: list[tuple[str, str]] = field(default_factory=list)  # (key, a written form)
+    stoplist: frozenset[str] = PLACE_STOPLIST
+    country: Place | None = None
+    outskirts: dict[str, str] = field(default_factory=dict)
 
     def candidates(self, text: str) -> list[Place]:
         """Places a span of text may name, biggest first (governorates, then by population)."""
@@ -222,11 +220,16 @@ class Gazetteer:
     def governorate(self, code: str) -> Place | None:
         return self.places.get(code)
 
+    def governorate_name(self, code: str) -> str | None:
+        """The name of the admin-1 unit with this code (None if it is not one)."""
+        place = self.places.get(code) if code else None
+        return place.name if place is not None and place.is_governorate else None
+
     def add(self, place: Place, names: list[str]) -> None:
         """Index a place under every spelling of its names."""
         self.places[place.id] = place
         for name in names:
-            for variant in place_variants(name):
+            for variant in place_variants(name, self.stoplist):
                 key = variant.lower()
                 if key not in self.by_name:
                     self.by_name[key] = []
@@ -235,25 +238,59 @@ class Gazetteer:
                     self.by_name[key].append(place.id)
 
 
+def gazetteer(region: Region | None = None) -> Gazetteer:
+    """A region's gazetteer (the workspace's by default), read once."""
+    return _gazetteer(region or default_region())
+
+
 @cache
-def gazetteer() -> Gazetteer:
-    """The bundled gazetteer, read once."""
-    gaz = Gazetteer()
-    with _data("extract", "gazetteer.csv").open("r", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            place = Place(
-                id=row["id"],
-                name=row["name"],
-                kind=row["kind"],
-                lon=float(row["lon"]),
-                lat=float(row["lat"]),
-                radius_km=float(row["radius_km"]),
-                admin1=row["admin1"],
-                admin2=row["admin2"],
-                population=int(row["population"] or 0),
-                rank=int(row["rank"] or 9),
-            )
-            names = [row["name"], *filter(None, row["aliases"].split("|"))]
-            gaz.add(place, names)
-    gaz.add(SYRIA, ["Syria", "Syrias", "Syrian Arab Republic"])
+def _gazetteer(region: Region) -> Gazetteer:
+    gaz = Gazetteer(
+        stoplist=PLACE_STOPLIST | region.place_stoplist, outskirts=dict(region.outskirts)
+    )
+    if region.gazetteer_path is not None:
+        _read_places(gaz, region.gazetteer_path)
+    code = region.country_codes[0]
+    if region.country is not None:
+        c = region.country
+        gaz.country = Place(code, c.name, "country", c.lon, c.lat, c.radius_km, "", "", 0, 0)
+        gaz.add(gaz.country, list(c.aliases))
+    else:
+        # No country place given: the region's map bounds, as a disc that covers them.
+        lon_min, lat_min, lon_max, lat_max = region.bounds
+        lon, lat = (lon_min + lon_max) / 2, (lat_min + lat_max) / 2
+        half = math.hypot((lon_max - lon_min) * math.cos(math.radians(lat)), lat_max - lat_min) / 2
+        gaz.country = Place(code, region.name, "country", lon, lat, half * 111.32, "", "", 0, 0)
+        gaz.add(gaz.country, [region.name])
     return gaz
+
+
+def _read_places(gaz: Gazetteer, path: Path) -> None:
+    try:
+        handle = path.open("r", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot read region data: {exc}", file=str(path)) from exc
+    with handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                place = Place(
+                    id=row["id"],
+                    name=row["name"],
+                    kind=row["kind"],
+                    lon=float(row["lon"]),
+                    lat=float(row["lat"]),
+                    radius_km=float(row["radius_km"]),
+                    admin1=row.get("admin1") or "",
+                    admin2=row.get("admin2") or "",
+                    population=int(row.get("population") or 0),
+                    rank=int(row.get("rank") or 9),
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InputError(
+                    f"a place needs id, name, kind, lon, lat, radius_km ({exc})",
+                    file=str(path),
+                    line=line,
+                    record=row.get("id"),
+                ) from None
+            names = [row["name"], *filter(None, (row.get("aliases") or "").split("|"))]
+            gaz.add(place, names)

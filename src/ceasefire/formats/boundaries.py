@@ -1,51 +1,43 @@
-"""Bundled administrative boundaries of Syria, and matching place names to them.
+"""A region's administrative boundaries, and matching place names to them.
 
-Datasets spell places their own way (UCDP "Latakia governorate", "Rif Dimashq
-governorate"; OCHA "Lattakia", "Rural Damascus"). Names are compared after
-dropping admin words, articles and vowels, with a short table of true synonyms
-for names that no spelling rule can bridge.
+Datasets spell places their own way (UCDP "Latakia governorate"; OCHA
+"Lattakia"). Names are compared after dropping admin words, articles and
+vowels, with the region's short table of true synonyms for names that no
+spelling rule can bridge (`boundaries.synonyms` in its region.yaml).
+Which region: the code's (`bundled:<code>`), else the workspace's.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from ceasefire.core.errors import InputError
 from ceasefire.core.incidents import Area
+from ceasefire.regions import (
+    Region,
+    available_regions,
+    default_region,
+    load_region,
+    read_json,
+    region_for_code,
+)
 
 _ADMIN_WORDS = re.compile(
     r"\b(governorate|province|muhafazah|mohafaza|district|mintaqat|mantiqa|markaz|subdistrict|"
     r"sub district|nahiya|city|region|country)\b"
 )
 _ARTICLE = re.compile(r"\b(al|el|ar|as|ash|ad|at|az|an|ath|adh)\b")
-#: Names no spelling rule joins: (dataset spelling, OCHA English name).
-SYNONYMS = {
-    "rif dimashq": "rural damascus",
-    "reef dimashq": "rural damascus",
-    "rif damascus": "rural damascus",
-    "damascus countryside": "rural damascus",
-    "halab": "aleppo",
-    "dimashq": "damascus",
-    "ladhiqiyah": "lattakia",
-    "latakia": "lattakia",
-    "hims": "homs",
-    "tartus": "tartous",
-    "maarat al numaan": "al mara",
-    "maarat al numan": "al mara",
-    "maarat an numan": "al mara",
-    "maarrat al numan": "al mara",
-    "maaret al numan": "al mara",
-}
 
 
 def _plain(name: str) -> str:
@@ -57,85 +49,152 @@ def _plain(name: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def place_key(name: str) -> str:
+def place_key(name: str, synonyms: Mapping[str, str] | None = None) -> str:
     """A loose key: admin words, articles, vowels and doubled letters do not matter."""
     text = _plain(name)
-    text = SYNONYMS.get(text, text)
+    if synonyms is None:
+        synonyms = default_region().synonyms
+    text = synonyms.get(text, text)
     text = _ARTICLE.sub(" ", text)
     text = re.sub(r"h\b", "", text)  # Hamah / Hama, Raqqah / Raqqa
     text = re.sub(r"[aeiouy\s]", "", text)
     return re.sub(r"(.)\1+", r"\1", text)
 
 
-def boundary_text(name: str) -> str:
-    """One bundled boundary file as text (`sy_admin1.geojson`, `region_admin0.geojson`)."""
-    path = resources.files("ceasefire").joinpath("data", "boundaries", name)
+def boundary_text(path: Path) -> str:
+    """One region boundary file as text (a path from `Region.boundaries` or `base_layers`)."""
     return path.read_text(encoding="utf-8")
 
 
 @cache
-def _features(level: str) -> list[dict[str, Any]]:
-    return list(json.loads(boundary_text(f"sy_{level}.geojson"))["features"])
+def _features(path: Path) -> list[dict[str, Any]]:
+    data = read_json(path)
+    try:
+        return list(data["features"])
+    except (KeyError, TypeError):
+        raise InputError("must be a GeoJSON FeatureCollection", file=str(path)) from None
 
 
 @dataclass(frozen=True)
 class AdminUnit:
     code: str
     name: str
-    level: int  # 0 country, 1 governorate, 2 district
+    level: int  # 0 the country, 1 and 2 its admin levels (governorate, district)
     parent: str | None
     geometry: BaseGeometry
+    kind: str = ""  # what the region calls a unit of this level ("governorate")
 
     def area(self) -> Area:
-        kind = {0: "", 1: " governorate", 2: " district"}[self.level]
+        kind = f" {self.kind}" if self.level and self.kind else ""
         return Area(self.code, f"{self.name}{kind}", self.geometry)
 
 
+def admin_units(region: Region | None = None) -> dict[str, AdminUnit]:
+    """Every unit of a region (the workspace's by default) by code: `XX`, `XX01`, `XX0101`."""
+    return _units(region or default_region())
+
+
 @cache
-def admin_units() -> dict[str, AdminUnit]:
-    """Every bundled unit by P-code: `SY`, `SY01`..`SY14`, districts `SY0100`...."""
+def _units(region: Region) -> dict[str, AdminUnit]:
     units: dict[str, AdminUnit] = {}
-    for level, name in ((0, "admin0"), (1, "admin1"), (2, "admin2")):
-        for feature in _features(name):
-            props = feature["properties"]
+    country: str | None = None
+    for level, path in region.boundary_levels.items():
+        for n, feature in enumerate(_features(path)):
+            props = feature.get("properties") or {}
+            if region.code_property not in props or region.name_property not in props:
+                raise InputError(
+                    f"needs properties {region.code_property!r} and {region.name_property!r}",
+                    file=str(path),
+                    record=f"features[{n}]",
+                    field="properties",
+                )
             geometry = shape(feature["geometry"])
             shapely.prepare(geometry)
-            code = str(props["PCODE"])
-            parent = {0: None, 1: "SY", 2: props.get("ADMIN1_COD")}[level]
-            units[code] = AdminUnit(code, str(props["NAME_EN"]), level, parent, geometry)
+            code = str(props[region.code_property]).upper()
+            if level == 0:
+                country = code
+                parent = None
+            elif level == 1:
+                parent = country
+            else:
+                value = props.get(region.parent_property)
+                parent = str(value).upper() if value else None
+            name = str(props[region.name_property])
+            kind = region.level_names.get(level, "")
+            units[code] = AdminUnit(code, name, level, parent, geometry, kind)
     return units
 
 
+def admin_unit(code: str) -> AdminUnit | None:
+    """The unit with this code in whichever region owns the code; None if none does."""
+    region = region_for_code(code)
+    return None if region is None else _units(region).get(code.strip().upper())
+
+
 def bundled_geometry(code: str) -> BaseGeometry:
-    """Geometry for `SY`, a governorate P-code or a district P-code; KeyError if none."""
-    units = admin_units()
-    unit = units.get(code.strip().upper())
+    """Geometry for a region's country code, an admin-1 or an admin-2 code; KeyError if none."""
+    code = code.strip().upper()
+    region = region_for_code(code)
+    if region is None:
+        known = ", ".join(sorted({c for r in available_regions() for c in _codes(r)}))
+        raise KeyError(f"no bundled boundary {code!r} (no region has codes starting so: {known})")
+    units = _units(region)
+    unit = units.get(code)
     if unit is None:
-        close = difflib.get_close_matches(code.upper(), list(units), n=3)
+        close = difflib.get_close_matches(code, list(units), n=3)
         hint = f"; close: {', '.join(close)}" if close else ""
-        raise KeyError(f"no bundled boundary {code!r} (SY, SY01–SY14, or a district P-code{hint})")
+        raise KeyError(f"no bundled boundary {code!r} (region {region.id}: {_levels(units)}{hint})")
     return unit.geometry
 
 
-class AdminGazetteer:
-    """Finds the governorate or district a dataset names."""
+def _codes(region_id: str) -> tuple[str, ...]:
+    return load_region(region_id).country_codes
 
-    def __init__(self) -> None:
-        units = admin_units()
+
+def _levels(units: dict[str, AdminUnit]) -> str:
+    """What codes a region has, as an error hint: `SY, SY01–SY14, or a district code`."""
+    parts = []
+    for level in sorted({u.level for u in units.values()}):
+        codes = sorted(c for c, u in units.items() if u.level == level)
+        kind = next(u.kind for u in units.values() if u.level == level) or f"admin {level}"
+        if len(codes) == 1:
+            parts.append(codes[0])
+        elif level == 1:
+            parts.append(f"{codes[0]}–{codes[-1]}")
+        else:
+            parts.append(f"a {kind} code")
+    return ", ".join(parts[:-1]) + f", or {parts[-1]}" if len(parts) > 1 else "".join(parts)
+
+
+class AdminGazetteer:
+    """Finds the admin-1 or admin-2 unit (governorate, district) a dataset names."""
+
+    def __init__(self, region: Region | None = None) -> None:
+        self.region = region or default_region()
+        units = _units(self.region)
         self._by_level: dict[int, list[AdminUnit]] = {1: [], 2: []}
         for unit in units.values():
             if unit.level in self._by_level:
                 self._by_level[unit.level].append(unit)
-        self.country = units["SY"]
+        self._countries = [u for u in units.values() if u.level == 0]
+        synonyms = self.region.synonyms
+        self._synonyms = synonyms
         self._keys = {
-            level: {place_key(u.name): u for u in members}
+            level: {place_key(u.name, synonyms): u for u in members}
             for level, members in self._by_level.items()
         }
+
+    @property
+    def country(self) -> AdminUnit:
+        """The region's level-0 unit, for events known only to be in the country."""
+        if not self._countries:
+            raise KeyError(f"region {self.region.id!r} has no level-0 boundary")
+        return self._countries[0]
 
     def _find(self, name: str, level: int, parent: str | None = None) -> AdminUnit | None:
         if not name or not name.strip():
             return None
-        key = place_key(name)
+        key = place_key(name, self._synonyms)
         candidates = {
             k: u for k, u in self._keys[level].items() if parent is None or u.parent == parent
         }
@@ -155,18 +214,40 @@ class AdminGazetteer:
         return found
 
 
+def land(region: Region | None = None) -> BaseGeometry | None:
+    """Land in a region (the workspace's by default): where events can happen.
+
+    None when the region names no land outlines: then the engine counts the whole disc.
+    """
+    return _land(region or default_region())
+
+
 @cache
-def land() -> BaseGeometry:
-    """Land in the bundled region (Syria and its neighbours): where events can happen."""
-    features = json.loads(boundary_text("region_admin0.geojson"))["features"]
-    # Syria's own coast comes from the OCHA outline, so zones and mask agree there.
-    neighbours = [f for f in features if f["properties"].get("iso_a3") != "SYR"]
-    parts = [shape(f["geometry"]) for f in neighbours] + [admin_units()["SY"].geometry]
+def _land(region: Region) -> BaseGeometry | None:
+    if region.land_outlines is None:
+        return None
+    features = _features(region.land_outlines)
+    replace = dict(region.land_replace)
+    # The region's own coast comes from its level-0 boundary, so zones and mask agree there.
+    kept = [
+        f
+        for f in features
+        if not replace
+        or any(str((f.get("properties") or {}).get(k)) != v for k, v in replace.items())
+    ]
+    parts = [shape(f["geometry"]) for f in kept]
+    if replace:
+        parts += [u.geometry for u in _units(region).values() if u.level == 0]
     merged = shapely.union_all(parts)
     shapely.prepare(merged)
     return merged
 
 
+def gazetteer(region: Region | None = None) -> AdminGazetteer:
+    """The admin-unit gazetteer of a region (the workspace's by default), built once."""
+    return _gazetteer(region or default_region())
+
+
 @cache
-def gazetteer() -> AdminGazetteer:
-    return AdminGazetteer()
+def _gazetteer(region: Region) -> AdminGazetteer:
+    return AdminGazetteer(region)

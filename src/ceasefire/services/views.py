@@ -24,6 +24,7 @@ from ceasefire.core.model import Agreement, Category
 from ceasefire.core.timing import OPEN_END, iso, local_day, window, zone_info
 from ceasefire.formats.agreements import Catalogue
 from ceasefire.formats.boundaries import boundary_text
+from ceasefire.regions import Region, default_region
 from ceasefire.services.assess import weekly_series
 from ceasefire.services.visibility import visible_incident as visible_incident  # one rule
 from ceasefire.storage.repository import Repository
@@ -237,16 +238,21 @@ def zones_geojson(catalogue: Catalogue, agreement_id: str | None = None) -> dict
 BASE_MAP_TOLERANCE = 0.001
 
 
-@lru_cache(maxsize=1)
-def base_map_json() -> str:
-    """The bundled boundaries, simplified for drawing, as one JSON object of layers.
+def base_map_json(region: Region | None = None) -> str:
+    """The region's base-map layers, simplified for drawing, as one JSON object.
 
-    The map needs no tile server: countries, governorates and districts come
-    from the files the engine uses, simplified within `BASE_MAP_TOLERANCE`.
+    The map needs no tile server: countries, admin-1 and admin-2 units come
+    from the region's files (`base_map` in its region.yaml), simplified within
+    `BASE_MAP_TOLERANCE`; `region` carries its name, bounds and time zone.
     """
-    layers = {}
-    for name in ("region_admin0", "sy_admin1", "sy_admin2"):
-        data = json.loads(boundary_text(f"{name}.geojson"))
+    return _base_map_json(region or default_region())
+
+
+@lru_cache(maxsize=4)
+def _base_map_json(region: Region) -> str:
+    layers: dict[str, Any] = {"region": region.describe()}
+    for name, path in region.base_layers.items():
+        data = json.loads(boundary_text(path))
         for feature in data["features"]:
             shape = shapely.geometry.shape(feature["geometry"])
             drawn = shapely.simplify(shape, BASE_MAP_TOLERANCE, preserve_topology=True)

@@ -43,6 +43,7 @@ from ceasefire.core.policy import (
 )
 from ceasefire.interfaces.http.api.app import SESSION_COOKIE, ApiError, service_errors
 from ceasefire.interfaces.http.web import vendor
+from ceasefire.regions import default_region
 from ceasefire.services import cases, ingest, ledger, users, views
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["when"] = _local
     templates.env.globals["version"] = __version__
+    templates.env.globals["region"] = default_region()  # the workspace's region
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     missing = vendor.missing()  # the files do not come and go while the app runs
@@ -304,7 +306,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
 
     @router.get("/incidents/new", response_class=HTMLResponse)
     def report_page(request: Request) -> Response:
-        return report_form(request, dict(REPORT_DEFAULTS))
+        return report_form(request, dict(REPORT_DEFAULTS, timezone=default_region().timezone))
 
     @router.post("/incidents/new", response_class=HTMLResponse)
     async def report(request: Request) -> Response:
@@ -515,7 +517,7 @@ def install(app: FastAPI, ws: Workspace) -> None:
 
 
 REPORT_SOURCE = "report"
-REPORT_DEFAULTS = {"timezone": "Asia/Damascus", "radius_km": "1", "act": "attack", "directed": "on"}
+REPORT_DEFAULTS = {"radius_km": "1", "act": "attack", "directed": "on"}  # + the region's zone
 
 
 def _names(text: str) -> list[str]:

@@ -111,23 +111,24 @@ const Ceasefire = (() => {
     return root;
   }
 
-  // Every map starts as the same offline base map: Syria and its neighbours from the
-  // bundled boundaries (no tile server), governorates, districts from zoom 7, and
-  // the zones it is about. Returns once the style is loaded and the layers are in.
-  const SYRIA = [[35.4, 32.2], [42.5, 37.4]];
+  // Every map starts as the same offline base map of the workspace's region (its
+  // bounds and layers come with /api/v1/map/base; no tile server): countries, admin-1
+  // units, admin-2 units from zoom 7, and the zones it is about. Returns once the
+  // style is loaded and the layers are in.
   async function baseMap(container, base, zones, options = {}) {
     const { zoneOpacity = 0.08, ...mapOptions } = options;
     const map = new maplibregl.Map({
       container,
       style: { version: 8, sources: {}, layers: [{ id: "sea", type: "background", paint: { "background-color": "#cfe0ec" } }] },
-      bounds: SYRIA,
+      bounds: base.region.bounds,
       attributionControl: false, // the page footer credits the boundaries
       ...mapOptions,
     });
     await new Promise((resolve) => map.on("load", resolve));
-    map.addSource("countries", { type: "geojson", data: base.region_admin0 });
-    map.addSource("governorates", { type: "geojson", data: base.sy_admin1 });
-    map.addSource("districts", { type: "geojson", data: base.sy_admin2 });
+    const none = { type: "FeatureCollection", features: [] };
+    map.addSource("countries", { type: "geojson", data: base.countries || none });
+    map.addSource("governorates", { type: "geojson", data: base.admin1 || none });
+    map.addSource("districts", { type: "geojson", data: base.admin2 || none });
     map.addLayer({ id: "land", type: "fill", source: "countries", paint: { "fill-color": "#f4f1ea" } });
     map.addLayer({ id: "borders", type: "line", source: "countries", paint: { "line-color": "#8c857a", "line-width": 1.2 } });
     map.addLayer({ id: "districts", type: "line", source: "districts", minzoom: 7, paint: { "line-color": "#c9c2b6", "line-width": 0.6 } });
