@@ -17,6 +17,7 @@ from ceasefire.services import cases, ledger
 from ceasefire.services import users as svc
 from ceasefire.storage.cases import User
 from ceasefire.storage.db import transaction
+from ceasefire.storage.users_store import UserStore
 
 from .conftest import COH, World
 
@@ -96,7 +97,7 @@ def test_tokens(world: World) -> None:
         assert svc.authenticate_token(session, by_admin).name == "gov-rep"  # type: ignore[union-attr]
         assert svc.authenticate_token(session, own + "x") is None
         assert svc.authenticate_token(session, "") is None
-        stored = session.scalars(select(svc.ApiToken.token_sha256)).all()
+        stored = UserStore(session).token_digests()
         assert own not in stored and svc.token_sha256(own) in stored
         assert svc.revoke_tokens(session, world.user(session, "mon"), "mon", signer=world.keys) == 1
     with transaction(world.factory) as session:

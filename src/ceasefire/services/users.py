@@ -25,20 +25,22 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ceasefire.core.policy import (
+    LOCAL_OPERATOR,
     AccountFacts,
     Action,
+    LocalOperator,
     NotFound,
     PermissionDenied,
     Principal,
     require,
 )
 from ceasefire.services import ledger
-from ceasefire.storage.cases import ROLES, ApiToken, User
-from ceasefire.storage.db import database_url
+from ceasefire.storage.cases import ROLES, User
+from ceasefire.storage.db import database_url, make_engine
+from ceasefire.storage.users_store import UserStore
 
 ENV_KEYS = "CEASEFIRE_KEYS"
 DEFAULT_KEYS = ".ceasefire-keys"
@@ -160,14 +162,56 @@ def token_sha256(token: str) -> str:
 
 
 def get_user(session: Session, name: str) -> User:
-    user = session.get(User, name)
+    """The stored user of that name (who is acting, or whom an action is about)."""
+    user = UserStore(session).get(name)
     if user is None:
         raise NotFound(f"user {name!r} not found")
     return user
 
 
-def list_users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.name)))
+def acting(db: str | None, name: str | None) -> Principal:
+    """Who a command acts as: the user `--as NAME` names, else the local operator.
+
+    See `policy.LocalOperator`: whoever holds the database file acts as an admin
+    without a key. A named user is looked up (unknown names are refused) and
+    then checked by each service exactly as through the API.
+    """
+    if name is None:
+        return LOCAL_OPERATOR
+    engine = make_engine(db)
+    try:
+        with Session(engine) as session:
+            user = get_user(session, name)
+            session.expunge(user)
+            return user
+    finally:
+        engine.dispose()
+
+
+def list_users(session: Session, actor: Principal) -> list[User]:
+    """Every account with its role and party: for those who manage users."""
+    require(actor, Action.users_manage, what="user")
+    return UserStore(session).all()
+
+
+def _bootstrap(actor: Principal | None, name: str) -> None:
+    """The first admin registers itself: from the command line, or as that same name."""
+    if actor is None or isinstance(actor, LocalOperator) or actor.name == name:
+        return
+    raise PermissionDenied(f"user {actor.name!r} does not exist yet")
+
+
+def _signing_user(store: UserStore, actor: Principal | None, doing: str) -> str:
+    """The registered user an action is signed by on the ledger.
+
+    The local operator may act on the record (`policy.LocalOperator`), but a
+    ledger entry needs a key, and only registered users have one.
+    """
+    if actor is None or isinstance(actor, LocalOperator) or store.get(actor.name) is None:
+        raise PermissionDenied(
+            f"{doing} is signed on the ledger: act as a registered user (--as NAME)"
+        )
+    return actor.name
 
 
 def add_user(
@@ -184,10 +228,12 @@ def add_user(
 ) -> User:
     """Register a user: key pair, optional password, and a signed `user.add` ledger entry.
 
-    The very first user must be an admin and signs its own registration; after
-    that only an admin may add users. `known_actors`, when given, checks `party`.
+    The very first user must be an admin and signs its own registration (the
+    local operator may create it); after that only an admin may add users.
+    `known_actors`, when given, checks `party`.
     """
     ledger.lock_head(session)
+    store = UserStore(session)
     if not NAME_RE.match(name):
         raise UserError(f"invalid user name {name!r}: lower-case letters, digits, `_.-`")
     if role not in ROLES:
@@ -200,23 +246,22 @@ def add_user(
         raise UserError(f"unknown actor id {party!r}")
     if password is not None and len(password) < MIN_PASSWORD:
         raise UserError(f"password too short: at least {MIN_PASSWORD} characters")
-    first = session.scalar(select(func.count()).select_from(User)) == 0
+    first = store.count() == 0
     if first:
         if role != "admin":
             raise UserError("the first user must be an admin")
-        if actor is not None and actor.name != name:
-            raise PermissionDenied(f"user {actor.name!r} does not exist yet")
+        _bootstrap(actor, name)
         author = name
     else:
         if actor is None:
             raise PermissionDenied("adding a user needs an admin (--as NAME)")
         require(actor, Action.users_manage, what="user")
-        author = actor.name
-    if session.get(User, name) is not None:
+        author = _signing_user(store, actor, "adding a user")
+    if store.get(name) is not None:
         raise UserError(f"user {name!r} already exists")
     moment = now or utcnow()
     key = Ed25519PrivateKey.generate()
-    user = User(
+    user = store.add(
         name=name,
         role=role,
         party=party or None,
@@ -224,8 +269,6 @@ def add_user(
         public_key=public_key_b64(key),
         created_at=moment,
     )
-    session.add(user)
-    session.flush()
     signer: ledger.Signer = KeySigner(name, key) if first else keys
     ledger.append(
         session,
@@ -251,14 +294,16 @@ def issue_token(
     """A new API token for `name`; only its SHA-256 is kept. Returned once, never again."""
     ledger.lock_head(session)
     require(actor, Action.tokens_issue, AccountFacts(name), what="user")
+    store = UserStore(session)
+    author = _signing_user(store, actor, "issuing a token")
     get_user(session, name)
     token = secrets.token_urlsafe(32)
     digest = token_sha256(token)
     moment = now or utcnow()
-    session.add(ApiToken(token_sha256=digest, user_name=name, created_at=moment, revoked=False))
+    store.add_token(digest, name, moment)
     ledger.append(
         session,
-        actor.name,
+        author,
         "token.issue",
         {"user": name, "token": digest[:16]},
         signer=signer,
@@ -278,16 +323,13 @@ def revoke_tokens(
     """Revoke every token of `name`; returns how many were live."""
     ledger.lock_head(session)
     require(actor, Action.tokens_issue, AccountFacts(name), what="user")
+    store = UserStore(session)
+    author = _signing_user(store, actor, "revoking tokens")
     get_user(session, name)
-    result = session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_name == name, ApiToken.revoked.is_(False))
-        .values(revoked=True)
-    )
-    count = int(getattr(result, "rowcount", 0) or 0)
+    count = store.revoke_all(name)
     ledger.append(
         session,
-        actor.name,
+        author,
         "token.revoke",
         {"user": name, "revoked": count},
         signer=signer,
@@ -300,15 +342,17 @@ def authenticate_token(session: Session, token: str) -> User | None:
     """The user a bearer token belongs to, or None (unknown or revoked)."""
     if not token:
         return None
-    row = session.get(ApiToken, token_sha256(token))
+    store = UserStore(session)
+    row = store.token(token_sha256(token))
     if row is None or row.revoked:
         return None
-    return session.get(User, row.user_name)
+    return store.get(row.user_name)
 
 
 def verify_password(session: Session, name: str, password: str) -> User | None:
     """The user when the password matches, else None; upgrades old argon2 parameters."""
-    user = session.get(User, name)
+    store = UserStore(session)
+    user = store.get(name)
     if user is None or user.password_hash is None:
         _hasher.hash(password)  # spend the same time whether or not the user exists
         return None
@@ -317,7 +361,7 @@ def verify_password(session: Session, name: str, password: str) -> User | None:
     except (VerificationError, InvalidHashError):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        store.set_password_hash(user, _hasher.hash(password))
     return user
 
 
@@ -338,10 +382,11 @@ def log_in(
 def log_out(session: Session, token: str, *, signer: ledger.Signer) -> bool:
     """Revoke this login's token only (other logins and API tokens stay)."""
     ledger.lock_head(session)
-    row = session.get(ApiToken, token_sha256(token))
+    store = UserStore(session)
+    row = store.token(token_sha256(token))
     if row is None or row.revoked:
         return False
-    row.revoked = True
+    store.revoke_token(row)
     ledger.append(
         session,
         row.user_name,

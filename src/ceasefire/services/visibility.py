@@ -11,29 +11,34 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ceasefire.core.policy import Action, Principal, Settings, can
+from ceasefire.core.policy import Action, IncidentSight, Principal, Settings, can
 
 ACCEPTED = "accepted"
 
 
 class IncidentSource(Protocol):
-    """Where one incident is read from (the record's repository)."""
+    """Where one incident is read from (the record's `incidents` store)."""
 
-    def incident(self, key: int | str | tuple[str, str]) -> dict[str, Any] | None: ...
+    def get(
+        self, key: int | str | tuple[str, str], *, sight: IncidentSight | None = None
+    ) -> dict[str, Any] | None: ...
+
+
+def incident_sight(who: Principal | None, settings: Settings) -> IncidentSight:
+    """The rule as data: the record applies it in SQL to every list and fetch."""
+    return IncidentSight(
+        incidents=can(who, Action.incidents_read, settings=settings),
+        candidates=can(who, Action.incidents_review, settings=settings),
+    )
 
 
 def incident_visible(who: Principal | None, status: str | None, settings: Settings) -> bool:
     """Whether an incident in this status is there at all for `who` (unknown: as a candidate)."""
-    if not can(who, Action.incidents_read, settings=settings):
-        return False
-    return status == ACCEPTED or can(who, Action.incidents_review, settings=settings)
+    return incident_sight(who, settings).shows(status)
 
 
 def visible_incident(
     repo: IncidentSource, who: Principal | None, key: int | str, settings: Settings
 ) -> dict[str, Any] | None:
     """One incident with its findings, or None if absent or not for this viewer (alike)."""
-    found = repo.incident(key)
-    if found is None or not incident_visible(who, found.get("status"), settings):
-        return None
-    return found
+    return repo.get(key, sight=incident_sight(who, settings))

@@ -37,6 +37,7 @@ from sqlalchemy import (
     cast,
     column,
     delete,
+    false,
     func,
     insert,
     or_,
@@ -52,6 +53,7 @@ from ceasefire.core.engine import CATEGORIES, Findings, Scope, assess, build_sco
 from ceasefire.core.errors import InputError
 from ceasefire.core.incidents import Area, Conduct, Incidents
 from ceasefire.core.model import Act, Actor, Agreement, Zone
+from ceasefire.core.policy import IncidentSight
 from ceasefire.core.timing import iso
 from ceasefire.formats.agreements import Catalogue, read_document
 from ceasefire.formats.agreements import load_agreements as read_agreement_files
@@ -165,6 +167,15 @@ def _instant(value: Instant | None) -> int | None:
         moment = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
         return int(moment.timestamp())
     return int(dt.datetime.combine(value, dt.time(), dt.UTC).timestamp())
+
+
+def sight_filter(sight: IncidentSight) -> ColumnElement[bool]:
+    """The one visibility rule of incidents (`IncidentSight`), as SQL.
+
+    Listing and fetching share it, so a page is cut after it, in the database.
+    """
+    statuses = sight.statuses
+    return _I.status.in_(statuses) if statuses else false()
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -808,8 +819,10 @@ class Repository:
             conducts=conducts,
         )
 
-    def incident(self, key: int | str | tuple[str, str]) -> dict[str, Any] | None:
-        """One incident with its findings; None if absent.
+    def incident(
+        self, key: int | str | tuple[str, str], *, sight: IncidentSight | None = None
+    ) -> dict[str, Any] | None:
+        """One incident with its findings; None if absent (or, with `sight`, not visible).
 
         `key` is the row key, `(source, source_id)`, or the text `source:source_id`
         (how allegations name incidents, so they survive a re-ingest).
@@ -822,6 +835,8 @@ class Repository:
             where = and_(_I.source == key[0], _I.source_id == str(key[1]))
         else:
             where = _I.pk == int(key)
+        if sight is not None:
+            where = and_(where, sight_filter(sight))
         with self.engine.connect() as conn:
             row = conn.execute(select(t).where(where)).mappings().first()
             if row is None:
@@ -843,16 +858,15 @@ class Repository:
         bbox: BBox | None = None,
         source: str | None = None,
         status: str | None = None,
+        sight: IncidentSight | None = None,
         limit: int | None = 100,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         """Incidents as plain dicts (for JSON and GeoJSON), in row-key order, a page at a time."""
-        query = (
-            select(INCIDENTS)
-            .where(*self._incident_filters(start, end, bbox, source, status))
-            .order_by(_I.pk)
-            .offset(offset)
-        )
+        where = self._incident_filters(start, end, bbox, source, status)
+        if sight is not None:
+            where.append(sight_filter(sight))
+        query = select(INCIDENTS).where(*where).order_by(_I.pk).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
@@ -871,6 +885,7 @@ class Repository:
         status: str | None = None,
         source: str | None = None,
         incident_pk: int | None = None,
+        sight: IncidentSight | None = None,
         limit: int | None = 100,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
@@ -881,8 +896,9 @@ class Repository:
         (outside the window or the zones) have no row: they are `out_of_scope`.
         """
         query = self._findings_query(
-            agreement, reading, category, actor, start, end, bbox, status, source, incident_pk
-        )
+            agreement, reading, category, actor, start, end, bbox, status, source, incident_pk,
+            sight,
+        )  # fmt: skip
         query = query.order_by(_F.incident_pk, _F.agreement_id, _F.reading).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -907,11 +923,13 @@ class Repository:
         status: str | None = None,
         source: str | None = None,
         incident_pk: int | None = None,
+        sight: IncidentSight | None = None,
     ) -> int:
         """How many findings `findings` would list without a limit (for pagination)."""
         query = self._findings_query(
-            agreement, reading, category, actor, start, end, bbox, status, source, incident_pk
-        )
+            agreement, reading, category, actor, start, end, bbox, status, source, incident_pk,
+            sight,
+        )  # fmt: skip
         with self.engine.connect() as conn:
             return int(
                 conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
@@ -929,8 +947,11 @@ class Repository:
         status: str | None,
         source: str | None,
         incident_pk: int | None,
+        sight: IncidentSight | None = None,
     ) -> Select[Any]:
         where = self._incident_filters(start, end, bbox, source, status)
+        if sight is not None:
+            where.append(sight_filter(sight))
         if agreement is not None:
             where.append(_F.agreement_id == agreement)
         if reading is not None:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ceasefire.core.errors import InputError
-from ceasefire.core.policy import PolicyError
+from ceasefire.core.policy import LOCAL_OPERATOR, PolicyError
 from ceasefire.services import cases as case_service
 from ceasefire.services import ledger as ledger_service
 from ceasefire.services import users as user_service
@@ -228,11 +228,19 @@ def users_token(
 
 
 @users_app.command("list")
-def users_list(db: Db = None) -> None:
+def users_list(
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="list as this user (default: the local operator)")
+    ] = None,
+    db: Db = None,
+) -> None:
     """Users, their roles and actors."""
     with _workspace(db) as space:
         rows = space.read(
-            lambda s: [(u.name, u.role, u.party or "") for u in user_service.list_users(s)]
+            lambda s: [
+                (u.name, u.role, u.party or "")
+                for u in user_service.list_users(s, _user(s, as_user) or LOCAL_OPERATOR)
+            ]
         )
     table = Table("name", "role", "party")
     for row in rows:
