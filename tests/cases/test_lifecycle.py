@@ -162,7 +162,7 @@ def test_filing_is_checked_against_the_agreement(world: World) -> None:
 def test_incident_references_can_be_checked_against_the_record(world: World) -> None:
     with transaction(world.factory) as session:
         ctx = world.ctx(session)
-        ctx.incident_exists = lambda ref: ref == "ucdp:1"
+        ctx.incident_status = lambda ref: "accepted" if ref == "ucdp:1" else None
         user = world.user(session, "opp-rep")
         with pytest.raises(cases.InvalidRequest, match="no incident 'ucdp:2'"):
             cases.file_allegation(

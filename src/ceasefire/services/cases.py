@@ -26,11 +26,12 @@ import mimetypes
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, String, column, func, select, table
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from ceasefire.core.engine import TEXT
 from ceasefire.core.model import Agreement
 from ceasefire.core.policy import (
     Action,
@@ -41,11 +42,15 @@ from ceasefire.core.policy import (
     can,
     require,
     role_of,
+    rule_for,
 )
 from ceasefire.services import ledger
+from ceasefire.services.visibility import IncidentSource, incident_visible, visible_incident
 from ceasefire.storage.cases import (
+    OPEN_STATUSES,
     OUTCOMES,
     POSITIONS,
+    PUBLISHED,
     Allegation,
     AllegationIncident,
     Answer,
@@ -54,10 +59,11 @@ from ceasefire.storage.cases import (
     Ruling,
     Signature,
 )
+from ceasefire.storage.cases_store import CaseFilter, CaseStore, Scope, case_facts
 
 INCIDENT_REF = re.compile(r"^[A-Za-z0-9_.-]+:\S+$")
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
-OPEN = ("submitted", "under_review", "ruled")
+OPEN = OPEN_STATUSES
 #: Outcomes a panel may propose; `no_joint_ruling` is only ever the deadline's verdict.
 PROPOSABLE = tuple(o for o in OUTCOMES if o != "no_joint_ruling")
 NO_PROPOSAL = "No ruling was proposed before the deadline."
@@ -84,40 +90,22 @@ class AgreementLookup(Protocol):
 
 
 class StoredAgreements:
-    """Agreement terms as loaded into the record (`ceasefire agreements load`).
-
-    Reads the `agreements` table of revision 0001 by name, so cases do not depend
-    on how the ingest side maps it.
-    """
-
-    _table = table("agreements", column("id", String()), column("document", JSON()))
+    """Agreement terms as loaded into the record (`ceasefire agreements load`)."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        self.store = CaseStore(session)
 
     def agreement(self, agreement_id: str) -> Agreement:
-        document = self.session.execute(
-            select(self._table.c.document).where(self._table.c.id == agreement_id)
-        ).scalar_one_or_none()
+        document = self.store.agreement_document(agreement_id)
         if document is None:
             raise KeyError(agreement_id)
         return Agreement.model_validate(document)
 
 
-def stored_incident_exists(session: Session) -> Callable[[str], bool]:
-    """A check that `source:source_id` names an incident in the record (revision 0001)."""
-    incidents = table("incidents", column("source", String()), column("source_id", String()))
-
-    def exists(ref: str) -> bool:
-        source, _, source_id = ref.partition(":")
-        found = session.execute(
-            select(incidents.c.source)
-            .where(incidents.c.source == source, incidents.c.source_id == source_id)
-            .limit(1)
-        ).first()
-        return found is not None
-
-    return exists
+def stored_incident_status(session: Session) -> Callable[[str], str | None] | None:
+    """The status of an incident `source:source_id` in the record; None if it holds none."""
+    store = CaseStore(session)
+    return store.incident_status if store.holds_incidents() else None
 
 
 def utcnow() -> dt.datetime:
@@ -133,8 +121,13 @@ class CaseContext:
     agreements: AgreementLookup
     clock: Callable[[], dt.datetime] = utcnow
     settings: Settings = field(default_factory=Settings)
-    #: When set, incident references must name stored incidents.
-    incident_exists: Callable[[str], bool] | None = None
+    #: When set, incident references must name incidents the filer may see: the status of
+    #: `source:source_id` (`accepted`, `candidate`), None when the record does not hold it.
+    incident_status: Callable[[str], str | None] | None = None
+
+    @cached_property
+    def store(self) -> CaseStore:
+        return CaseStore(self.session)
 
     def now(self) -> dt.datetime:
         moment = self.clock()
@@ -280,11 +273,14 @@ class PublishResult:
 
 def facts(allegation: Allegation, panel: Sequence[str] = ()) -> CaseFacts:
     """What the policy needs to know about an allegation."""
-    return CaseFacts(
-        complainant=allegation.complainant,
-        respondent=allegation.respondent,
-        published=allegation.status == "published",
-        panel=tuple(panel),
+    return case_facts(allegation, panel)
+
+
+def reading_scope(user: Principal | None) -> Scope:
+    """The allegations `user` may read: the policy's cell for its role, with its party."""
+    return Scope(
+        rule_for(role_of(user), Action.allegations_read),
+        user.party if user is not None else None,
     )
 
 
@@ -302,12 +298,6 @@ def is_overdue(allegation: Allegation, now: dt.datetime) -> bool:
     )
 
 
-def _next_id(session: Session, column: Any, prefix: str) -> str:
-    # Ids are never deleted and writers are serialised by the ledger head lock.
-    count = session.scalar(select(func.count()).where(column.like(f"{prefix}%"))) or 0
-    return f"{prefix}{count + 1:04d}"
-
-
 def _load(
     ctx: CaseContext,
     user: Principal | None,
@@ -319,18 +309,7 @@ def _load(
     """The allegation, if the user may do `action` on it; unseen ones are `NotFound`."""
     if write:
         ledger.lock_head(ctx.session)
-    statement = (
-        select(Allegation)
-        .where(Allegation.id == allegation_id)
-        .options(
-            selectinload(Allegation.ruling).selectinload(Ruling.signatures),
-            selectinload(Allegation.incidents),
-            selectinload(Allegation.evidence),
-            selectinload(Allegation.answers),
-        )
-        .execution_options(populate_existing=True)
-    )
-    allegation = ctx.session.execute(statement).scalar_one_or_none()
+    allegation = ctx.store.get(allegation_id, reading_scope(user))
     what = f"allegation {allegation_id}"
     if allegation is None:
         raise NotFound(f"{what} not found")
@@ -491,8 +470,11 @@ def file_allegation(
     for ref in incidents:
         if not INCIDENT_REF.match(ref):
             raise InvalidRequest(f"incident reference {ref!r} is not like `source:source_id`")
-        if ctx.incident_exists is not None and not ctx.incident_exists(ref):
-            raise InvalidRequest(f"no incident {ref!r} is stored")
+        if ctx.incident_status is not None:
+            status = ctx.incident_status(ref)
+            # A candidate the filer may not review is answered as an id the record lacks.
+            if status is None or not incident_visible(user, status, ctx.settings):
+                raise InvalidRequest(f"no incident {ref!r} is stored")
         if ref not in refs:
             refs.append(ref)
     files: dict[str, Evidence] = {}
@@ -514,7 +496,7 @@ def file_allegation(
                 content=item.content,
             ),
         )
-    allegation_id = _next_id(ctx.session, Allegation.id, f"A-{now.year}-")
+    allegation_id = ctx.store.next_id(f"A-{now.year}-")
     allegation = Allegation(
         id=allegation_id,
         agreement_id=agreement.id,
@@ -531,8 +513,7 @@ def file_allegation(
         AllegationIncident(incident_ref=ref, position=i) for i, ref in enumerate(refs)
     ]
     allegation.evidence = list(files.values())
-    ctx.session.add(allegation)
-    ctx.session.flush()
+    ctx.store.add(allegation)
     _log(
         ctx,
         user,
@@ -573,7 +554,7 @@ def answer_allegation(ctx: CaseContext, user: Principal, allegation_id: str, tex
         Answer(by_user=user.name, party=allegation.respondent, text=body, at=now)
     )
     allegation.updated_at = now
-    ctx.session.flush()
+    ctx.store.flush()
     _log(
         ctx,
         user,
@@ -632,7 +613,7 @@ def propose_ruling(
     )
     allegation.status = "ruled"
     allegation.updated_at = now
-    ctx.session.flush()
+    ctx.store.flush()
     _log(
         ctx,
         user,
@@ -680,7 +661,7 @@ def sign_ruling(
         )
     )
     allegation.updated_at = now
-    ctx.session.flush()
+    ctx.store.flush()
     _log(
         ctx,
         user,
@@ -737,7 +718,7 @@ def publish_ruling(ctx: CaseContext, user: Principal, allegation_id: str) -> Pub
     ruling.published_by = user.name
     allegation.status = "published"
     allegation.updated_at = now
-    ctx.session.flush()
+    ctx.store.flush()
     view = ruling_view(ruling)
     _log(
         ctx,
@@ -779,30 +760,13 @@ def _escalate(
     rule = agreement.escalation
     assert rule is not None
     since = now - dt.timedelta(days=rule.days)
-    confirmed = ctx.session.scalars(
-        select(Allegation.id)
-        .join(Ruling, Ruling.allegation_id == Allegation.id)
-        .where(
-            Allegation.agreement_id == agreement.id,
-            Allegation.respondent == allegation.respondent,
-            Ruling.outcome == "violation_confirmed",
-            Ruling.published_at.is_not(None),
-            Ruling.published_at >= since,
-        )
-        .order_by(Ruling.published_at, Allegation.id)
-    ).all()
-    referred: set[str] = set()
-    for earlier in ctx.session.scalars(
-        select(Referral).where(
-            Referral.agreement_id == agreement.id, Referral.respondent == allegation.respondent
-        )
-    ):
-        referred.update(earlier.allegations)
+    confirmed = ctx.store.confirmed_since(agreement.id, allegation.respondent, since)
+    referred = ctx.store.referred(agreement.id, allegation.respondent)
     fresh = [a for a in confirmed if a not in referred]
     if len(fresh) < rule.violations:
         return None
     referral = Referral(
-        id=_next_id(ctx.session, Referral.id, f"R-{now.year}-"),
+        id=ctx.store.next_referral_id(f"R-{now.year}-"),
         agreement_id=agreement.id,
         respondent=allegation.respondent,
         allegations=fresh,
@@ -812,8 +776,7 @@ def _escalate(
         created_by=user.name,
         created_at=now,
     )
-    ctx.session.add(referral)
-    ctx.session.flush()
+    ctx.store.add_referral(referral)
     _log(
         ctx,
         user,
@@ -860,6 +823,12 @@ def show_allegation(ctx: CaseContext, user: Principal | None, allegation_id: str
     return _view(ctx, user, allegation)
 
 
+def _filter(
+    ctx: CaseContext, agreement_id: str | None, status: str | None, overdue: bool | None
+) -> CaseFilter:
+    return CaseFilter(agreement_id=agreement_id, status=status, overdue=overdue, now=ctx.now())
+
+
 def list_allegations(
     ctx: CaseContext,
     user: Principal | None,
@@ -867,34 +836,89 @@ def list_allegations(
     agreement_id: str | None = None,
     status: str | None = None,
     overdue: bool | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[CaseSummary]:
-    """The allegations the user may see, oldest first, each with its overdue flag."""
+    """One page of the allegations the user may see, oldest first, each with its overdue flag.
+
+    Which ones is decided in the database by the same scope as `show_allegation`,
+    so a page holds `limit` visible allegations and nothing fetched is discarded.
+    """
     now = ctx.now()
-    statement = select(Allegation).options(
-        selectinload(Allegation.ruling).selectinload(Ruling.signatures)
-    )
-    role = role_of(user).value
-    party = user.party if user is not None else None
-    if role == "party":
-        statement = statement.where(
-            (Allegation.complainant == party)
-            | (Allegation.respondent == party)
-            | (Allegation.status == "published")
-        )
-    elif role not in ("admin", "adjudicator"):
-        statement = statement.where(Allegation.status == "published")
-    if agreement_id is not None:
-        statement = statement.where(Allegation.agreement_id == agreement_id)
-    if status is not None:
-        statement = statement.where(Allegation.status == status)
-    statement = statement.order_by(Allegation.filed_at, Allegation.id)
+    where = _filter(ctx, agreement_id, status, overdue)
+    found = ctx.store.page(reading_scope(user), where, limit=limit, offset=offset)
+    return [_summary(user, allegation, now) for allegation in found]
+
+
+def count_allegations(
+    ctx: CaseContext,
+    user: Principal | None,
+    *,
+    agreement_id: str | None = None,
+    status: str | None = None,
+    overdue: bool | None = None,
+) -> int:
+    """How many allegations `list_allegations` would list in all, on every page."""
+    return ctx.store.count(reading_scope(user), _filter(ctx, agreement_id, status, overdue))
+
+
+def published_rulings(
+    ctx: CaseContext,
+    user: Principal | None,
+    *,
+    agreement_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[CaseView]:
+    """The public register: a page of published allegations with their rulings, oldest first."""
+    where = _filter(ctx, agreement_id, PUBLISHED, None)
+    found = ctx.store.page(reading_scope(user), where, limit=limit, offset=offset, full=True)
+    return [_view(ctx, user, allegation) for allegation in found]
+
+
+@dataclass(frozen=True)
+class LinkedIncident(_View):
+    """An incident a case names, as the viewer may see it.
+
+    `incident` is None both when the record does not hold it and when the viewer
+    may not see it (a candidate awaiting review): the two look alike.
+    """
+
+    ref: str
+    incident: dict[str, Any] | None
+    #: The incident's findings under the case's agreement, one per reading.
+    findings: list[dict[str, Any]]
+    #: Readings of the agreement under which the incident is out of scope (no finding).
+    outside: list[str]
+
+
+def linked_incidents(
+    ctx: CaseContext, user: Principal | None, allegation_id: str, incidents: IncidentSource
+) -> list[LinkedIncident]:
+    """The incidents a case names, each shown only where the incident itself would be."""
+    allegation = _load(ctx, user, allegation_id, Action.allegations_read, write=False)
+    try:
+        agreement = ctx.agreements.agreement(allegation.agreement_id)
+        readings = [TEXT, *(r.by for r in agreement.readings)]
+    except KeyError:
+        readings = []
     out = []
-    for allegation in ctx.session.scalars(statement):
-        if not can(user, Action.allegations_read, facts(allegation), ctx.settings):
-            continue
-        summary = _summary(user, allegation, now)
-        if overdue is None or summary.overdue == overdue:
-            out.append(summary)
+    for item in allegation.incidents:
+        record = visible_incident(incidents, user, item.incident_ref, ctx.settings)
+        mine = [
+            f
+            for f in (record or {}).get("findings", [])
+            if f["agreement_id"] == allegation.agreement_id
+        ]
+        judged = {f["reading"] for f in mine}
+        out.append(
+            LinkedIncident(
+                ref=item.incident_ref,
+                incident=record,
+                findings=mine,
+                outside=[r for r in readings if r not in judged],
+            )
+        )
     return out
 
 
@@ -903,7 +927,7 @@ def get_evidence(
 ) -> EvidenceFile:
     """An evidence file's content, if the user may read the allegation's evidence."""
     _load(ctx, user, allegation_id, Action.evidence_read, write=False)
-    row = ctx.session.get(Evidence, (allegation_id, sha256.lower()))
+    row = ctx.store.evidence(allegation_id, sha256.lower())
     if row is None:
         raise NotFound(f"evidence {sha256} not found")
     return EvidenceFile(row.filename, row.content, row.media_type)
@@ -925,7 +949,4 @@ def list_referrals(
     ctx: CaseContext, user: Principal | None, *, agreement_id: str | None = None
 ) -> list[ReferralView]:
     require(user, Action.referrals_read, None, ctx.settings)
-    statement = select(Referral).order_by(Referral.created_at, Referral.id)
-    if agreement_id is not None:
-        statement = statement.where(Referral.agreement_id == agreement_id)
-    return [_referral_view(r) for r in ctx.session.scalars(statement)]
+    return [_referral_view(r) for r in ctx.store.referrals(agreement_id)]

@@ -34,17 +34,26 @@ from typing import Any, Protocol, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ceasefire.core.policy import Action, CaseFacts, Principal, can
-from ceasefire.storage.cases import Allegation, LedgerEntry, LedgerHead, User
+from ceasefire.core.policy import (
+    AccountFacts,
+    Action,
+    CaseFacts,
+    Principal,
+    Resource,
+    Settings,
+    can,
+    require,
+)
+from ceasefire.services.visibility import incident_visible
+from ceasefire.storage.cases import LedgerEntry, LedgerHead
+from ceasefire.storage.cases_store import CaseStore
+from ceasefire.storage.ledger_store import GENESIS, LedgerStore
 
-GENESIS = "0" * 64
 FORMAT = "ceasefire-ledger"
 VERSION = 1
-HEAD_ID = 1
 #: The action that registers a user; its payload carries the user's public key.
 USER_ADD = "user.add"
 
@@ -112,30 +121,7 @@ def lock_head(session: Session) -> LedgerHead:
     Services call this first, so whole case changes are serialised, not just appends:
     two signatures arriving together cannot both see a ruling as not yet joint.
     """
-    dialect = session.get_bind().dialect.name
-    values = {"id": HEAD_ID, "seq": 0, "hash": GENESIS}
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(LedgerHead).values(values).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        session.execute(sqlite_insert(LedgerHead).values(values).on_conflict_do_nothing())
-    elif session.get(LedgerHead, HEAD_ID) is None:  # pragma: no cover - other databases
-        session.execute(insert(LedgerHead).values(values))
-    # On SQLite FOR UPDATE is ignored; this write takes SQLite's single writer lock instead.
-    if dialect == "sqlite":
-        session.execute(
-            update(LedgerHead).where(LedgerHead.id == HEAD_ID).values(seq=LedgerHead.seq)
-        )
-    statement = (
-        select(LedgerHead)
-        .where(LedgerHead.id == HEAD_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.execute(statement).scalar_one()
+    return LedgerStore(session).lock_head()
 
 
 def append(
@@ -148,7 +134,8 @@ def append(
     at: dt.datetime | None = None,
 ) -> LedgerEntry:
     """Append one signed entry in the caller's transaction."""
-    head = lock_head(session)
+    store = LedgerStore(session)
+    head = store.lock_head()
     seq = head.seq + 1
     payload_text = canonical(jsonable(payload))
     payload_sha = sha256_hex(payload_text)
@@ -166,9 +153,7 @@ def append(
         hash=digest,
         signature=signature,
     )
-    session.add(entry)
-    head.seq, head.hash = seq, digest
-    session.flush()
+    store.append(head, entry)
     return entry
 
 
@@ -230,11 +215,9 @@ ENTRY_KEYS = frozenset(Entry.__dataclass_fields__)
 
 
 def entries(session: Session, *, after: int = 0, limit: int | None = None) -> list[Entry]:
-    """Entries in order, payloads parsed (for the API and export)."""
-    statement = select(LedgerEntry).where(LedgerEntry.seq > after).order_by(LedgerEntry.seq)
-    if limit is not None:
-        statement = statement.limit(limit)
-    return [_entry(row, json.loads(row.payload)) for row in session.scalars(statement)]
+    """Entries in order, payloads parsed and complete (the local operator's view)."""
+    rows = LedgerStore(session).entries(after=after, limit=limit)
+    return [_entry(row, json.loads(row.payload)) for row in rows]
 
 
 def _entry(row: LedgerEntry, payload: Any) -> Entry:
@@ -251,37 +234,126 @@ def _entry(row: LedgerEntry, payload: Any) -> Entry:
     )
 
 
-def redactor(session: Session, viewer: Principal | None) -> Callable[[Entry], Entry]:
-    """Withhold payloads about allegations the viewer may not see (their hashes remain)."""
-    if viewer is not None and can(viewer, Action.ledger_read_full):
+#: What a reader must be allowed to do on the object an entry records, by the entry's kind
+#: (its action's first word): the same rule that decides whether the object itself is shown.
+#: User registrations are public: the export's header lists every public key, and checking
+#: a chain needs each registration. Any other kind is withheld from readers without
+#: `ledger.read_full` until it is named here.
+ENTRY_RULES: dict[str, tuple[Action, ...]] = {
+    "allegation": (Action.allegations_read,),
+    "ruling": (Action.allegations_read, Action.rulings_read),
+    "referral": (Action.referrals_read,),
+    "user": (Action.ledger_read,),
+    "token": (Action.tokens_issue,),
+    "agreement": (Action.agreements_read,),
+    "incident": (Action.incidents_read,),
+}
+
+
+class _Reader:
+    """Decides, entry by entry, whether `viewer` may read the payload.
+
+    The facts of the allegations and incidents named are looked up once each,
+    as the entries come, so a page of entries costs a page of lookups.
+    """
+
+    def __init__(self, session: Session, viewer: Principal | None, settings: Settings) -> None:
+        self.viewer, self.settings = viewer, settings
+        self.store = CaseStore(session)
+        self.facts: dict[str, CaseFacts | None] = {}
+        self.incidents: dict[str, str | None] = {}
+        self._holds_incidents: bool | None = None
+
+    def case(self, subject: Any) -> CaseFacts | None:
+        key = str(subject)
+        if key not in self.facts:
+            self.facts[key] = self.store.facts_for([key]).get(key)
+        return self.facts[key]
+
+    def incident_status(self, payload: dict[str, Any]) -> str | None:
+        """The incident's status now; else what the entry said; else unknown (hidden)."""
+        ref = payload.get("incident")
+        said = payload.get("status")
+        stated = said if isinstance(said, str) else None
+        if not isinstance(ref, str):
+            return stated
+        if self._holds_incidents is None:
+            self._holds_incidents = self.store.holds_incidents()
+        if ref not in self.incidents:
+            now = self.store.incident_status(ref) if self._holds_incidents else None
+            self.incidents[ref] = now if now is not None else stated
+        return self.incidents[ref]
+
+    def may(self, entry: Entry) -> bool:
+        payload = entry.payload if isinstance(entry.payload, dict) else {}
+        kind = entry.action.split(".", 1)[0]
+        subject = payload.get("allegation")
+        if kind not in ENTRY_RULES and subject is not None:
+            kind = "allegation"  # an entry about an allegation, of a kind named later
+        actions = ENTRY_RULES.get(kind)
+        if actions is None:
+            return False
+        resource: Resource = None
+        if kind in ("allegation", "ruling"):
+            resource = self.case(subject) if subject is not None else None
+            if resource is None:
+                return False
+            if payload.get("evidence"):
+                actions = (*actions, Action.evidence_read)
+        elif kind == "token":
+            resource = AccountFacts(str(payload.get("user")))
+        elif kind == "incident":
+            if not incident_visible(self.viewer, self.incident_status(payload), self.settings):
+                return False
+        return all(can(self.viewer, a, resource, self.settings) for a in actions)
+
+
+def redactor(
+    session: Session, viewer: Principal | None, settings: Settings | None = None
+) -> Callable[[Entry], Entry]:
+    """Withhold each payload the viewer may not read by the rule of what it records.
+
+    The payload's hash, the chain hash and the signature remain, so a redacted
+    export still verifies end to end.
+    """
+    chosen = settings or Settings()
+    if can(viewer, Action.ledger_read_full, settings=chosen):
         return lambda entry: entry
-    facts = {
-        a.id: CaseFacts(a.complainant, a.respondent, a.status == "published")
-        for a in session.scalars(select(Allegation))
-    }
+    reader = _Reader(session, viewer, chosen)
 
     def redact(entry: Entry) -> Entry:
-        subject = entry.payload.get("allegation") if isinstance(entry.payload, dict) else None
-        if subject is None:
-            return entry
-        fact = facts.get(str(subject))
-        if fact is not None and can(viewer, Action.allegations_read, fact):
+        if reader.may(entry):
             return entry
         return Entry(**{**entry.line(), "payload": None})
 
     return redact
 
 
-def entries_about(session: Session, allegation_id: str, viewer: Principal | None) -> list[Entry]:
+def read_entries(
+    session: Session,
+    viewer: Principal | None,
+    *,
+    after: int = 0,
+    limit: int | None = None,
+    settings: Settings | None = None,
+) -> list[Entry]:
+    """Entries after `after` as `viewer` may read them (withheld payloads keep their hashes)."""
+    require(viewer, Action.ledger_read, settings=settings)
+    redact = redactor(session, viewer, settings)
+    return [redact(e) for e in entries(session, after=after, limit=limit)]
+
+
+def entries_about(
+    session: Session,
+    allegation_id: str,
+    viewer: Principal | None,
+    settings: Settings | None = None,
+) -> list[Entry]:
     """The entries that name one allegation, as `viewer` may read them (the case's history)."""
-    statement = (
-        select(LedgerEntry)
-        .where(LedgerEntry.payload.contains(allegation_id, autoescape=True))
-        .order_by(LedgerEntry.seq)
-    )
-    redact = redactor(session, viewer)
+    require(viewer, Action.ledger_read, settings=settings)
+    redact = redactor(session, viewer, settings)
     found = []
-    for row in session.scalars(statement):
+    for row in LedgerStore(session).mentioning(allegation_id):
         payload = json.loads(row.payload)
         if isinstance(payload, dict) and str(payload.get("allegation")) == allegation_id:
             found.append(redact(_entry(row, payload)))
@@ -289,18 +361,26 @@ def entries_about(session: Session, allegation_id: str, viewer: Principal | None
 
 
 def public_keys(session: Session) -> dict[str, str]:
-    return {u.name: u.public_key for u in session.scalars(select(User).order_by(User.name))}
+    return LedgerStore(session).public_keys()
 
 
-def export(session: Session, path: str | Path, *, viewer: Principal | None = None) -> int:
+def export(
+    session: Session,
+    path: str | Path,
+    *,
+    viewer: Principal | None = None,
+    settings: Settings | None = None,
+) -> int:
     """Write the ledger as JSON Lines (header with public keys first); returns the entry count.
 
     Without a viewer the export is complete (the local operator); with one, payloads
     the viewer may not see are withheld. Written to a temporary file and renamed, so
     a failed export leaves nothing behind.
     """
+    if viewer is not None:
+        require(viewer, Action.ledger_read, settings=settings)
     rows = entries(session)
-    redact = redactor(session, viewer) if viewer is not None else (lambda e: e)
+    redact = redactor(session, viewer, settings) if viewer is not None else (lambda e: e)
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -417,11 +497,11 @@ def _check_chain(
 
 def verify_db(session: Session) -> Verification:
     """Check the database's chain, signatures against `users.public_key`, and the head row."""
-    keys = public_keys(session)
+    store = LedgerStore(session)
+    keys = store.public_keys()
 
     def rows() -> Iterator[tuple[int, Entry | _Bad, str | None]]:
-        statement = select(LedgerEntry).order_by(LedgerEntry.seq).execution_options(yield_per=500)
-        for expected, row in enumerate(session.scalars(statement), start=1):
+        for expected, row in enumerate(store.stream(), start=1):
             try:
                 payload = json.loads(row.payload)
             except ValueError:
@@ -432,8 +512,7 @@ def verify_db(session: Session) -> Verification:
         count, withheld, last, registered = _check_chain(rows(), keys)
     except _Bad as bad:
         return Verification(False, bad.seq - 1 if bad.seq else 0, bad.seq, bad.reason)
-    head = session.get(LedgerHead, HEAD_ID)
-    head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS)
+    head_seq, head_hash = store.head()
     if head_seq != count or head_hash != last:
         if head_seq > count:
             return Verification(

@@ -32,6 +32,10 @@ from ceasefire.storage.db import Base
 
 ROLES = ("admin", "adjudicator", "monitor", "party", "public")
 STATUSES = ("submitted", "under_review", "ruled", "published", "withdrawn")
+#: Statuses in which an allegation still awaits a published ruling.
+OPEN_STATUSES = ("submitted", "under_review", "ruled")
+#: The status in which an allegation and its ruling are public.
+PUBLISHED = "published"
 OUTCOMES = (
     "violation_confirmed",
     "no_violation",

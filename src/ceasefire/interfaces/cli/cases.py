@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, String, inspect
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,7 @@ from ceasefire.core.policy import LOCAL_OPERATOR, PolicyError
 from ceasefire.services import cases as case_service
 from ceasefire.services import ledger as ledger_service
 from ceasefire.services import users as user_service
+from ceasefire.storage.cases_store import CaseStore
 from ceasefire.storage.db import make_engine, session_factory
 
 console = Console()
@@ -103,12 +104,11 @@ class _Workspace:
             agreements = load_agreements(agreement_files)
         else:
             agreements = case_service.StoredAgreements(session)
-        has_incidents = inspect(self.engine).has_table("incidents")
         return case_service.CaseContext(
             session=session,
             signer=self.keys,
             agreements=agreements,
-            incident_exists=case_service.stored_incident_exists(session) if has_incidents else None,
+            incident_status=case_service.stored_incident_status(session),
         )
 
     def close(self) -> None:
@@ -184,12 +184,8 @@ def users_add(
 
         def work(session: Session) -> str:
             actor = _user(session, as_user)
-            actors: set[str] | None = None
-            if party and inspect(session.connection()).has_table("actors"):
-                from sqlalchemy import column, select, table
-
-                ids = select(column("id", String())).select_from(table("actors"))
-                actors = set(session.scalars(ids)) or None  # no actors loaded yet: no check
+            # No actors loaded yet: nothing to check the party against.
+            actors = CaseStore(session).actor_ids() if party else None
             user = user_service.add_user(
                 session,
                 actor,

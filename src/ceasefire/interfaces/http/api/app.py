@@ -137,7 +137,7 @@ class Workspace:
                 signer=self.keys,
                 agreements=cases.StoredAgreements(session),
                 settings=self.settings,
-                incident_exists=cases.stored_incident_exists(session),
+                incident_status=cases.stored_incident_status(session),
             )
 
 
