@@ -20,12 +20,15 @@ from ceasefire.core.engine import CATEGORIES, Judge, assess, build_scopes
 from ceasefire.core.geo import DISC_DX, DISC_DY, M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR
 from ceasefire.core.incidents import Conduct, Incidents
 from ceasefire.core.model import Act, Actor, Agreement, Category, Party
+from ceasefire.formats.findings import findings_frame
+from ceasefire.services.assess import violations_by_party
 
 ACTORS = [
     Actor(id="gov", name="Government"),
     Actor(id="opp", name="Opposition"),
     Actor(id="late", name="Late Brigade"),
     Actor(id="nusra", name="Nusra"),
+    Actor(id="unit", name="A unit of the government", member_of=["gov"]),
 ]
 REGISTRY = ActorRegistry.of(ACTORS)
 CONDUCTS = [
@@ -35,6 +38,27 @@ CONDUCTS = [
     Conduct(Act.air_strike, ((None, ("gov",)),), ("nusra",)),
     Conduct(Act.attack, ((None, ("gov",)),), ("opp",), directed=False),
     Conduct(Act.shelling, (), ("opp",)),
+    Conduct(Act.shelling, ((None, ("unit",)),), ("opp",)),
+    Conduct(Act.shelling, (("opp", ("gov",)), ("gov", ("nusra",))), ("civilians",)),
+    Conduct(Act.attack, ((None, ("unit",)),), ("gov",), directed=False),
+]
+#: Who each conduct names and charges, written out by hand: (perpetrator,
+#: target, sides, party) of every finding about it, under every scope.
+WHO = [
+    ("gov", "opp", "gov ~ opp", "gov"),
+    ("late", "civilians", "late ~ civilians", "late"),
+    ("nusra", "gov", "nusra ~ gov", ""),
+    ("gov", "nusra", "gov ~ nusra", "gov"),
+    ("", "", "gov ~ opp", "undetermined (gov ~ opp)"),
+    ("", "opp", "? ~ opp", ""),
+    ("unit", "opp", "unit ~ opp", "gov"),
+    (
+        "gov (per opp) | nusra (per gov)",
+        "civilians",
+        "gov+nusra ~ civilians",
+        "undetermined (gov | nusra)",
+    ),
+    ("", "", "unit ~ gov", "gov"),
 ]
 ZONES = {
     "a": shapely.box(36.0, 35.0, 36.6, 35.6),
@@ -149,3 +173,20 @@ def test_engine_matches_reference(rows, start_day, length, late_day):
     for key, (category, p) in want.items():
         assert got[key][0] == category, (key, got[key], want[key])
         assert abs(got[key][1] - p) < 1e-9
+    # Every pair in the table, each saying who acted and who is charged as written
+    # above, and the per-party summary is the count of those charges.
+    frame = findings_frame(findings, REGISTRY)
+    assert len(frame) == len(incidents) * len(scopes)
+    conduct_of = dict(zip(incidents.id, incidents.conduct.tolist(), strict=True))
+    for row in frame.itertuples():
+        expected = WHO[conduct_of[row.incident_id]]
+        assert (row.perpetrator, row.target, row.sides, row.party) == expected
+    charged: dict[tuple[str, str], int] = {}
+    for (i, s), (category, _) in want.items():
+        if category == "violation":
+            key = (scopes[s].reading, WHO[int(incidents.conduct[i])][3])
+            charged[key] = charged.get(key, 0) + 1
+    summary = violations_by_party(frame)
+    pairs = zip(summary.reading, summary.party, strict=True)
+    assert dict(zip(pairs, summary.violations, strict=True)) == charged
+    assert "" not in set(summary.party)  # a violation is always charged to a party or a dyad

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,102 @@ def test_fighting_inside_one_party_is_not_between_parties(judge):
     f = finding(judge([event("a", perpetrators=["4th Division"], targets=["gov"])]), "a")
     assert f["category"] == "permitted"
     assert "same party (gov)" in f["reasons"]
+
+
+# ----------------------------------------------------------------- who is charged
+
+
+def who(f: dict) -> tuple[str, str, str, str]:
+    return f["perpetrator"], f["target"], f["sides"], f["party"]
+
+
+def test_directed_act_names_the_recorded_actor_and_charges_its_party(judge):
+    frame = judge([event("a"), event("m", perpetrators=["4th Division"])])
+    assert who(finding(frame, "a")) == ("gov", "opposition", "gov ~ opposition", "gov")
+    # A member stays the actor recorded; the party it is bound through is charged.
+    assert who(finding(frame, "m")) == ("army-4th", "opposition", "army-4th ~ opposition", "gov")
+
+
+def test_a_dyad_charges_neither_side(judge):
+    frame = judge(
+        [
+            event("dyad", directed=False),
+            event("own", directed=False, perpetrators=["4th Division"], targets=["gov"]),
+            event("is", directed=False, targets=["is"]),
+        ]
+    )
+    dyad = finding(frame, "dyad")
+    assert dyad["category"] == "violation" and dyad["directed"] == False  # noqa: E712
+    assert who(dyad) == ("", "", "gov ~ opposition", "undetermined (gov ~ opposition)")
+    # Both sides within one party: that party acted, whichever side attacked.
+    assert who(finding(frame, "own"))[2:] == ("army-4th ~ gov", "gov")
+    # One side no party: still not said that the government acted.
+    assert who(finding(frame, "is"))[2:] == ("gov ~ is", "undetermined (gov ~ is)")
+
+
+def test_unknown_and_unbound_perpetrators_charge_no_party(judge):
+    frame = judge(
+        [
+            event("nobody", perpetrators=[]),
+            event("is", perpetrators=["IS"], targets=["gov"]),
+            event("turkey", perpetrators=["Military Forces of Turkey (2016-)"]),
+        ]
+    )
+    assert who(finding(frame, "nobody")) == ("", "opposition", "? ~ opposition", "")
+    assert who(finding(frame, "is")) == ("is", "gov", "is ~ gov", "")
+    assert who(finding(frame, "turkey"))[3] == ""
+
+
+def test_competing_claims_are_kept_and_charge_no_single_party(judge):
+    frame = judge(
+        [
+            event(
+                "split",
+                perpetrators=[
+                    {"actor": "nusra", "claimed_by": "russia"},
+                    {"actor": "gov", "claimed_by": "usa"},
+                ],
+            ),
+            event(
+                "agreed",
+                perpetrators=[
+                    {"actor": "4th Division", "claimed_by": "russia"},
+                    {"actor": "gov", "claimed_by": "usa"},
+                ],
+            ),
+        ]
+    )
+    split = finding(frame, "split")
+    assert split["perpetrator"] == "nusra (per russia) | gov (per usa)"
+    assert split["party"] == "undetermined (gov | nusra)"
+    agreed = finding(frame, "agreed")
+    assert agreed["perpetrator"] == "army-4th (per russia) | gov (per usa)"
+    assert (agreed["category"], agreed["party"]) == ("violation", "gov")
+
+
+def test_summary_and_weekly_series_are_the_groupby_of_the_frame(agreement_file, tmp_path):
+    from ceasefire.services.assess import run_assessment, violations_by_party, weekly_series
+
+    events = tmp_path / "events.jsonl"
+    rows = [
+        event("d1", directed=False),
+        event("d2", directed=False, time={"start": "2016-05-02"}),
+        event("g1", killed={"best": 3}),
+        event("o1", perpetrators=["opposition"], targets=["civilians"]),
+        event("m1", perpetrators=["4th Division"], targets=["civilians"]),
+        event("is", perpetrators=["IS"], targets=["gov"]),
+    ]
+    events.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    result = run_assessment([agreement_file], [events])
+    frame = result.frame()
+    text = frame[(frame.reading == "text") & (frame.category == "violation")]
+    by_hand = text.groupby("party").size().to_dict()
+    assert by_hand == {"undetermined (gov ~ opposition)": 2, "gov": 2, "opposition": 1}
+    summary = result.violations_by_party()
+    assert summary.equals(violations_by_party(frame))
+    mine = summary[summary.reading == "text"]
+    assert dict(zip(mine.party, mine.violations, strict=True)) == by_hand
+    assert mine.set_index("party").loc["gov", "killed"] == 3.0
+    weekly = weekly_series(result.catalogue, result.incidents, "quiet", by_party=True)
+    in_force = weekly[weekly.phase == "in force"].groupby("party").violations.sum()
+    assert in_force[in_force > 0].to_dict() == by_hand

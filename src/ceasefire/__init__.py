@@ -33,7 +33,13 @@ def assess(
     *,
     every_pair: bool = True,
 ) -> pd.DataFrame:
-    """Findings of every incident against every agreement and reading, as a DataFrame."""
+    """Findings of every incident against every agreement and reading, as a DataFrame.
+
+    `perpetrator` is who the data says acted (empty for an undirected dyad),
+    `sides` the dyad as recorded, `party` the party charged under that agreement
+    (`undetermined (gov ~ opposition)` for a dyad): group violations by `party`
+    for the per-party figures `ceasefire assess` prints.
+    """
     catalogue = (
         agreements
         if isinstance(agreements, Catalogue)
@@ -42,7 +48,8 @@ def assess(
     if not isinstance(incidents, Incidents):
         items = [incidents] if isinstance(incidents, (str, Path)) else list(incidents)
         incidents, _ = read_incidents(items, catalogue.actors)
-    return findings_frame(assess_catalogue(catalogue, incidents), every_pair=every_pair)
+    findings = assess_catalogue(catalogue, incidents)
+    return findings_frame(findings, catalogue.actors, every_pair=every_pair)
 
 
 __all__ = [

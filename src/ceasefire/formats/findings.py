@@ -1,5 +1,23 @@
 """Findings as a table, and writing them to CSV, JSON Lines, GeoJSON or Parquet.
 
+Who acted is never guessed. Three columns say it, for every row:
+
+- `perpetrator`: the actor(s) the data says acted, as recorded (a member such
+  as `ndf` stays `ndf`; joint perpetrators joined with `+`; competing claims
+  side by side, `nusra (per russia) | gov (per usa)`). Empty when the data does
+  not say who acted: an undirected dyad (a UCDP state-based or non-state row,
+  an ACLED battle) or a record with no perpetrator. `target` is likewise
+  empty for a dyad.
+- `sides`: the dyad as recorded, `gov ~ opposition` (the acting side(s) first
+  for a directed act, `?` for a side not recorded).
+- `party`: the agreement's party the act is charged to under that agreement:
+  the party the perpetrator is bound through (`ndf`, a member of `gov`, is
+  charged to `gov`), whatever the category; `undetermined (gov ~ opposition)`
+  for a dyad whose sides stand for different parties (either may have acted),
+  `undetermined (gov | nusra)` for competing claims that name different
+  parties; empty when no party acted. The per-party summaries are a groupby of
+  the violations over this column.
+
 Files are written to a temporary name beside the target and moved into place
 only when complete, so a failed run never leaves a partial output file.
 """
@@ -15,12 +33,14 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from ceasefire.core.actors import UNRESOLVED_PREFIX
+from ceasefire.core.actors import UNRESOLVED_PREFIX, ActorRegistry, standing
 from ceasefire.core.engine import (
     CATEGORIES,
     Findings,
+    Scope,
     describe_place,
     describe_time,
     in_window,
@@ -40,6 +60,8 @@ COLUMNS = [
     "probability",
     "perpetrator",
     "target",
+    "sides",
+    "party",
     "directed",
     "act",
     "time",
@@ -55,15 +77,87 @@ def _side(ids: tuple[str, ...]) -> str:
 
 
 def _perpetrator(conduct: Conduct) -> str:
+    """Who the data says acted; empty when it does not say."""
+    if not conduct.directed:
+        return ""
     if len(conduct.perpetrators) > 1:
         return " | ".join(
             f"{_side(names)} (per {by or 'source'})" for by, names in conduct.perpetrators
         )
-    return _side(conduct.perpetrator_ids()) or "unknown"
+    return _side(conduct.perpetrator_ids())
 
 
-def findings_frame(findings: Findings, *, every_pair: bool = True) -> pd.DataFrame:
+def _target(conduct: Conduct) -> str:
+    """Whom the act was against; empty for a dyad, where either side may be."""
+    return (_side(conduct.targets) or "unknown") if conduct.directed else ""
+
+
+def _sides(conduct: Conduct) -> str:
+    return f"{_side(conduct.perpetrator_ids()) or '?'} ~ {_side(conduct.targets) or '?'}"
+
+
+def _party(conduct: Conduct, scope: Scope, actors: ActorRegistry) -> str:
+    """The party an act is charged to under one agreement, or `undetermined (...)`."""
+
+    def bound_through(ids: tuple[str, ...]) -> str:
+        via = {
+            st.via
+            for st in (standing(a, scope.agreement, actors, scope.party_since) for a in ids)
+            if st.kind == "party"
+        }
+        return "+".join(sorted(via))
+
+    if conduct.directed:
+        claims = [names for _, names in conduct.perpetrators]
+        charged = [bound_through(names) for names in claims]
+        if len(set(charged)) <= 1:
+            return charged[0] if charged else ""
+        each = sorted({c or _side(n) or "?" for c, n in zip(charged, claims, strict=True)})
+        return f"undetermined ({' | '.join(each)})"
+    a, b = bound_through(conduct.perpetrator_ids()), bound_through(conduct.targets)
+    if a == b or not (a or b):
+        return a  # one party whichever side acted, or no party at all
+    # Each side by the party it stands for, else as recorded: `gov ~ is`.
+    named = (a or _side(conduct.perpetrator_ids()) or "?", b or _side(conduct.targets) or "?")
+    return f"undetermined ({' ~ '.join(sorted(named))})"
+
+
+def attributions(
+    findings: Findings,
+    actors: ActorRegistry,
+    incident_rows: npt.NDArray[np.integer[Any]],
+    scope_rows: npt.NDArray[np.integer[Any]],
+) -> dict[str, list[str]]:
+    """`perpetrator`, `sides` and `party` of (incident, scope) pairs.
+
+    The one place that says who is charged: the findings table, the per-party
+    summary and the dashboard's weekly series all take it from here.
+    """
+    conducts = findings.incidents.conducts
+    which = findings.incidents.conduct[incident_rows]
+    by_conduct = {c: (_perpetrator(conducts[c]), _sides(conducts[c])) for c in set(which.tolist())}
+    parties: dict[tuple[int, int], str] = {}
+    party = []
+    for c, k in zip(which.tolist(), scope_rows.tolist(), strict=True):
+        found = parties.get((c, k))
+        if found is None:
+            found = parties[(c, k)] = _party(conducts[c], findings.scopes[k], actors)
+        party.append(found)
+    return {
+        "perpetrator": [by_conduct[c][0] for c in which.tolist()],
+        "sides": [by_conduct[c][1] for c in which.tolist()],
+        "party": party,
+    }
+
+
+def findings_frame(
+    findings: Findings, actors: ActorRegistry, *, every_pair: bool = True
+) -> pd.DataFrame:
     """One row per (incident, agreement, reading), with the readable reasons.
+
+    `perpetrator` is who the data says acted (empty for a dyad), `sides` the
+    dyad as recorded, `party` the party charged under that agreement (see the
+    module's docstring); `actors` is the registry the findings were judged with.
 
     With `every_pair` the pairs the engine ruled out at once are listed too, as
     `out_of_scope` with probability 0 and the reason (outside window or zones).
@@ -94,6 +188,7 @@ def findings_frame(findings: Findings, *, every_pair: bool = True) -> pd.DataFra
     else:
         order = np.lexsort((rows_scope, rows_inc))
     conducts = inc.conducts
+    who = attributions(findings, actors, rows_inc, rows_scope)
     frame = pd.DataFrame(
         {
             "incident_id": inc.id[rows_inc],
@@ -102,8 +197,10 @@ def findings_frame(findings: Findings, *, every_pair: bool = True) -> pd.DataFra
             "reading": [scopes[k].reading for k in rows_scope],
             "category": [CATEGORIES[c].value for c in category],
             "probability": np.round(probability, 4),
-            "perpetrator": [_perpetrator(conducts[c]) for c in inc.conduct[rows_inc]],
-            "target": [_side(conducts[c].targets) or "unknown" for c in inc.conduct[rows_inc]],
+            "perpetrator": who["perpetrator"],
+            "target": [_target(conducts[c]) for c in inc.conduct[rows_inc]],
+            "sides": who["sides"],
+            "party": who["party"],
             "directed": [conducts[c].directed for c in inc.conduct[rows_inc]],
             "act": [conducts[c].act.value for c in inc.conduct[rows_inc]],
             "time": [

@@ -15,14 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ceasefire.core.actors import standing
 from ceasefire.core.engine import CATEGORIES, Findings, Progress, assess, build_scopes
 from ceasefire.core.incidents import Incidents
 from ceasefire.core.model import Agreement, Category
 from ceasefire.core.timing import local_to_utc, zone_info
 from ceasefire.formats.agreements import Catalogue, load_agreements
 from ceasefire.formats.boundaries import land
-from ceasefire.formats.findings import findings_frame
+from ceasefire.formats.findings import attributions, findings_frame
 from ceasefire.formats.incidents import Format, ReadReport, read_incidents
 
 
@@ -36,14 +35,15 @@ class Assessment:
     report: ReadReport = field(default_factory=ReadReport)
 
     def frame(self, every_pair: bool = True) -> pd.DataFrame:
-        return findings_frame(self.findings, every_pair=every_pair)
+        return findings_frame(self.findings, self.catalogue.actors, every_pair=every_pair)
 
     def counts(self) -> pd.DataFrame:
         """Findings per agreement, reading and category (out_of_scope includes unlisted pairs)."""
         return category_counts(self.findings)
 
     def violations_by_party(self) -> pd.DataFrame:
-        return violations_by_party(self.findings, self.catalogue)
+        """The violations of `frame()` grouped by `party` (pairs ruled out hold none)."""
+        return violations_by_party(self.frame(every_pair=False))
 
 
 def run_assessment(
@@ -88,49 +88,22 @@ def category_counts(findings: Findings) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _blamed(findings: Findings, row: int, catalogue: Catalogue) -> str:
-    """The party a violation is charged to, or `undetermined (a ~ b)` for a dyad."""
-    inc = findings.incidents
-    scope = findings.scopes[int(findings.scope[row])]
-    conduct = inc.conducts[int(inc.conduct[int(findings.incident[row])])]
-    sides = [conduct.perpetrator_ids()] + ([] if conduct.directed else [conduct.targets])
-    parties: list[str] = []
-    for side in sides:
-        names = []
-        for actor in side:
-            st = standing(actor, scope.agreement, catalogue.actors, scope.party_since)
-            if st.kind == "party":
-                names.append(st.via)
-        parties.append("+".join(sorted(set(names))))
-    parties = [p for p in parties if p]
-    if len(parties) == 1:
-        return parties[0]
-    return f"undetermined ({' ~ '.join(sorted(parties))})"
+PARTY_COLUMNS = ["agreement_id", "reading", "party", "violations", "killed"]
 
 
-def violations_by_party(findings: Findings, catalogue: Catalogue) -> pd.DataFrame:
-    """Violations charged to each party, per agreement and reading, with deaths (best)."""
-    rows = np.flatnonzero(findings.category == CATEGORIES.index(Category.violation))
-    records = []
-    for r in rows:
-        scope = findings.scopes[int(findings.scope[r])]
-        i = int(findings.incident[r])
-        killed = findings.incidents.killed_best[i]
-        records.append(
-            {
-                "agreement_id": scope.agreement.id,
-                "reading": scope.reading,
-                "party": _blamed(findings, int(r), catalogue),
-                "violations": 1,
-                "killed": 0.0 if np.isnan(killed) else float(killed),
-            }
-        )
-    if not records:
-        return pd.DataFrame(columns=["agreement_id", "reading", "party", "violations", "killed"])
-    frame = pd.DataFrame(records)
+def violations_by_party(frame: pd.DataFrame) -> pd.DataFrame:
+    """Violations charged to each party, per agreement and reading, with deaths (best).
+
+    A groupby of a findings frame's violations over its `party` column, so a
+    notebook that groups the same frame gets the same figures; a dyad's
+    violation stays `undetermined (gov ~ opposition)`, charged to neither side.
+    """
+    hits = frame[frame["category"] == Category.violation.value]
+    if hits.empty:
+        return pd.DataFrame(columns=PARTY_COLUMNS)
     return (
-        frame.groupby(["agreement_id", "reading", "party"], as_index=False)
-        .sum()
+        hits.groupby(["agreement_id", "reading", "party"], as_index=False)
+        .agg(violations=("incident_id", "size"), killed=("killed", "sum"))
         .sort_values(["agreement_id", "reading", "violations"], ascending=[True, True, False])
         .reset_index(drop=True)
     )
@@ -151,7 +124,8 @@ def weekly_series(
     terms been in force (the same parties, zones and exclusions): the baseline
     against which the truce is judged. An incident is counted in the week that
     holds the middle of its time interval; per party, it is charged as
-    `violations_by_party` charges it (a dyad stays `undetermined`).
+    `violations_by_party` charges it: by the `party` of `attributions`, so a
+    dyad stays `undetermined`.
     """
     agreement = catalogue.agreement(agreement_id)
     shifted_start = agreement.start - dt.timedelta(weeks=weeks_before)
@@ -173,7 +147,10 @@ def weekly_series(
     week = np.floor((middle - start_utc) / (7 * 86400)).astype(np.int64)
     killed = np.nan_to_num(inc.killed_best[rows])
     parties = (
-        np.array([_blamed(findings, int(r), catalogue) for r in hits], dtype=object)
+        np.array(
+            attributions(findings, catalogue.actors, rows, findings.scope[hits])["party"],
+            dtype=object,
+        )
         if by_party
         else np.full(len(hits), "", dtype=object)
     )
