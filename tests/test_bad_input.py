@@ -172,4 +172,4 @@ def test_native_local_date_needs_a_time_zone(tmp_path, agreement_file):
     )
     message = pytest.raises(InputError, read_incidents, path, catalogue.actors).value.describe()
     assert "record 1 (id x)" in message and "needs `time.timezone`" in message
-    assert "record 2 (id y)" in message and "field 'lat'" in message
+    assert "record 2 (id y), field 'place.lat': 99 is outside -90..90" in message

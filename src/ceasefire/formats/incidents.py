@@ -15,11 +15,15 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
 
 from ceasefire.core.actors import CIVILIANS, ActorRegistry, Resolution, split_cell
 from ceasefire.core.errors import InputError, InputErrors
@@ -27,31 +31,70 @@ from ceasefire.core.incidents import Area, Claim, Conduct, IncidentBuilder, Inci
 from ceasefire.core.model import Act
 from ceasefire.core.timing import local_day, local_to_utc, zone_info
 from ceasefire.formats.boundaries import AdminGazetteer, bundled_geometry, gazetteer
+from ceasefire.formats.native import (
+    ActorClaim,
+    Casualties,
+    NativeIncident,
+    Place,
+    incident_json_schema,
+    problems,
+    validate_record,
+)
+from ceasefire.formats.sources import Content, Source, is_source, read_source
+from ceasefire.regions import Region, available_regions, default_region, load_region
 
 Format = Literal["ucdp", "acled", "jsonl"]
 MAX_ERRORS = 20
 
-#: Local time zone of a dataset's dates, by its `country` column.
-COUNTRY_TIMEZONES = {
-    "syria": "Asia/Damascus",
-    "iraq": "Asia/Baghdad",
-    "turkey": "Europe/Istanbul",
-    "lebanon": "Asia/Beirut",
-    "jordan": "Asia/Amman",
-    "israel": "Asia/Jerusalem",
-    "palestine": "Asia/Gaza",
-    "yemen": "Asia/Aden",
-    "libya": "Africa/Tripoli",
-    "ukraine": "Europe/Kyiv",
-    "russia": "Europe/Moscow",
-    "afghanistan": "Asia/Kabul",
-    "sudan": "Africa/Khartoum",
-    "south sudan": "Africa/Juba",
-    "somalia": "Africa/Mogadishu",
-    "mali": "Africa/Bamako",
-    "colombia": "America/Bogota",
-    "myanmar": "Asia/Yangon",
+#: Countries with several time zones: the zone their conflict datasets mean.
+MULTI_ZONE_COUNTRIES = {
+    "RU": "Europe/Moscow",
+    "UA": "Europe/Kyiv",
+    "PS": "Asia/Gaza",
 }
+
+
+@cache
+def _country_zones() -> dict[str, str]:
+    """Country name (and code) -> time zone, from the IANA tables shipped with tzdata.
+
+    Countries with one zone get it; those with several only as `MULTI_ZONE_COUNTRIES` says.
+    """
+    tables = resources.files("tzdata").joinpath("zoneinfo")
+    zones: dict[str, list[str]] = {}
+    for line in tables.joinpath("zone.tab").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, _coords, zone = line.split("\t")[:3]
+            zones.setdefault(code, []).append(zone)
+    out: dict[str, str] = {}
+    for line in tables.joinpath("iso3166.tab").read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        code, name = line.split("\t")[:2]
+        only = zones.get(code, [])
+        chosen = MULTI_ZONE_COUNTRIES.get(code) or (only[0] if len(only) == 1 else None)
+        if chosen is None:
+            continue
+        # "Myanmar (Burma)", "Britain (UK)": each spelling names the country.
+        names = {name, name.split(" (")[0], name.partition("(")[2].rstrip(")"), code}
+        for each in names:
+            if each.strip():
+                out[each.strip().casefold()] = chosen
+    return out
+
+
+def country_timezone(country: str, region: Region) -> str | None:
+    """The time zone of a dataset's `country` value: the region's own, another region's,
+    else the country's only zone in the IANA tables; None when none is known."""
+    key = country.strip().casefold()
+    candidates = [region, *(load_region(r) for r in available_regions() if r != region.id)]
+    for each in candidates:
+        if key in {each.name.casefold(), each.id.casefold()} | {
+            c.casefold() for c in each.country_codes
+        }:
+            return each.timezone
+    return _country_zones().get(key)
+
 
 # Place precision to an uncertainty radius, in metres.
 UCDP_RADIUS = {1: 1_000.0, 2: 25_000.0, 5: 50_000.0, 7: 50_000.0}
@@ -130,7 +173,8 @@ class _RowError(Exception):
         self.message = message
 
 
-def detect_format(path: Path, head: str) -> Format:
+def detect_format(name: str | Path, head: str) -> Format:
+    """The format from the first lines: a JSON object, or UCDP GED or ACLED CSV columns."""
     stripped = head.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{"):
         return "jsonl"
@@ -143,24 +187,38 @@ def detect_format(path: Path, head: str) -> Format:
     raise InputError(
         "cannot tell the format from the header (expected UCDP GED or ACLED CSV columns, or "
         "JSON Lines); use --format",
-        file=str(path),
+        file=str(name),
         record="header",
     )
 
 
 def read_incidents(
-    paths: str | Path | list[str | Path],
+    sources: Source | Iterable[Source],
     actors: ActorRegistry,
     *,
     format: Format | None = None,
     timezone: str | None = None,
+    name: str | None = None,
+    region: Region | None = None,
 ) -> tuple[Incidents, ReadReport]:
-    """Read one or more incident files into one table."""
-    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    """Read incidents from files, content in memory or streams into one table.
+
+    A `str` is a path; content in memory comes as `Content(text, name)`; a stream
+    (text or binary) is read to its end. `name` names a single source in errors
+    (a stream's own name otherwise). Places are matched to `region`'s boundaries
+    and dates without a zone are its local time (the workspace's region by default).
+    """
+    items = [cast(Source, sources)] if is_source(sources) else list(cast(Iterable[Source], sources))
+    if name is not None and len(items) != 1:
+        raise ValueError("`name` names one source; give each of several its own `Content`")
+    where = region or default_region()
     parts: list[Incidents] = []
+    labels: list[str] = []
     report = ReadReport()
     for item in items:
-        part, part_report = _read_one(Path(item), actors, format, timezone)
+        label, text = read_source(item, name)
+        labels.append(label)
+        part, part_report = _read_text(label, text, actors, format, timezone, where)
         parts.append(part)
         report.merge(part_report)
     if not parts:
@@ -168,48 +226,45 @@ def read_incidents(
     try:
         return Incidents.concat(parts), report
     except ValueError as exc:
-        raise InputError(str(exc), file=", ".join(str(p) for p in items)) from exc
+        raise InputError(str(exc), file=", ".join(labels)) from exc
 
 
-def _read_one(
-    path: Path, actors: ActorRegistry, format: Format | None, timezone: str | None
+def _read_text(
+    name: str,
+    text: str,
+    actors: ActorRegistry,
+    format: Format | None,
+    timezone: str | None,
+    region: Region,
 ) -> tuple[Incidents, ReadReport]:
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError("file not found", file=name) from exc
-    except IsADirectoryError as exc:
-        raise InputError("is a directory, not a file", file=name) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})", file=name
-        ) from exc
     if not text.strip():
         raise InputError("the file is empty", file=name)
-    kind = format or detect_format(path, text[:4096])
+    kind = format or detect_format(name, text[:4096])
     tz = zone_info(timezone) if timezone else None
     reader = {"ucdp": _UcdpReader, "acled": _AcledReader, "jsonl": _JsonlReader}[kind]
-    return reader(name, actors, tz).read(text)
+    return reader(name, actors, tz, region).read(text)
 
 
 class _Reader:
     source = ""
 
-    def __init__(self, file: str, actors: ActorRegistry, tz: ZoneInfo | None) -> None:
+    def __init__(
+        self, file: str, actors: ActorRegistry, tz: ZoneInfo | None, region: Region
+    ) -> None:
         self.file = file
         self.actors = actors
         self.tz = tz
+        self.region = region
         self.report = ReadReport()
         self.builder = IncidentBuilder()
         self.errors: list[InputError] = []
+        self._zones: dict[str, ZoneInfo | None] = {}
 
-    def fail(self, record: str, line: int | None, exc: _RowError) -> None:
-        self.errors.append(
-            InputError(exc.message, file=self.file, record=record, field=exc.field, line=line)
-        )
+    def fail(self, record: str, line: int | None, *errors: _RowError) -> None:
+        for exc in errors:
+            self.errors.append(
+                InputError(exc.message, file=self.file, record=record, field=exc.field, line=line)
+            )
         if len(self.errors) >= MAX_ERRORS:
             raise InputErrors(self.errors)
 
@@ -223,19 +278,26 @@ class _Reader:
 
     @property
     def gaz(self) -> AdminGazetteer:
-        return gazetteer()
+        return gazetteer(self.region)
 
     # Shared field parsers -------------------------------------------------------------
 
     def timezone_for(self, country: str | None) -> ZoneInfo:
+        """The zone of a row's local dates: --timezone, else its country's, else the region's."""
         if self.tz is not None:
             return self.tz
-        name = COUNTRY_TIMEZONES.get((country or "syria").strip().lower())
-        if name is None:
+        key = (country or "").strip()
+        if not key:
+            return self.region.zone
+        if key not in self._zones:
+            found = country_timezone(key, self.region)
+            self._zones[key] = zone_info(found) if found else None
+        zone = self._zones[key]
+        if zone is None:
             raise _RowError(
                 "country", f"no time zone known for country {country!r}; use --timezone"
             )
-        return zone_info(name)
+        return zone
 
     def resolve(self, names: list[str]) -> tuple[str, ...]:
         return self.report.actors.names(self.actors, names)
@@ -512,12 +574,12 @@ class _JsonlReader(_Reader):
                 if isinstance(data, _RowError):
                     raise data
                 self.row(data, seen)
-            except _RowError as exc:
+            except (_RowError, _RowErrors) as exc:
                 ident = data.get("id", "?") if isinstance(data, dict) else "?"
                 self.fail(
                     f"record {record} (id {ident})" if ident != "?" else f"record {record}",
                     line,
-                    exc,
+                    *(exc.errors if isinstance(exc, _RowErrors) else [exc]),
                 )
             self.report.rows += 1
         return self.finish()
@@ -561,32 +623,22 @@ class _JsonlReader(_Reader):
                 yield label, line, _RowError("(row)", "an incident must be a JSON object")
 
     def row(self, data: dict[str, Any], seen: set[str]) -> None:
-        ident = str(data.get("id") or "").strip()
-        if not ident:
-            raise _RowError("id", "missing id")
+        try:
+            record = validate_record(data)
+        except ValidationError as exc:
+            raise _RowErrors([_RowError(f, m) for f, m in problems(exc)]) from exc
+        ident = record.ident
         if ident in seen:
             raise _RowError("id", f"duplicate id {ident!r}")
         seen.add(ident)
-        t0, t1, precision = self.time(data)
-        lon, lat, radius, area, place_name = self.place(data.get("place"))
-        act_text = str(data.get("act") or "attack")
-        try:
-            act = Act(act_text)
-        except ValueError as exc:
-            raise _RowError("act", f"unknown act {act_text!r}") from exc
-        claims = self.claims(data.get("perpetrators") or [])
-        targets = self.resolve(
-            [t if isinstance(t, str) else str(t.get("actor", "")) for t in _list(data, "targets")]
-        )
-        killed = data.get("killed") or {}
-        if not isinstance(killed, dict):
-            killed = {"best": killed}
-        low = _count(killed, "low") if "low" in killed else _count(killed, "best")
-        best = _count(killed, "best") if "best" in killed else low
-        high = _count(killed, "high") if "high" in killed else best
+        t0, t1, precision = self.time(record)
+        lon, lat, radius, area, place_name = self.place(record.place)
+        claims = self.claims(record.perpetrators or [])
+        targets = self.resolve([t if isinstance(t, str) else t.actor for t in record.targets or []])
+        low, best, high = _casualties(record.killed)
         self.builder.add(
             id=ident,
-            source=str(data.get("source") or self.source),
+            source=record.source or self.source,
             t0=t0,
             t1=t1,
             time_precision=precision,
@@ -595,75 +647,86 @@ class _JsonlReader(_Reader):
             radius_m=radius,
             area=area,
             place_name=place_name,
-            conduct=Conduct(act, claims, targets, bool(data.get("directed", True))),
+            conduct=Conduct(record.act or Act.attack, claims, targets, bool(record.directed)),
             killed=(low, best, high),
             perpetrator_text=json.dumps(data.get("perpetrators") or [], ensure_ascii=False),
             target_text=json.dumps(data.get("targets") or [], ensure_ascii=False),
         )
 
-    def claims(self, items: Any) -> tuple[Claim, ...]:
-        if not isinstance(items, list):
-            raise _RowError("perpetrators", "must be a list")
+    def claims(self, items: list[str | ActorClaim]) -> tuple[Claim, ...]:
         by_claimant: dict[str | None, list[str]] = {}
         for item in items:
             if isinstance(item, str):
                 actor, claimant = item, None
-            elif isinstance(item, dict) and item.get("actor"):
-                actor, claimant = str(item["actor"]), item.get("claimed_by")
             else:
-                raise _RowError("perpetrators", f"entry {item!r} needs an `actor`")
+                actor, claimant = item.actor, item.claimed_by
             by_claimant.setdefault(claimant, []).append(actor)
         return tuple((claimant, self.resolve(names)) for claimant, names in by_claimant.items())
 
-    def time(self, data: dict[str, Any]) -> tuple[int, int, str]:
-        spec = data.get("time")
-        if spec is None and "date" in data:
-            spec = {"start": data["date"]}
-        if isinstance(spec, str):
-            spec = {"start": spec}
-        if not isinstance(spec, dict) or not spec.get("start"):
-            raise _RowError("time", "needs `time.start` (a date or an ISO date-time)")
-        tz_name = spec.get("timezone")
+    def time(self, record: NativeIncident) -> tuple[int, int, str]:
+        spec = record.time_spec()
         try:
-            tz = zone_info(tz_name) if tz_name else self.tz
+            tz = zone_info(spec.timezone) if spec.timezone else self.tz
         except ValueError as exc:
             raise _RowError("time.timezone", str(exc)) from exc
-        t0, t1_default, precision = _instant_or_day(str(spec["start"]), tz, "time.start")
-        if spec.get("end"):
-            end_text = str(spec["end"])
-            e0, e1, _ = _instant_or_day(end_text, tz, "time.end")
-            t1 = e1 if len(end_text) == 10 else e0
+        t0, t1_default, precision = _instant_or_day(spec.start, tz, "time.start")
+        if spec.end:
+            e0, e1, _ = _instant_or_day(spec.end, tz, "time.end")
+            t1 = e1 if len(spec.end.strip()) == 10 else e0
             precision = "range"
         else:
             t1 = t1_default
         if t1 < t0:
             raise _RowError("time.end", "end is before start")
-        return t0, t1, str(spec.get("precision") or precision)
+        return t0, t1, spec.precision or precision
 
-    def place(self, spec: Any) -> tuple[float, float, float, Area | None, str]:
-        if not isinstance(spec, dict):
-            raise _RowError("place", "needs `place` with `lon` and `lat`, or an `area`")
-        name = str(spec.get("name") or "")
+    def place(self, spec: Place) -> tuple[float, float, float, Area | None, str]:
+        name = spec.name or ""
         area: Area | None = None
-        if spec.get("area"):
-            code = str(spec["area"]).removeprefix("bundled:")
+        if spec.area:
+            code = spec.area.removeprefix("bundled:")
             try:
                 geometry = bundled_geometry(code)
             except KeyError as exc:
                 raise _RowError("place.area", str(exc.args[0])) from exc
             area = Area(code, name or code, geometry)
-        if "lon" in spec or "lat" in spec:
-            lon = _number(spec, "lon", lo=-180, hi=180)
-            lat = _number(spec, "lat", lo=-90, hi=90)
+        if spec.lon is not None and spec.lat is not None:
+            lon, lat = spec.lon, spec.lat
         elif area is not None:
             point = area.geometry.representative_point()
             lon, lat = point.x, point.y
         else:
             raise _RowError("place", "needs `lon` and `lat`, or an `area`")
         radius = 0.0
-        if "radius_km" in spec and area is None:
-            radius = _number(spec, "radius_km", lo=0, hi=5000) * 1000.0
+        if spec.radius_km is not None and area is None:
+            radius = spec.radius_km * 1000.0
         return lon, lat, radius, area, name
+
+
+class _RowErrors(Exception):
+    """Every problem the model found in one row."""
+
+    def __init__(self, errors: list[_RowError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
+def _casualties(killed: Casualties | float | None) -> tuple[float, float, float]:
+    """(low, best, high); a missing estimate follows from the others, none at all is unknown."""
+    if killed is None:
+        return (math.nan,) * 3
+    if not isinstance(killed, Casualties):
+        return (float(killed),) * 3
+    given = killed.model_fields_set
+
+    def value(key: str) -> float:
+        number = getattr(killed, key)
+        return math.nan if number is None else float(number)
+
+    low = value("low") if "low" in given else value("best")
+    best = value("best") if "best" in given else low
+    high = value("high") if "high" in given else best
+    return low, best, high
 
 
 def _instant_or_day(text: str, tz: ZoneInfo | None, field: str) -> tuple[int, int, str]:
@@ -695,15 +758,19 @@ def _instant_or_day(text: str, tz: ZoneInfo | None, field: str) -> tuple[int, in
     return instant, instant, "exact"
 
 
-def _list(data: dict[str, Any], key: str) -> list[Any]:
-    value = data.get(key) or []
-    if not isinstance(value, list):
-        raise _RowError(key, "must be a list")
-    return value
-
-
 def empty_incidents() -> Incidents:
     return IncidentBuilder().build()
 
 
-__all__ = ["ReadReport", "detect_format", "empty_incidents", "read_incidents"]
+__all__ = [
+    "Content",
+    "Format",
+    "NativeIncident",
+    "ReadReport",
+    "Source",
+    "country_timezone",
+    "detect_format",
+    "empty_incidents",
+    "incident_json_schema",
+    "read_incidents",
+]
