@@ -32,6 +32,7 @@ from ceasefire.formats.agreements import load_agreements as read_agreement_files
 from ceasefire.formats.agreements import read_document
 from ceasefire.formats.boundaries import admin_units, land
 from ceasefire.formats.incidents import Format, ReadReport, read_incidents
+from ceasefire.formats.sources import Source
 from ceasefire.storage.incidents_store import IncidentRows
 from ceasefire.storage.models import STATUSES
 from ceasefire.storage.record import Record
@@ -228,7 +229,7 @@ def _recompute(
 
 def ingest_incidents(
     rec: Record,
-    paths: str | Path | Sequence[str | Path],
+    paths: Source | Sequence[Source],
     *,
     format: Format | None = None,
     timezone: str | None = None,
@@ -244,9 +245,8 @@ def ingest_incidents(
     """
     started = time.perf_counter()
     catalogue = rec.agreements.catalogue()
-    items = [paths] if isinstance(paths, str | Path) else list(paths)
     incidents, read_report = read_incidents(
-        items, catalogue.actors, format=format, timezone=timezone
+        paths, catalogue.actors, format=format, timezone=timezone
     )
     report = store_incidents(
         rec,
