@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from ceasefire.formats.agreements import load_agreements
 from ceasefire.formats.incidents import read_incidents
-from ceasefire.interfaces.cli.extract import MAX_BYTES, register
+from ceasefire.formats.articles import MAX_BYTES
+from ceasefire.interfaces.cli.extract import register
 
 from .conftest import ARTICLE, DEMO, QUIET_TEXT
 

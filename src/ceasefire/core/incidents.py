@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from ceasefire.core.model import Act
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: One attribution: who says (None: the source itself, or nobody named) and whom they name.
 Claim = tuple[str | None, tuple[str, ...]]
@@ -163,6 +165,8 @@ class Incidents:
 
     def to_frame(self) -> pd.DataFrame:
         """The incidents as a DataFrame (one row per incident), for notebooks."""
+        import pandas as pd  # not at the top: commands that never make a frame start faster
+
         frame = pd.DataFrame({name: getattr(self, name) for name in _COLUMNS})
         frame["start"] = pd.to_datetime(self.t0, unit="s", utc=True)
         frame["end"] = pd.to_datetime(self.t1, unit="s", utc=True)

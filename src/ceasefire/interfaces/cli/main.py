@@ -1,286 +1,136 @@
-"""The `ceasefire` command: thin wrappers over the services."""
+"""The `ceasefire` command: the app, its top-level options, and where each group lives.
+
+One module per command group, each a thin wrapper over the services:
+
+- `assess`:  assess, validate, schema, demo (files only, no workspace)
+- `record`:  init, db, agreements, ingest, serve (the workspace)
+- `extract`: extract (news articles)
+- `cases`:   users, cases, ledger (signed actions on the record)
+
+Start-up is kept small: the modules registered at once import only typer, rich
+and light core modules at the top; the groups in `LAZY_GROUPS` are imported
+only when one of their commands runs, and `ceasefire --help` lists them from
+the help text written here (a test keeps it equal to the group's own).
+"""
 
 from __future__ import annotations
 
-import json
-import shutil
-import sys
-from pathlib import Path
-from typing import Annotated
+import difflib
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-from ceasefire.formats.findings import format_for, write_frame
-from ceasefire.interfaces.cli.support import errors, progress, reported
+from ceasefire._version import __version__
+from ceasefire.interfaces.cli import assess, extract, record
+from ceasefire.interfaces.cli.support import console
+
+if TYPE_CHECKING:  # typer vendors click: its own classes are the ones to name
+    from typer._click import Command, Context, HelpFormatter
+
+
+@dataclass(frozen=True)
+class LazyGroup:
+    """A command group imported on first use: `module:attribute` names its `typer.Typer`."""
+
+    module: str
+    attribute: str
+    help: str
+    panel: str = "Cases and ledger"
+
+    def load(self) -> typer.Typer:
+        group = getattr(importlib.import_module(self.module), self.attribute)
+        if not isinstance(group, typer.Typer):
+            raise TypeError(f"{self.module}.{self.attribute} is not a typer.Typer")
+        return group
+
+
+LAZY_GROUPS = {
+    "users": LazyGroup(
+        "ceasefire.interfaces.cli.cases", "users_app", "Users, roles and API tokens."
+    ),
+    "cases": LazyGroup("ceasefire.interfaces.cli.cases", "cases_app", "Allegations and rulings."),
+    "ledger": LazyGroup(
+        "ceasefire.interfaces.cli.cases",
+        "ledger_app",
+        "The signed, hash-chained record of every change.",
+    ),
+}
+
+
+class Commands(TyperGroup):
+    """The top-level group: the groups in `LAZY_GROUPS` are loaded when first asked for."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._listing = False
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in LAZY_GROUPS if n not in self.commands)]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        lazy = LAZY_GROUPS.get(cmd_name)
+        if lazy is not None and cmd_name not in self.commands:
+            if self._listing:  # the list in `--help` needs only the name and help
+                return TyperCommand(cmd_name, help=lazy.help, rich_help_panel=lazy.panel)
+            command = typer.main.get_group(lazy.load())
+            command.name = cmd_name
+            self.commands[cmd_name] = command
+        return super().get_command(ctx, cmd_name)
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as exc:  # suggest among every name, the lazy groups too
+            if args and isinstance(getattr(exc, "message", None), str):
+                near = difflib.get_close_matches(args[0], self.list_commands(ctx))
+                message = exc.message.split(". Did you mean")[0].rstrip(".")
+                if near:
+                    message += ". Did you mean " + ", ".join(repr(n) for n in near) + "?"
+                exc.message = message if near else exc.message
+            raise
+
 
 app = typer.Typer(
-    help="Monitor ceasefires: agreements as data, incidents from datasets, explained findings.",
+    cls=Commands,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-
-CATEGORY_STYLE = {
-    "violation": "bold red",
-    "contested": "magenta",
-    "indeterminate": "yellow",
-    "permitted": "green",
-    "not_bound": "cyan",
-    "out_of_scope": "dim",
-}
 
 
-HEADERS = {
-    "violation": "viola-\ntion",
-    "permitted": "permit-\nted",
-    "contested": "contes-\nted",
-    "not_bound": "not\nbound",
-    "out_of_scope": "out of\nscope",
-    "indeterminate": "inde-\nter-\nminate",
-}
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"ceasefire {__version__}", highlight=False)
+        raise typer.Exit()
 
 
-def print_counts(counts: pd.DataFrame, title: str = "Findings per agreement and reading") -> None:
-    table = Table(title=title, title_justify="left")
-    table.add_column("agreement\n  reading", no_wrap=True)
-    categories = [c for c in counts.columns if c not in ("agreement_id", "reading")]
-    for c in categories:
-        table.add_column(
-            HEADERS.get(c, c), justify="right", style=CATEGORY_STYLE.get(c, ""), min_width=6
-        )
-    for record in counts.to_dict(orient="records"):
-        table.add_row(
-            f"{record['agreement_id']}\n  {record['reading']}",
-            *(f"{int(record[c]):,}" for c in categories),
-        )
-    console.print(table)
-
-
-def print_parties(parties: pd.DataFrame, top: int = 8) -> None:
-    table = Table(title="Violations per party (best-estimate deaths)", title_justify="left")
-    table.add_column("agreement / reading", no_wrap=True)
-    table.add_column("charged to")
-    table.add_column("violations", justify="right")
-    table.add_column("killed", justify="right")
-    for (agreement, reading), group in parties.groupby(["agreement_id", "reading"], sort=False):
-        for n, record in enumerate(group.head(top).to_dict(orient="records")):
-            table.add_row(
-                f"{agreement} / {reading}" if n == 0 else "",
-                str(record["party"]),
-                f"{int(record['violations']):,}",
-                f"{record['killed']:,.0f}",
-            )
-        table.add_section()
-    console.print(table)
-
-
-@app.command()
-def assess(
-    agreements: Annotated[Path, typer.Argument(help="agreement file (YAML or JSON)")],
-    events: Annotated[list[Path], typer.Argument(help="incident files: UCDP, ACLED or JSONL")],
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="write findings here")] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", help="output format: csv, jsonl, geojson, parquet"),
-    ] = None,
-    input_format: Annotated[
-        str | None, typer.Option("--input-format", help="ucdp, acled or jsonl (else detected)")
-    ] = None,
-    timezone: Annotated[
-        str | None, typer.Option("--timezone", help="time zone of the incidents' dates")
-    ] = None,
-    in_scope_only: Annotated[
-        bool, typer.Option("--in-scope-only", help="omit pairs ruled out at once (p = 0)")
-    ] = False,
-) -> None:
-    """Judge every incident against every agreement and each party's reading."""
-    from ceasefire.services.assess import run_assessment
-
-    if fmt is not None and fmt not in ("csv", "jsonl", "geojson", "parquet"):
-        errors.print(f"[bold red]error:[/] --format {fmt!r}: choose csv, jsonl, geojson, parquet")
-        raise typer.Exit(2)
-    if input_format is not None and input_format not in ("ucdp", "acled", "jsonl"):
-        errors.print(f"[bold red]error:[/] --input-format {input_format!r}: ucdp, acled or jsonl")
-        raise typer.Exit(2)
-    with reported():
-        with progress("assessing", "agreement readings") as on_progress:
-            result = run_assessment(
-                [agreements],
-                events,
-                format=input_format,  # type: ignore[arg-type]
-                timezone=timezone,
-                progress=on_progress,
-            )
-        frame = result.frame(every_pair=not in_scope_only)
-        if out is not None:
-            write_frame(frame, out, format_for(out, fmt))
-        elif fmt is not None:
-            errors.print("[yellow]--format given without --out; printing the summary only[/]")
-    for line in result.report.lines():
-        errors.print(f"[dim]{line}[/]", highlight=False)
-    print_counts(result.counts())
-    print_parties(result.violations_by_party())
-    if out is not None:
-        console.print(f"{len(frame):,} findings written to [bold]{out}[/]")
-
-
-@app.command()
-def validate(
-    agreements: Annotated[list[Path], typer.Argument(help="agreement files to check")],
-) -> None:
-    """Check agreement files: schema, time zones, windows, ids, geometry."""
-    from ceasefire.core.engine import build_scopes
-    from ceasefire.formats.agreements import load_agreements
-
-    with reported():
-        catalogue = load_agreements(agreements)
-    table = Table(title="Agreements", title_justify="left")
-    for name in ("agreement", "reading", "window", "zones"):
-        table.add_column(name)
-    for scope in build_scopes(catalogue.agreements, catalogue.zones):
-        table.add_row(
-            scope.agreement.id,
-            scope.reading,
-            scope.window.describe().removeprefix("window "),
-            ", ".join(scope.zone_ids),
-        )
-    console.print(table)
-    console.print(
-        f"[green]ok[/]: {len(catalogue.actors.actors)} actors, {len(catalogue.zones)} zones, "
-        f"{len(catalogue.agreements)} agreements"
-    )
-
-
-@app.command()
-def schema() -> None:
-    """Print the JSON Schema of agreement files."""
-    from ceasefire.core.model import json_schema
-
-    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
-
-
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option("--out", help="where to write the findings")] = Path(
-        "ceasefire-demo"
-    ),
-    serve_pages: Annotated[
+@app.callback()
+def ceasefire(
+    version: Annotated[
         bool,
         typer.Option(
-            "--serve", help="then build a demo record with one account per role and serve it"
+            "--version", help="print the version and exit", is_eager=True, callback=_version
         ),
     ] = False,
-    port: Annotated[int, typer.Option(help="port for --serve (on 127.0.0.1)")] = 8000,
 ) -> None:
-    """The whole main job on bundled data: Syria 2016, UCDP events, findings, a summary."""
-    from ceasefire.services.demo import run_demo
-
-    with reported():
-        with progress("assessing", "agreement readings") as on_progress:
-            result = run_demo(out, progress=on_progress)
-    console.rule("[bold]ceasefire demo — Syria, 2016")
-    console.print(
-        f"{len(result.assessment.incidents):,} UCDP GED events against "
-        f"{len(result.assessment.catalogue.agreements)} agreements "
-        f"({len(result.assessment.findings.scopes)} agreement readings)."
-    )
-    for line in result.assessment.report.lines():
-        console.print(f"[dim]{line}[/]", highlight=False)
-    print_counts(result.assessment.counts())
-    print_parties(result.assessment.violations_by_party())
-    table = Table(
-        title=f"{result.weekly_agreement}: violations per week (before = had the terms applied)",
-        title_justify="left",
-    )
-    for name in ("week", "from", "phase", "violations", "killed", ""):
-        table.add_column(name, justify="right" if name in ("violations", "killed") else "left")
-    peak = max(1, int(result.weekly["violations"].max()))
-    for record in result.weekly.to_dict(orient="records"):
-        bar = "█" * round(20 * record["violations"] / peak)
-        table.add_row(
-            f"{record['week']:+d}",
-            record["week_start"],
-            record["phase"],
-            f"{record['violations']:,}",
-            f"{record['killed']:,.0f}",
-            f"[red]{bar}[/]" if record["phase"] != "before" else f"[dim]{bar}[/]",
-        )
-    console.print(table)
-    console.print("Written:")
-    for path in result.files:
-        console.print(f"  {path}")
-    console.print(
-        "\nTry next:\n"
-        f"  ceasefire validate {result.agreement_file}\n"
-        f"  ceasefire assess {result.agreement_file} YOUR_EVENTS.csv -o findings.csv\n"
-        "  ceasefire schema > agreement.schema.json\n"
-        "  in Python: import ceasefire; ceasefire.assess(AGREEMENTS, EVENTS)  # a DataFrame\n"
-        "  ceasefire demo --serve   # the same data in the web app, one account per role\n"
-    )
-    if serve_pages:
-        _serve_demo(out, port)
+    """Monitor ceasefires: agreements as data, incidents from datasets, explained findings."""
 
 
-def _serve_demo(out: Path, port: int) -> None:
-    """A fresh demo record in `out/record.db`, its accounts printed once, then the app."""
-    from ceasefire.services.demo import DEMO_ACCOUNTS, demo_passwords, demo_record
-    from ceasefire.services.users import DEFAULT_KEYS
-
-    for stale in (out / "record.db", out / DEFAULT_KEYS):
-        if stale.is_dir():
-            shutil.rmtree(stale)
-        elif stale.exists():
-            stale.unlink()
-    passwords = demo_passwords()
-    with reported():
-        db = demo_record(out, passwords)
-    table = Table(title="Demo accounts (new passwords on every run)", title_justify="left")
-    for name in ("user", "role", "party", "password"):
-        table.add_column(name)
-    for name, (role, party) in DEMO_ACCOUNTS.items():
-        table.add_row(name, role, party or "", passwords[name])
-    console.print(table)
-    serve(db=db, host="127.0.0.1", port=port)
-
-
-@app.command()
-def serve(
-    db: Annotated[
-        str | None, typer.Option("--db", help="database URL or SQLite path (or CEASEFIRE_DB)")
-    ] = None,
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-) -> None:
-    """Serve the web pages and the REST API (OpenAPI at /api/v1/openapi.json) on 127.0.0.1:8000."""
-    import uvicorn
-
-    from ceasefire.interfaces.http.api.app import create_app
-
-    with reported():
-        api = create_app(db)
-    console.print(
-        f"serving [bold]{api.state.workspace.repo.url}[/]: pages on http://{host}:{port}/, "
-        f"API on http://{host}:{port}/api/v1"
-    )
-    uvicorn.run(api, host=host, port=port, log_level="info")
-
-
-def _register_commands() -> None:
-    """Commands of the record, the cases and text extraction live beside their services."""
-    from ceasefire.interfaces.cli import cases as cli_cases
-    from ceasefire.interfaces.cli import extract as cli_extract
-    from ceasefire.interfaces.cli import record as cli_record
-
-    cli_record.register(app)
-    cli_cases.register(app)
-    cli_extract.register(app)
-
-
-_register_commands()
+assess.register(app)
+extract.register(app)
+record.register(app)
 
 
 def main() -> None:

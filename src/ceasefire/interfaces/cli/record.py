@@ -1,8 +1,10 @@
-"""Commands of the record: `init`, `db upgrade`, `agreements load`, `ingest`.
+"""Commands of the record: `init`, `db upgrade`, `agreements load`, `ingest`, `serve`.
 
 `register(app)` adds them to the main `ceasefire` command; each is a thin
-wrapper over `ceasefire.services.ingest`. `python -m ceasefire.interfaces.cli.record`
-runs them on their own.
+wrapper over the services, acting as the local operator (whoever holds the
+database file: `ceasefire.core.policy.LocalOperator`). `python -m
+ceasefire.interfaces.cli.record` runs them on their own. The services (and
+with them SQLAlchemy) are imported when a command runs, not at start-up.
 """
 
 from __future__ import annotations
@@ -11,21 +13,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from ceasefire.interfaces.cli.support import errors, progress, reported
-from ceasefire.storage.db import DEFAULT_DB, ENV_DB
-from ceasefire.storage.repository import DEFAULT_BATCH
+from ceasefire.core.policy import LOCAL_OPERATOR
+from ceasefire.interfaces.cli.support import (
+    DEFAULT_BATCH,
+    DbOption,
+    console,
+    errors,
+    fail,
+    progress,
+    reported,
+)
 
-console = Console(soft_wrap=True)
-
-DbOption = Annotated[
+PANEL = "Record"
+INPUT_FORMATS = ("ucdp", "acled", "jsonl")
+STATUSES = ("accepted", "candidate")
+#: Without `--as`, a command acts as the local operator (see docs/policy.md).
+AsOption = Annotated[
     str | None,
-    typer.Option(
-        "--db",
-        help=f"database URL or SQLite file (default: ${ENV_DB}, else ./{DEFAULT_DB})",
-        show_default=False,
-    ),
+    typer.Option("--as", help="act as this user (default: the local operator, as an admin)"),
 ]
 
 
@@ -35,8 +41,8 @@ def init(db: DbOption = None) -> None:
 
     with reported():
         info = init_workspace(db)
-    console.print(f"workspace [bold]{info.url}[/] at schema {info.revision}")
-    console.print(", ".join(f"{n:,} {name}" for name, n in info.counts.items()))
+    console.print(f"workspace [bold]{info.url}[/] at schema {info.revision}", soft_wrap=True)
+    console.print(", ".join(f"{n:,} {name}" for name, n in info.counts.items()), soft_wrap=True)
 
 
 def db_upgrade(db: DbOption = None) -> None:
@@ -46,23 +52,26 @@ def db_upgrade(db: DbOption = None) -> None:
     with reported():
         before, after = upgrade_database(db)
     if before == after:
-        console.print(f"already at schema {after}")
+        console.print(f"already at schema {after}", soft_wrap=True)
     else:
-        console.print(f"upgraded from {before or 'an empty database'} to {after}")
+        console.print(f"upgraded from {before or 'an empty database'} to {after}", soft_wrap=True)
 
 
 def agreements_load(
     files: Annotated[list[Path], typer.Argument(help="agreement files (YAML or JSON)")],
     db: DbOption = None,
+    as_user: AsOption = None,
 ) -> None:
     """Check agreement files and store them; findings of changed agreements are recomputed."""
     from ceasefire.services.ingest import load_agreement_files
+    from ceasefire.services.users import acting
 
     with reported():
-        catalogue = load_agreement_files(files, db)
+        catalogue = load_agreement_files(files, db, who=acting(db, as_user))
     console.print(
         f"[green]stored[/]: {len(catalogue.agreements)} agreements, "
-        f"{len(catalogue.actors.actors)} actors, {len(catalogue.zones)} zones in the workspace"
+        f"{len(catalogue.actors.actors)} actors, {len(catalogue.zones)} zones in the workspace",
+        soft_wrap=True,
     )
 
 
@@ -76,8 +85,11 @@ def ingest(
         str | None, typer.Option("--timezone", help="time zone of the incidents' dates")
     ] = None,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="rows per transaction")
-    ] = DEFAULT_BATCH,
+        int | None,
+        typer.Option(
+            "--batch-size", min=1, help=f"rows per transaction (default: {DEFAULT_BATCH:,})"
+        ),
+    ] = None,
     status: Annotated[
         str, typer.Option("--status", help="accepted, or candidate (awaiting review)")
     ] = "accepted",
@@ -89,60 +101,104 @@ def ingest(
         str | None, typer.Option("--published", help="with --text: the articles' date")
     ] = None,
     source: Annotated[str | None, typer.Option("--source", help="with --text: outlet")] = None,
+    as_user: AsOption = None,
 ) -> None:
     """Store incidents, updating rows seen before (by source and id) and never duplicating."""
-    from ceasefire.services.ingest import ingest_articles, ingest_files
-
     if text:
-        if not published:
-            errors.print("[bold red]error:[/] --text needs --published DATE")
-            raise typer.Exit(2)
-        with reported(), progress("storing") as on_progress:
-            report = ingest_articles(
-                events, db, published=published, source=source, progress=on_progress
-            )
-        console.print(
-            f"{report.rows:,} candidate incidents awaiting review: "
-            f"{report.inserted:,} inserted, {report.updated:,} updated, "
-            f"{report.unchanged:,} unchanged"
-        )
+        ingest_text(events, db, published, source, as_user)
         return
+    if format is not None and format not in INPUT_FORMATS:
+        raise fail(f"--format {format!r}: choose ucdp, acled or jsonl")
+    if status not in STATUSES:
+        raise fail(f"--status {status!r}: choose accepted or candidate")
+    from ceasefire.services.ingest import ingest_files
+    from ceasefire.services.users import acting
 
-    if format is not None and format not in ("ucdp", "acled", "jsonl"):
-        errors.print(f"[bold red]error:[/] --format {format!r}: choose ucdp, acled or jsonl")
-        raise typer.Exit(2)
-    if status not in ("accepted", "candidate"):
-        errors.print(f"[bold red]error:[/] --status {status!r}: choose accepted or candidate")
-        raise typer.Exit(2)
+    batch = {} if batch_size is None else {"batch_size": batch_size}
     with reported(), progress("storing") as on_progress:
         report = ingest_files(
             events,
             db,
             format=format,  # type: ignore[arg-type]
             timezone=timezone,
-            batch_size=batch_size,
             status=status,
             progress=on_progress,
+            submitted_by=as_user,
+            who=acting(db, as_user),
+            **batch,
         )
     for line in [*report.read.lines(), *report.notes]:
         errors.print(f"[dim]{line}[/]", highlight=False)
     console.print(
         f"{report.rows:,} incidents: [green]{report.inserted:,} inserted[/], "
         f"[yellow]{report.updated:,} updated[/], {report.unchanged:,} unchanged; "
-        f"{report.findings:,} findings written in {report.batches:,} batches"
+        f"{report.findings:,} findings written in {report.batches:,} batches",
+        soft_wrap=True,
     )
+
+
+def ingest_text(
+    articles: list[Path],
+    db: str | None,
+    published: str | None,
+    source: str | None,
+    as_user: str | None = None,
+) -> None:
+    """`ingest --text`: articles become candidate incidents awaiting a monitor's review."""
+    if not published:
+        raise fail("--text needs --published DATE")
+    from ceasefire.services.ingest import ingest_articles
+    from ceasefire.services.users import acting
+
+    with reported(), progress("storing") as on_progress:
+        report = ingest_articles(
+            articles,
+            db,
+            published=published,
+            source=source,
+            progress=on_progress,
+            submitted_by=as_user,
+            who=acting(db, as_user),
+        )
+    console.print(
+        f"{report.rows:,} candidate incidents awaiting review: "
+        f"{report.inserted:,} inserted, {report.updated:,} updated, "
+        f"{report.unchanged:,} unchanged",
+        soft_wrap=True,
+    )
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the web pages and the REST API (OpenAPI at /api/v1/openapi.json) on 127.0.0.1:8000."""
+    import uvicorn
+
+    from ceasefire.interfaces.http.app import create_app
+
+    with reported():
+        api = create_app(db)
+    console.print(
+        f"serving [bold]{api.state.workspace.url}[/]: pages on http://{host}:{port}/, "
+        f"API on http://{host}:{port}/api/v1",
+        soft_wrap=True,
+    )
+    uvicorn.run(api, host=host, port=port, log_level="info")
 
 
 def register(app: typer.Typer) -> None:
     """Add the record's commands to `app`."""
-    app.command("init")(init)
+    app.command("init", rich_help_panel=PANEL)(init)
     db_app = typer.Typer(help="The workspace database.", no_args_is_help=True)
     db_app.command("upgrade")(db_upgrade)
-    app.add_typer(db_app, name="db")
+    app.add_typer(db_app, name="db", rich_help_panel=PANEL)
     agreements_app = typer.Typer(help="Agreements in the workspace.", no_args_is_help=True)
     agreements_app.command("load")(agreements_load)
-    app.add_typer(agreements_app, name="agreements")
-    app.command("ingest")(ingest)
+    app.add_typer(agreements_app, name="agreements", rich_help_panel=PANEL)
+    app.command("ingest", rich_help_panel=PANEL)(ingest)
+    app.command("serve", rich_help_panel=PANEL)(serve)
 
 
 def main() -> None:
