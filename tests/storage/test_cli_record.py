@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from ceasefire.interfaces.cli.record import register
-from ceasefire.storage.repository import Repository
+from ceasefire.storage.record import Record
 
 from .helpers import DEMO_AGREEMENTS, demo_subset
 
@@ -41,8 +41,8 @@ def test_workflow(db_url: str, tmp_path: Path) -> None:
     assert "120 inserted" in result.output and "3 batches" in result.output
     result = runner.invoke(app, args)
     assert result.exit_code == 0 and "120 unchanged" in result.output, result.output
-    with Repository.open(db_url) as repo:
-        assert repo.counts()["incidents"] == 120
+    with Record.open(db_url) as rec:
+        assert rec.counts()["incidents"] == 120
 
 
 def test_errors_exit_2_and_write_nothing(db_url: str, tmp_path: Path) -> None:
@@ -52,8 +52,8 @@ def test_errors_exit_2_and_write_nothing(db_url: str, tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "bad.csv" in result.output and "date_start" in result.output
     assert "Traceback" not in result.output
-    with Repository.open(db_url) as repo:
-        assert repo.counts()["incidents"] == 0
+    with Record.open(db_url) as rec:
+        assert rec.counts()["incidents"] == 0
 
     broken = tmp_path / "broken.yaml"
     broken.write_text("agreements:\n  - id: x\n    title: [unclosed\n", encoding="utf-8")

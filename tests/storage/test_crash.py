@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire.storage.repository import Repository
+from ceasefire.services import record
+from ceasefire.storage.record import Record
 
 from .synthetic import write_ucdp_csv
 
@@ -57,11 +58,11 @@ def test_killed_ingest_is_consistent_and_resumable(tmp_path: Path) -> None:
     events = write_ucdp_csv(tmp_path / "events.csv", ROWS)
     db = tmp_path / "record.db"
     url = f"sqlite:///{db}"
-    with Repository.open(url) as repo:
-        repo.init()
+    with Record.open(url) as rec:
+        rec.init()
         agreement = tmp_path / "quiet.yaml"
         agreement.write_text(AGREEMENT, encoding="utf-8")
-        repo.load_agreements([agreement])
+        record.load_agreements(rec, [agreement])
     command = [
         sys.executable, "-m", "ceasefire.interfaces.cli.record", "ingest", str(events),
         "--db", url, "--batch-size", str(BATCH),

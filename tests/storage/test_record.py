@@ -15,22 +15,25 @@ import ceasefire
 from ceasefire.core.engine import build_scopes
 from ceasefire.core.errors import InputError
 from ceasefire.formats.agreements import load_agreements
-from ceasefire.storage.repository import INCIDENTS, IngestReport, Repository, SchemaError
+from ceasefire.services import record
+from ceasefire.services.record import IngestReport
+from ceasefire.storage.record import Record, SchemaError
+from ceasefire.storage.tables import INCIDENTS
 
 from .helpers import BACKENDS, DEMO, DEMO_AGREEMENTS, DEMO_EVENTS, database, demo_subset
 
 DEMO_ROWS = 6170
 
 
-def stored_frame(repo: Repository) -> pd.DataFrame:
-    rows = repo.findings(limit=None)
+def stored_frame(rec: Record) -> pd.DataFrame:
+    rows = rec.findings.find(limit=None)
     frame = pd.DataFrame(rows)
     return frame.rename(columns={"source_id": "incident_id"})
 
 
-def assert_matches(repo: Repository, expected: pd.DataFrame, ids: set[str] | None = None) -> None:
+def assert_matches(rec: Record, expected: pd.DataFrame, ids: set[str] | None = None) -> None:
     """Stored findings equal the file-based ones; pairs without a row are out_of_scope, p=0."""
-    stored = stored_frame(repo)
+    stored = stored_frame(rec)
     if ids is not None:
         stored = stored[stored.incident_id.isin(ids)]
         expected = expected[expected.incident_id.isin(ids)]
@@ -55,38 +58,38 @@ def assert_matches(repo: Repository, expected: pd.DataFrame, ids: set[str] | Non
 @pytest.fixture(scope="module", params=BACKENDS)
 def demo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Repository, IngestReport]]:
+) -> Iterator[tuple[Record, IngestReport]]:
     """The demo agreements and all 6,170 events, ingested once per backend."""
     with database(request.param, tmp_path_factory.mktemp("demo")) as url:
-        repo = Repository.open(url)
-        repo.init()
-        repo.load_agreements([DEMO_AGREEMENTS])
-        report = repo.ingest(DEMO_EVENTS, batch_size=1000)
-        yield repo, report
-        repo.close()
+        rec = Record.open(url)
+        rec.init()
+        record.load_agreements(rec, [DEMO_AGREEMENTS])
+        report = record.ingest_incidents(rec, DEMO_EVENTS, batch_size=1000)
+        yield rec, report
+        rec.close()
 
 
 def test_init_and_upgrade_are_idempotent(db_url: str) -> None:
-    with Repository.open(db_url) as repo:
-        assert repo.revision() is None
-        head = repo.head()
-        assert repo.init() == head
-        assert repo.init() == head
-        assert repo.upgrade() == head
-        repo.ensure_ready()
-        assert repo.counts() == dict.fromkeys(
+    with Record.open(db_url) as rec:
+        assert rec.revision() is None
+        head = rec.head()
+        assert rec.init() == head
+        assert rec.init() == head
+        assert rec.upgrade() == head
+        rec.ensure_ready()
+        assert rec.counts() == dict.fromkeys(
             ("agreements", "actors", "zones", "incidents", "findings"), 0
         )
-    with Repository.open(db_url) as again:  # a second process opening the same workspace
+    with Record.open(db_url) as again:  # a second process opening the same workspace
         assert again.upgrade() == head
 
 
 def test_agreements_round_trip(db_url: str) -> None:
     expected = load_agreements([DEMO_AGREEMENTS])
-    with Repository.open(db_url) as repo:
-        repo.init()
-        returned = repo.load_agreements([DEMO_AGREEMENTS])
-        stored = repo.catalogue()
+    with Record.open(db_url) as rec:
+        rec.init()
+        returned = record.load_agreements(rec, [DEMO_AGREEMENTS])
+        stored = rec.agreements.catalogue()
         assert [a.id for a in returned.agreements] == [a.id for a in expected.agreements]
         assert stored.agreements == expected.agreements
         for mine, theirs in zip(stored.agreements, expected.agreements, strict=True):
@@ -105,32 +108,31 @@ def test_agreements_round_trip(db_url: str) -> None:
             (s.label, s.window.start, s.window.end)
             for s in build_scopes(expected.agreements, expected.zones)
         ]
-        repo.load_agreements([DEMO_AGREEMENTS])  # the same file again changes nothing
-        counts = repo.counts()
+        record.load_agreements(rec, [DEMO_AGREEMENTS])  # the same file again changes nothing
+        counts = rec.counts()
         assert counts["agreements"] == 2 and counts["zones"] == 3
-        with repo.engine.connect() as conn:
-            files = conn.execute(text("select count(*) from agreement_files")).scalar_one()
+        files = rec.session.execute(text("select count(*) from agreement_files")).scalar_one()
         assert files == 1
 
 
 def test_demo_ingest_matches_assess(
-    demo: tuple[Repository, IngestReport], demo_frame: pd.DataFrame
+    demo: tuple[Record, IngestReport], demo_frame: pd.DataFrame
 ) -> None:
-    repo, report = demo
+    rec, report = demo
     assert (report.inserted, report.updated, report.unchanged) == (DEMO_ROWS, 0, 0)
     assert report.batches == 7
-    assert repo.counts()["incidents"] == DEMO_ROWS
-    assert report.findings == repo.counts()["findings"] > 0
-    assert_matches(repo, demo_frame)
+    assert rec.counts()["incidents"] == DEMO_ROWS
+    assert report.findings == rec.counts()["findings"] > 0
+    assert_matches(rec, demo_frame)
 
 
 def test_engine_runs_from_the_database(
-    demo: tuple[Repository, IngestReport], demo_frame: pd.DataFrame
+    demo: tuple[Record, IngestReport], demo_frame: pd.DataFrame
 ) -> None:
-    repo, _ = demo
-    incidents = repo.incidents()
+    rec, _ = demo
+    incidents = record.stored_incidents(rec)
     assert len(incidents) == DEMO_ROWS
-    frame = ceasefire.assess(repo.catalogue(), incidents)
+    frame = ceasefire.assess(rec.agreements.catalogue(), incidents)
     keys = ["incident_id", "agreement_id", "reading"]
     left = frame.sort_values(keys).reset_index(drop=True)
     right = demo_frame.sort_values(keys).reset_index(drop=True)
@@ -139,14 +141,14 @@ def test_engine_runs_from_the_database(
     assert np.allclose(left.probability, right.probability)
 
 
-def test_reingest_changes_nothing(demo: tuple[Repository, IngestReport]) -> None:
-    repo, _ = demo
-    before = repo.counts()
-    report = repo.ingest(DEMO_EVENTS, batch_size=2500)
+def test_reingest_changes_nothing(demo: tuple[Record, IngestReport]) -> None:
+    rec, _ = demo
+    before = rec.counts()
+    report = record.ingest_incidents(rec, DEMO_EVENTS, batch_size=2500)
     assert (report.inserted, report.updated, report.unchanged) == (0, 0, DEMO_ROWS)
     assert report.findings == 0
-    assert repo.counts() == before
-    with repo.engine.connect() as conn:
+    assert rec.counts() == before
+    with rec.engine.connect() as conn:
         distinct = conn.execute(
             select(func.count()).select_from(
                 select(INCIDENTS.c.source, INCIDENTS.c.source_id).distinct().subquery()
@@ -155,61 +157,61 @@ def test_reingest_changes_nothing(demo: tuple[Repository, IngestReport]) -> None
     assert distinct == DEMO_ROWS
 
 
-def test_queries(demo: tuple[Repository, IngestReport], demo_frame: pd.DataFrame) -> None:
-    repo, _ = demo
+def test_queries(demo: tuple[Record, IngestReport], demo_frame: pd.DataFrame) -> None:
+    rec, _ = demo
     expected = demo_frame[
         (demo_frame.agreement_id == "syria-quiet-2016-04")
         & (demo_frame.reading == "russia")
         & (demo_frame.category == "violation")
     ]
-    found = repo.findings(
+    found = rec.findings.find(
         agreement="syria-quiet-2016-04", reading="russia", category="violation", limit=None
     )
     assert sorted(f["source_id"] for f in found) == sorted(expected.incident_id)
-    assert repo.count_findings(
+    assert rec.findings.count(
         agreement="syria-quiet-2016-04", reading="russia", category="violation"
     ) == len(expected)
 
     # Pages follow one order and add up to the whole.
-    whole = repo.findings(agreement="syria-coh-2016", limit=None)
-    pages = [repo.findings(agreement="syria-coh-2016", limit=500, offset=o) for o in (0, 500)]
+    whole = rec.findings.find(agreement="syria-coh-2016", limit=None)
+    pages = [rec.findings.find(agreement="syria-coh-2016", limit=500, offset=o) for o in (0, 500)]
     assert pages[0] + pages[1] == whole[:1000]
 
     # Actor: the actor itself or a member of it, as perpetrator or target.
-    catalogue = repo.catalogue()
+    catalogue = rec.agreements.catalogue()
     gov_side = {a for a in catalogue.actors.actors if "gov" in catalogue.actors.ancestors(a)}
-    by_gov = repo.findings(actor="gov", limit=None)
+    by_gov = rec.findings.find(actor="gov", limit=None)
     assert by_gov
     for f in by_gov:
         named = {n for _, names in f["perpetrators"] for n in names} | set(f["targets"])
         assert named & gov_side
-    assert repo.findings(actor="nobody-at-all") == []
+    assert rec.findings.find(actor="nobody-at-all") == []
 
     # Time range and box.
     start, end = "2016-04-30T00:00:00+03:00", "2016-05-03T00:00:00+03:00"
-    in_time = repo.findings(start=start, end=end, limit=None)
+    in_time = rec.findings.find(start=start, end=end, limit=None)
     assert in_time and all(f["t0"] < 1462222800 and f["t1"] > 1461963600 for f in in_time)
     box = (36.0, 35.0, 36.5, 36.0)
-    in_box = repo.findings(bbox=box, limit=None)
+    in_box = rec.findings.find(bbox=box, limit=None)
     assert in_box and all(36 <= f["lon"] <= 36.5 and 35 <= f["lat"] <= 36 for f in in_box)
-    boxed, boxed_pks = repo.load_incidents(bbox=box)
+    boxed, boxed_pks = rec.incidents.load(bbox=box, areas=record.area_geometry)
     assert {f["incident_pk"] for f in in_box} <= set(boxed_pks.tolist())
     assert ((boxed.lat >= 35) & (boxed.lat <= 36)).all()
-    subset = repo.incidents(start=start, end=end, bbox=box)
+    subset = record.stored_incidents(rec, start=start, end=end, bbox=box)
     assert 0 < len(subset) < DEMO_ROWS
     assert ((subset.lon >= 36) & (subset.lon <= 36.5)).all()
 
     # One incident, by key or by source id, with its findings.
     first = in_time[0]
-    by_pk = repo.incident(first["incident_pk"])
-    by_source = repo.incident(("ucdp", first["source_id"]))
-    assert by_pk == by_source == repo.incident(f"ucdp:{first['source_id']}")
+    by_pk = rec.incidents.get(first["incident_pk"])
+    by_source = rec.incidents.get(("ucdp", first["source_id"]))
+    assert by_pk == by_source == rec.incidents.get(f"ucdp:{first['source_id']}")
     assert by_pk is not None
     assert {(f["agreement_id"], f["reading"]) for f in by_pk["findings"]} >= {
         (first["agreement_id"], first["reading"])
     }
-    assert repo.incident(("ucdp", "no-such-id")) is None
-    assert len(repo.list_incidents(limit=10, bbox=box)) == 10
+    assert rec.incidents.get(("ucdp", "no-such-id")) is None
+    assert len(rec.incidents.find(limit=10, bbox=box)) == 10
 
 
 def test_changed_row_is_updated_and_reassessed(db_url: str, tmp_path: Path) -> None:
@@ -225,18 +227,22 @@ def test_changed_row_is_updated_and_reassessed(db_url: str, tmp_path: Path) -> N
         {row: {"date_start": "2016-04-30", "date_end": "2016-04-30", "latitude": "35.6",
                "longitude": "35.9", "where_prec": "1"}},
     )  # fmt: skip
-    with Repository.open(db_url) as repo:
-        repo.init()
-        repo.load_agreements([DEMO_AGREEMENTS])
-        repo.ingest(original, batch_size=150)
-        before = {f["source_id"]: f for f in repo.findings(limit=None) if f["source_id"] != ident}
-        report = repo.ingest(edited, batch_size=150)
+    with Record.open(db_url) as rec:
+        rec.init()
+        record.load_agreements(rec, [DEMO_AGREEMENTS])
+        record.ingest_incidents(rec, original, batch_size=150)
+        before = {
+            f["source_id"]: f for f in rec.findings.find(limit=None) if f["source_id"] != ident
+        }
+        report = record.ingest_incidents(rec, edited, batch_size=150)
         assert (report.inserted, report.updated, report.unchanged) == (0, 1, rows - 1)
-        assert repo.counts()["incidents"] == rows
-        assert_matches(repo, ceasefire.assess(DEMO_AGREEMENTS, edited))
-        quiet = repo.findings(agreement="syria-quiet-2016-04", limit=None)
+        assert rec.counts()["incidents"] == rows
+        assert_matches(rec, ceasefire.assess(DEMO_AGREEMENTS, edited))
+        quiet = rec.findings.find(agreement="syria-quiet-2016-04", limit=None)
         assert ident in {f["source_id"] for f in quiet}
-        after = {f["source_id"]: f for f in repo.findings(limit=None) if f["source_id"] != ident}
+        after = {
+            f["source_id"]: f for f in rec.findings.find(limit=None) if f["source_id"] != ident
+        }
         assert after == before  # nothing else was touched
 
 
@@ -249,27 +255,30 @@ def test_changed_agreement_is_reassessed(db_url: str, tmp_path: Path) -> None:
     yaml_text = DEMO_AGREEMENTS.read_text(encoding="utf-8")
     assert 'duration: "72h"' in yaml_text
     changed.write_text(yaml_text.replace('duration: "72h"', 'duration: "24h"'), encoding="utf-8")
-    with Repository.open(db_url) as repo:
-        repo.init()
-        repo.load_agreements([DEMO_AGREEMENTS])
-        repo.ingest(events)
-        coh_before = repo.findings(agreement="syria-coh-2016", limit=None)
-        repo.load_agreements([changed])
-        assert repo.catalogue().agreement("syria-quiet-2016-04").readings[0].duration == "24h"
-        assert_matches(repo, ceasefire.assess(changed, events))
-        assert repo.findings(agreement="syria-coh-2016", limit=None) == coh_before
+    with Record.open(db_url) as rec:
+        rec.init()
+        record.load_agreements(rec, [DEMO_AGREEMENTS])
+        record.ingest_incidents(rec, events)
+        coh_before = rec.findings.find(agreement="syria-coh-2016", limit=None)
+        record.load_agreements(rec, [changed])
+        assert (
+            rec.agreements.catalogue().agreement("syria-quiet-2016-04").readings[0].duration
+            == "24h"
+        )
+        assert_matches(rec, ceasefire.assess(changed, events))
+        assert rec.findings.find(agreement="syria-coh-2016", limit=None) == coh_before
 
 
 def test_bad_row_leaves_the_database_unchanged(db_url: str, tmp_path: Path) -> None:
     good = demo_subset(tmp_path / "good.csv", 100)
     bad = demo_subset(tmp_path / "bad.csv", 400, {250: {"latitude": "north-ish"}})
-    with Repository.open(db_url) as repo:
-        repo.init()
-        repo.load_agreements([DEMO_AGREEMENTS])
-        repo.ingest(good, batch_size=50)
+    with Record.open(db_url) as rec:
+        rec.init()
+        record.load_agreements(rec, [DEMO_AGREEMENTS])
+        record.ingest_incidents(rec, good, batch_size=50)
 
         def snapshot() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-            with repo.engine.connect() as conn:
+            with rec.engine.connect() as conn:
                 incidents = conn.execute(text("select * from incidents order by pk")).all()
                 findings = conn.execute(
                     text("select * from findings order by incident_pk, agreement_id, reading")
@@ -278,7 +287,7 @@ def test_bad_row_leaves_the_database_unchanged(db_url: str, tmp_path: Path) -> N
 
         before = snapshot()
         with pytest.raises(InputError) as caught:
-            repo.ingest(bad, batch_size=50)
+            record.ingest_incidents(rec, bad, batch_size=50)
         message = caught.value.describe()
         assert "bad.csv" in message and "latitude" in message and "record 251" in message
         assert snapshot() == before
@@ -286,39 +295,39 @@ def test_bad_row_leaves_the_database_unchanged(db_url: str, tmp_path: Path) -> N
 
 def test_candidates_are_kept_apart(db_url: str, tmp_path: Path) -> None:
     events = demo_subset(tmp_path / "events.csv", 50)
-    with Repository.open(db_url) as repo:
-        repo.init()
-        repo.load_agreements([DEMO_AGREEMENTS])
-        report = repo.ingest(events, status="candidate")
+    with Record.open(db_url) as rec:
+        rec.init()
+        record.load_agreements(rec, [DEMO_AGREEMENTS])
+        report = record.ingest_incidents(rec, events, status="candidate")
         assert report.inserted == 50
-        assert len(repo.incidents(status="candidate")) == 50
-        assert len(repo.incidents(status="accepted")) == 0
-        assert repo.count_findings(status="accepted") == 0
-        assert repo.count_findings(status="candidate") == repo.counts()["findings"]
+        assert len(record.stored_incidents(rec, status="candidate")) == 50
+        assert len(record.stored_incidents(rec, status="accepted")) == 0
+        assert rec.findings.count(status="accepted") == 0
+        assert rec.findings.count(status="candidate") == rec.counts()["findings"]
         with pytest.raises(ValueError):
-            repo.ingest(events, status="maybe")
+            record.ingest_incidents(rec, events, status="maybe")
 
 
 def test_old_schema_is_refused(db_url: str) -> None:
-    with Repository.open(db_url) as repo:
-        repo.upgrade("0001_record")
-        if repo.head() == "0001_record":
+    with Record.open(db_url) as rec:
+        rec.upgrade("0001_record")
+        if rec.head() == "0001_record":
             pytest.skip("only one revision exists")
         with pytest.raises(SchemaError, match="ceasefire db upgrade"):
-            repo.ensure_ready()
-        repo.upgrade()
-        repo.ensure_ready()
+            rec.ensure_ready()
+        rec.upgrade()
+        rec.ensure_ready()
 
 
 def test_ingest_before_agreements_says_so(db_url: str, tmp_path: Path) -> None:
     events = demo_subset(tmp_path / "events.csv", 20)
-    with Repository.open(db_url) as repo:
-        repo.init()
-        report = repo.ingest(events)
+    with Record.open(db_url) as rec:
+        rec.init()
+        report = record.ingest_incidents(rec, events)
         assert report.inserted == 20 and report.findings == 0
         assert any("agreements load" in line for line in report.lines())
         # Loading agreements later and ingesting again resolves the names: every row changes.
-        repo.load_agreements([DEMO_AGREEMENTS])
-        again = repo.ingest(events)
+        record.load_agreements(rec, [DEMO_AGREEMENTS])
+        again = record.ingest_incidents(rec, events)
         assert (again.updated, again.unchanged) == (20, 0)
         assert again.findings > 0

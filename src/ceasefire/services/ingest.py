@@ -1,7 +1,9 @@
 """The record's services: open a workspace, migrate it, load agreements, ingest incidents.
 
 The CLI (`ceasefire init`, `db upgrade`, `agreements load`, `ingest`) and the
-API call these; the rules live in `ceasefire.storage.repository`.
+API call these with a database URL; each opens one `Record` (a unit of work)
+and hands it to `ceasefire.services.record`, where reading, checking, storing
+and assessing meet.
 """
 
 from __future__ import annotations
@@ -10,25 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ceasefire.formats.agreements import Catalogue
+from ceasefire.core.catalogue import Catalogue
+from ceasefire.core.policy import Action, Principal, require
 from ceasefire.formats.incidents import Format
-from ceasefire.storage.repository import DEFAULT_BATCH, IngestReport, Progress, Repository
-
-
-def open_repository(db: str | None = None, *, ready: bool = True) -> Repository:
-    """The workspace at `db` (else `CEASEFIRE_DB`, else `./ceasefire.db`).
-
-    With `ready`, an empty database gets the tables first, and one at an older
-    schema raises `SchemaError` telling the user to run `ceasefire db upgrade`.
-    """
-    repo = Repository.open(db)
-    if ready:
-        try:
-            repo.ensure_ready()
-        except BaseException:
-            repo.close()
-            raise
-    return repo
+from ceasefire.formats.sources import Content, Source
+from ceasefire.services import record
+from ceasefire.services.record import DEFAULT_BATCH, IngestReport, Progress, open_record
+from ceasefire.storage.record import Record
 
 
 @dataclass
@@ -40,26 +30,32 @@ class WorkspaceInfo:
 
 def init_workspace(db: str | None = None) -> WorkspaceInfo:
     """Create the workspace's tables, or bring them up to date; safe to repeat."""
-    with Repository.open(db) as repo:
-        revision = repo.init()
-        return WorkspaceInfo(repo.url, revision, repo.counts())
+    with Record.open(db) as rec:
+        revision = rec.init()
+        return WorkspaceInfo(rec.url, revision, rec.counts())
 
 
 def upgrade_database(db: str | None = None) -> tuple[str | None, str | None]:
     """Migrate to the newest schema; returns (revision before, revision after)."""
-    with Repository.open(db) as repo:
-        before = repo.revision()
-        return before, repo.upgrade()
+    with Record.open(db) as rec:
+        before = rec.revision()
+        return before, rec.upgrade()
 
 
-def load_agreement_files(paths: Sequence[str | Path], db: str | None = None) -> Catalogue:
-    """Validate and store agreement files; findings of changed agreements are recomputed."""
-    with open_repository(db) as repo:
-        return repo.load_agreements(paths)
+def load_agreement_files(
+    paths: Sequence[str | Path], db: str | None = None, *, who: Principal
+) -> Catalogue:
+    """Validate and store agreement files; findings of changed agreements are recomputed.
+
+    Needs `agreements.write` (an admin, or the local operator of the command line).
+    """
+    require(who, Action.agreements_write, what="agreement")
+    with open_record(db) as rec:
+        return record.load_agreements(rec, paths)
 
 
 def ingest_files(
-    paths: Sequence[str | Path],
+    paths: Sequence[Source],
     db: str | None = None,
     *,
     format: Format | None = None,
@@ -68,10 +64,16 @@ def ingest_files(
     status: str = "accepted",
     submitted_by: str | None = None,
     progress: Progress | None = None,
+    who: Principal,
 ) -> IngestReport:
-    """Read incident files and upsert them into the workspace, batch by batch."""
-    with open_repository(db) as repo:
-        return repo.ingest(
+    """Read incident files (or `Content`, streams) and upsert them, batch by batch.
+
+    Needs `incidents.submit` (a monitor or an admin, or the local operator).
+    """
+    require(who, Action.incidents_submit, what="incident")
+    with open_record(db) as rec:
+        return record.ingest_incidents(
+            rec,
             paths,
             format=format,
             timezone=timezone,
@@ -90,59 +92,48 @@ def ingest_articles(
     source: str | None = None,
     submitted_by: str | None = None,
     progress: Progress | None = None,
+    who: Principal,
 ) -> IngestReport:
     """News articles to candidate incidents awaiting a monitor's review.
 
     Each article goes through `ceasefire extract`; its incidents are stored with
     status `candidate`, so they show up for review and never count as accepted
-    record until a monitor accepts them.
+    record until a monitor accepts them. Needs `incidents.submit`, checked
+    before any article is read.
     """
+    require(who, Action.incidents_submit, what="incident")
     import json
-    import tempfile
 
-    from ceasefire.core.errors import InputError
-    from ceasefire.extract import extract_text
-    from ceasefire.interfaces.cli.extract import ArticleError, read_article
+    from ceasefire.formats.articles import extract_articles, read_article
 
-    documents = []
-    for path in paths:
-        try:
-            article = read_article(str(path))
-        except ArticleError as exc:
-            raise InputError(str(exc)) from exc
-        documents.append(extract_text(article.text, published, source or article.stem))
-    with tempfile.TemporaryDirectory() as tmp:
-        extracted = Path(tmp) / "extracted.jsonl"
-        extracted.write_text(
-            "\n".join(json.dumps(d, ensure_ascii=False) for d in documents) + "\n",
-            encoding="utf-8",
-        )
-        return ingest_files(
-            [extracted],
-            db,
-            format="jsonl",
-            status="candidate",
-            submitted_by=submitted_by,
-            progress=progress,
-        )
+    articles = [read_article(path) for path in paths]  # ArticleError is an InputError
+    documents = extract_articles(articles, published, source=source)
+    extracted = "\n".join(json.dumps(d, ensure_ascii=False) for d in documents) + "\n"
+    return ingest_files(
+        [Content(extracted, "extracted.jsonl")],
+        db,
+        format="jsonl",
+        status="candidate",
+        submitted_by=submitted_by,
+        progress=progress,
+        who=who,
+    )
 
 
 def submit_incidents(
-    repo: Repository, text: str, *, submitted_by: str, name: str = "submitted.jsonl"
+    rec: Record, who: Principal, text: str, *, name: str = "submitted.jsonl"
 ) -> IngestReport:
     """Native incident records (JSON Lines text) from a monitor, checked and stored.
 
     The API's `POST /incidents` and the web app's report form both come here:
-    the same reader and the same checks as `ceasefire ingest`, errors naming the
-    record and field; nothing is stored unless every record is valid.
+    `incidents.submit` is checked first, then the same reader and the same
+    checks as `ceasefire ingest`, errors naming the record and field; nothing is
+    stored unless every record is valid. The records are stored as submitted
+    by `who`.
     """
-    import tempfile
-
+    require(who, Action.incidents_submit, what="incident")
     from ceasefire.formats.incidents import read_incidents
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_text(text, encoding="utf-8")
-        catalogue = repo.catalogue()
-        table, _ = read_incidents(path, catalogue.actors, format="jsonl")
-    return repo.store_incidents(table, submitted_by=submitted_by, catalogue=catalogue)
+    catalogue = rec.agreements.catalogue()
+    table, _ = read_incidents(Content(text, name), catalogue.actors, format="jsonl")
+    return record.store_incidents(rec, table, submitted_by=who.name, catalogue=catalogue)
