@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import shapely
 import yaml
@@ -25,6 +26,7 @@ from ceasefire.core.errors import InputError, InputErrors
 from ceasefire.core.model import Actor, Agreement, AgreementFile, Zone
 from ceasefire.core.timing import window, zone_info
 from ceasefire.formats.boundaries import bundled_geometry
+from ceasefire.formats.sources import Content, Source, is_source, read_source, source_dir
 
 Path_ = tuple[str | int, ...]
 
@@ -56,16 +58,19 @@ def _lines(node: yaml.Node, path: Path_, into: dict[Path_, int]) -> None:
             _lines(value, (*path, index), into)
 
 
-def read_document(path: Path) -> tuple[Any, dict[Path_, int]]:
-    """The parsed document and, for YAML, the line of every value."""
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError("file not found", file=name) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=name) from exc
-    if path.suffix.lower() == ".json":
+def read_document(source: Source, name: str | None = None) -> tuple[Any, dict[Path_, int]]:
+    """The parsed document and, for YAML, the line of every value.
+
+    `source` is a path, `Content` or a stream; a name ending in `.json` is read
+    as JSON, anything else as YAML.
+    """
+    label, text = read_source(source, name)
+    return parse_document(label, text)
+
+
+def parse_document(name: str, text: str) -> tuple[Any, dict[Path_, int]]:
+    """`read_document` for text already read; `name` names it in errors."""
+    if name.lower().endswith(".json"):
         try:
             return json.loads(text), {}
         except json.JSONDecodeError as exc:
@@ -258,17 +263,42 @@ def _check_agreement(
             errors.add((*here, "duration"), str(exc))
 
 
-def load_agreements(paths: Iterable[str | Path]) -> Catalogue:
-    """Load and check agreement files; raises `InputErrors` naming every problem."""
+@dataclass(frozen=True)
+class AgreementText:
+    """One source as read: its name, its text and the agreements it defines."""
+
+    name: str
+    text: str
+    agreement_ids: tuple[str, ...]
+
+
+def load_agreements(sources: Source | Iterable[Source]) -> Catalogue:
+    """Load and check agreement files; raises `InputErrors` naming every problem.
+
+    Each source is a path (a `str` is a path), `Content` (text with the name its
+    errors give it) or a stream; relative GeoJSON paths in a source are resolved
+    from its folder (the current one for content without a folder in its name).
+    """
+    return load_agreement_texts(sources)[0]
+
+
+def load_agreement_texts(
+    sources: Source | Iterable[Source],
+) -> tuple[Catalogue, list[AgreementText]]:
+    """`load_agreements`, with the text of each source as it was read.
+
+    For a record that keeps the files it loaded: a stream can be read only once.
+    """
+    items = [cast(Source, sources)] if is_source(sources) else list(cast(Iterable[Source], sources))
     catalogue = Catalogue()
     all_errors: list[InputError] = []
-    parsed: list[tuple[Path, AgreementFile, _Collector]] = []
+    parsed: list[tuple[AgreementText, AgreementFile, _Collector]] = []
     actors: dict[str, Actor] = {}
     zone_specs: dict[str, tuple[Zone, Path, Path_, _Collector]] = {}
-    for raw in paths:
-        path = Path(raw)
-        data, lines = read_document(path)
-        errors = _Collector(str(path), lines)
+    for raw in items:
+        name, text = read_source(raw)
+        data, lines = parse_document(name, text)
+        errors = _Collector(name, lines)
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -292,21 +322,23 @@ def load_agreements(paths: Iterable[str | Path]) -> Catalogue:
             if actor.id in actors:
                 errors.add(("actors", i, "id"), f"duplicate actor id {actor.id!r}")
             actors[actor.id] = actor
+        base = source_dir(raw)
         for i, zone in enumerate(document.zones):
             if zone.id in zone_specs:
                 errors.add(("zones", i, "id"), f"duplicate zone id {zone.id!r}")
-            zone_specs[zone.id] = (zone, path, ("zones", i), errors)
-        parsed.append((path, document, errors))
-        catalogue.files.append(str(path))
+            zone_specs[zone.id] = (zone, base, ("zones", i), errors)
+        read = AgreementText(name, text, tuple(a.id for a in document.agreements))
+        parsed.append((read, document, errors))
+        catalogue.files.append(name)
 
-    for zone_id, (zone, path, at, errors) in zone_specs.items():
-        geometry = _zone_geometry(zone, path.parent, errors, at)
+    for zone_id, (zone, base, at, errors) in zone_specs.items():
+        geometry = _zone_geometry(zone, base, errors, at)
         if geometry is not None:
             catalogue.zones[zone_id] = geometry
             catalogue.zone_specs[zone_id] = zone
 
     seen_agreements: set[str] = set()
-    for _path, document, errors in parsed:
+    for _read, document, errors in parsed:
         for i, actor in enumerate(document.actors):
             for j, parent in enumerate(actor.member_of):
                 if parent not in actors:
@@ -322,7 +354,7 @@ def load_agreements(paths: Iterable[str | Path]) -> Catalogue:
     if all_errors:
         raise InputErrors(_unique(all_errors))
     catalogue.actors = ActorRegistry.of(actors.values())
-    return catalogue
+    return catalogue, [read for read, _document, _errors in parsed]
 
 
 def _unique(errors: list[InputError]) -> list[InputError]:
@@ -334,3 +366,15 @@ def _unique(errors: list[InputError]) -> list[InputError]:
             seen.add(key)
             out.append(e)
     return out
+
+
+__all__ = [
+    "AgreementText",
+    "Catalogue",
+    "Content",
+    "dotted",
+    "load_agreement_texts",
+    "load_agreements",
+    "parse_document",
+    "read_document",
+]

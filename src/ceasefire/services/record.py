@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,8 +27,7 @@ from ceasefire.core.catalogue import Catalogue
 from ceasefire.core.engine import CATEGORIES, Findings, Scope, assess, build_scopes
 from ceasefire.core.errors import InputError
 from ceasefire.core.incidents import Incidents
-from ceasefire.formats.agreements import load_agreements as read_agreement_files
-from ceasefire.formats.agreements import read_document
+from ceasefire.formats.agreements import load_agreement_texts
 from ceasefire.formats.boundaries import admin_units, land
 from ceasefire.formats.incidents import Format, ReadReport, read_incidents
 from ceasefire.formats.sources import Source
@@ -115,7 +113,7 @@ def stored_incidents(
 # ---------------------------------------------------------------------- agreements
 
 
-def load_agreements(rec: Record, paths: Iterable[str | Path]) -> Catalogue:
+def load_agreements(rec: Record, paths: Source | Iterable[Source]) -> Catalogue:
     """Check agreement files, store them, recompute the findings of what changed.
 
     The files are validated together first (`InputErrors` names every
@@ -124,16 +122,9 @@ def load_agreements(rec: Record, paths: Iterable[str | Path]) -> Catalogue:
     committed together when the record's unit of work is. Returns the catalogue
     of everything now stored.
     """
-    items = [Path(p) for p in paths]
-    loaded = read_agreement_files(items)
-    file_of: dict[str, str] = {}
-    texts: dict[str, str] = {}
-    for path in items:
-        data, _ = read_document(path)
-        texts[str(path)] = path.read_text(encoding="utf-8")
-        for entry in (data or {}).get("agreements") or []:
-            if isinstance(entry, dict) and "id" in entry:
-                file_of[str(entry["id"])] = str(path)
+    loaded, files = load_agreement_texts(paths)
+    texts = {f.name: f.text for f in files}
+    file_of = {agreement: f.name for f in files for agreement in f.agreement_ids}
     changes = rec.agreements.store(loaded, texts, file_of)
     catalogue = rec.agreements.catalogue()
     changed = set(changes.agreements)
