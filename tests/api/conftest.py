@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ceasefire.interfaces.http.api.app import create_app
+from ceasefire.core.policy import LOCAL_OPERATOR
+from ceasefire.interfaces.http.app import create_app
 from ceasefire.services import ingest, users
+from ceasefire.services.record import open_record
 from ceasefire.storage.db import session_factory, transaction
 from tests.conftest import AGREEMENT_YAML, event
 
@@ -58,11 +60,11 @@ def build_workspace(tmp_path: Path) -> tuple[str, dict[str, str]]:
     ]
     events.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     ingest.init_workspace(db)
-    ingest.load_agreement_files([agreement], db)
-    with ingest.open_repository(db) as repo:
-        repo.ingest([events])
+    ingest.load_agreement_files([agreement], db, who=LOCAL_OPERATOR)
+    ingest.ingest_files([events], db, who=LOCAL_OPERATOR)
+    with open_record(db) as rec:
         keys = users.Keystore(tmp_path / "keys")
-        factory = session_factory(repo.engine)
+        factory = session_factory(rec.engine)
         tokens: dict[str, str] = {}
         with transaction(factory) as session:
             admin = users.add_user(session, None, "admin", "admin", keys=keys)
@@ -82,4 +84,4 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     app = create_app(db)
     with TestClient(app) as client:
         yield Api(client, tokens, db)
-    app.state.workspace.repo.close()
+    app.state.workspace.close()

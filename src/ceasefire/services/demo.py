@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ceasefire.core.engine import Progress
+from ceasefire.core.policy import LOCAL_OPERATOR
 from ceasefire.formats.findings import write_frame
 from ceasefire.services.assess import Assessment, run_assessment, weekly_series
 
@@ -85,18 +86,19 @@ def demo_record(
     account per role with the given passwords. Keys go where `serve` will look
     (`CEASEFIRE_KEYS`, else beside the database). Returns the database URL.
     """
-    from ceasefire.services import ingest, users
+    from ceasefire.services import ingest, record, users
     from ceasefire.storage.db import session_factory, transaction
 
     folder.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{folder / 'record.db'}"
     data = demo_data()
     ingest.init_workspace(db)
-    ingest.load_agreement_files([data / DEMO_FILES[0]], db)
-    with ingest.open_repository(db) as repo:
-        repo.ingest(list(incident_files or [data / EVENTS]))
+    # Built by whoever runs the demo, on a file of their own: the local operator.
+    ingest.load_agreement_files([data / DEMO_FILES[0]], db, who=LOCAL_OPERATOR)
+    with record.open_record(db) as rec:
+        record.ingest_incidents(rec, list(incident_files or [data / EVENTS]))
         keys = users.Keystore.for_database(db)
-        factory = session_factory(repo.engine)
+        factory = session_factory(rec.engine)
         first, *others = DEMO_ACCOUNTS
         with transaction(factory) as session:
             users.add_user(session, None, first, "admin", keys=keys, password=passwords[first])

@@ -1,9 +1,12 @@
-"""What the web pages show, read from the record: one function per question.
+"""What the API and the pages show, read from the record: one function per question.
 
-The map, the compliance dashboard and the agreement page ask the same record
-the API and the CLI use; the answers here are plain JSON-ready values so a
-route only has to pass them on. No rule of the engine is restated: categories
-come from stored findings, sides from `standing`, windows from `timing.window`.
+Each function takes who is asking and checks the policy itself (`agreements.read`,
+`incidents.read`, `findings.read`; candidates only with `incidents.review`), so a
+route only passes on the viewer and the answer. Incident visibility is one rule
+(`visibility.incident_sight`) that the record applies in SQL to listing and
+fetching alike. The answers are plain JSON-ready values. No rule of the engine
+is restated: categories come from stored findings, sides from `standing`,
+windows from `timing.window`.
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ import shapely
 from ceasefire.core.actors import ActorRegistry, standing
 from ceasefire.core.engine import CATEGORIES, TEXT
 from ceasefire.core.model import Agreement, Category
+from ceasefire.core.policy import Action, Principal, Settings, can, require
 from ceasefire.core.timing import OPEN_END, iso, local_day, window, zone_info
 from ceasefire.formats.agreements import Catalogue
 from ceasefire.formats.boundaries import boundary_text
 from ceasefire.regions import Region, default_region
+from ceasefire.services import visibility
 from ceasefire.services.assess import weekly_series
-from ceasefire.services.visibility import visible_incident as visible_incident  # one rule
-from ceasefire.storage.repository import Repository
+from ceasefire.services.record import stored_incidents
+from ceasefire.services.visibility import incident_sight
+from ceasefire.storage.record import Record
 
 CATEGORY_NAMES = [c.value for c in CATEGORIES]
 OUT = CATEGORY_NAMES.index(Category.out_of_scope.value)
@@ -46,7 +52,7 @@ _CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 16
 
 
-def cached(repo: Repository, name: str, build: Callable[[], T], *key: Any) -> T:
+def cached(repo: Record, name: str, build: Callable[[], T], *key: Any) -> T:
     """`build()`, reused while the record's `version()` stays the same.
 
     The map layer of 100,000 incidents takes about half a second to read; a
@@ -66,6 +72,85 @@ def cached(repo: Repository, name: str, build: Callable[[], T], *key: Any) -> T:
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return value
+
+
+def visible_incident(
+    repo: Record, who: Principal, key: int | str, settings: Settings
+) -> dict[str, Any] | None:
+    """One incident with its findings, or None if absent or not for this viewer (alike).
+
+    `key` is a row key or `source:source_id` (how allegations link incidents).
+    Refused outright (`PermissionDenied`) when the viewer may read no incidents.
+    """
+    require(who, Action.incidents_read, settings=settings, what="incident")
+    return visibility.visible_incident(repo.incidents, who, key, settings)
+
+
+#: Filters that join incidents with their findings (and so need `findings.read`).
+FINDING_FILTERS = ("agreement", "reading", "category", "actor")
+
+
+def list_incidents(
+    repo: Record,
+    who: Principal,
+    *,
+    settings: Settings,
+    status: str = "accepted",
+    limit: int = 100,
+    offset: int = 0,
+    **filters: Any,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of incidents and, when filtered by findings, how many there are in all.
+
+    `status="candidate"` is the review queue: asking for it needs `incidents.review`.
+    With any of `FINDING_FILTERS` the incidents come joined with their findings.
+    The page is cut in the database, after the visibility rule.
+    """
+    require(who, Action.incidents_read, settings=settings, what="incident")
+    if status == "candidate":
+        require(who, Action.incidents_review, settings=settings, what="incident")
+    sight = incident_sight(who, settings)
+    wanted = {k: v for k, v in filters.items() if v is not None}
+    joined = {k: wanted.pop(k) for k in FINDING_FILTERS if k in wanted}
+    if joined:
+        require(who, Action.findings_read, settings=settings, what="finding")
+        query = dict(wanted, **joined, status=status, sight=sight)
+        return (
+            repo.findings.find(**query, limit=limit, offset=offset),
+            repo.findings.count(**query),
+        )
+    items = repo.incidents.find(status=status, sight=sight, limit=limit, offset=offset, **wanted)
+    return items, None
+
+
+def list_findings(
+    repo: Record,
+    who: Principal,
+    *,
+    settings: Settings,
+    limit: int = 100,
+    offset: int = 0,
+    **filters: Any,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of findings of accepted incidents with their incidents, and the total."""
+    require(who, Action.findings_read, settings=settings, what="finding")
+    query = dict(filters, status="accepted", sight=incident_sight(who, settings))
+    return repo.findings.find(**query, limit=limit, offset=offset), repo.findings.count(**query)
+
+
+def agreements(repo: Record, who: Principal) -> list[Agreement]:
+    """Every stored agreement, in the order it was loaded."""
+    require(who, Action.agreements_read, what="agreement")
+    return list(repo.agreements.catalogue().agreements)
+
+
+def agreement(repo: Record, who: Principal, agreement_id: str) -> Agreement:
+    """One stored agreement; `UnknownView` if there is none."""
+    require(who, Action.agreements_read, what="agreement")
+    try:
+        return repo.agreements.catalogue().agreement(agreement_id)
+    except KeyError:
+        raise UnknownView(f"no agreement {agreement_id!r}") from None
 
 
 def agreement_and_reading(
@@ -121,17 +206,60 @@ def _side_mask(
     return mask or 1 << sides.index(OTHER)
 
 
-def map_layer(repo: Repository, agreement_id: str | None, reading: str | None) -> dict[str, Any]:
-    """Every incident as columns, with its category under one agreement and reading.
+def map_layer(
+    repo: Record,
+    who: Principal,
+    agreement_id: str | None,
+    reading: str | None,
+    *,
+    settings: Settings,
+) -> dict[str, Any]:
+    """Every accepted incident as columns, with its category under one agreement and reading.
 
     Columns rather than GeoJSON features keep 100,000 incidents to a few
     megabytes; the page filters them by time, side and category without asking
     again. `side` is a bit mask over `sides`; `day` is the UTC day (since the
     epoch) of the middle of the incident's time interval.
     """
-    catalogue = repo.catalogue()
+    _require_map(who, settings)
+    return _map_layer(repo, agreement_id, reading)
+
+
+def map_layer_json(
+    repo: Record,
+    who: Principal,
+    agreement_id: str | None,
+    reading: str | None,
+    *,
+    settings: Settings,
+) -> str:
+    """`map_layer` as compact JSON, cached while the record is unchanged (checked first)."""
+    _require_map(who, settings)
+    return cached(
+        repo,
+        "map_layer",
+        lambda: json.dumps(_map_layer(repo, agreement_id, reading), separators=(",", ":")),
+        agreement_id,
+        reading,
+    )
+
+
+def _require_map(who: Principal, settings: Settings) -> None:
+    require(who, Action.incidents_read, settings=settings, what="incident")
+    require(who, Action.findings_read, settings=settings, what="finding")
+
+
+def may_read_map(who: Principal, settings: Settings) -> bool:
+    """Whether the map may show this viewer incidents (else it shows the zones only)."""
+    return can(who, Action.incidents_read, settings=settings) and can(
+        who, Action.findings_read, settings=settings
+    )
+
+
+def _map_layer(repo: Record, agreement_id: str | None, reading: str | None) -> dict[str, Any]:
+    catalogue = repo.agreements.catalogue()
     agreement, reading = agreement_and_reading(catalogue, agreement_id, reading)
-    rows = repo.incident_points(agreement.id, reading)
+    rows = repo.incidents.points(agreement.id, reading)
     sides = side_names(agreement)
     since = _party_since(agreement)
     masks: dict[str | None, int] = {}
@@ -197,8 +325,11 @@ def windows(agreement: Agreement) -> list[dict[str, Any]]:
     return out
 
 
-def zones_geojson(catalogue: Catalogue, agreement_id: str | None = None) -> dict[str, Any]:
+def zones_geojson(
+    catalogue: Catalogue, who: Principal, agreement_id: str | None = None
+) -> dict[str, Any]:
     """The zones of one agreement (or of all), each with the agreements that cover it."""
+    require(who, Action.agreements_read, what="agreement")
     agreements = [a for a in catalogue.agreements if agreement_id is None or a.id == agreement_id]
     covering: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for agreement in agreements:
@@ -261,12 +392,13 @@ def _base_map_json(region: Region) -> str:
     return json.dumps(layers, separators=(",", ":"))
 
 
-def finding_counts(repo: Repository) -> list[dict[str, Any]]:
+def finding_counts(repo: Record, who: Principal, *, settings: Settings) -> list[dict[str, Any]]:
     """Per agreement and reading, how many incidents fall in each category."""
-    catalogue = repo.catalogue()
+    require(who, Action.findings_read, settings=settings, what="finding")
+    catalogue = repo.agreements.catalogue()
     total = repo.counts()["incidents"]
     stored: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for agreement_id, reading, category, n in repo.finding_counts():
+    for agreement_id, reading, category, n in repo.findings.tally():
         stored[(agreement_id, reading)][category] += int(n)
     out = []
     for agreement in catalogue.agreements:
@@ -281,21 +413,45 @@ def finding_counts(repo: Repository) -> list[dict[str, Any]]:
 
 
 def compliance(
-    repo: Repository,
+    repo: Record,
+    who: Principal,
     agreement_id: str | None,
     reading: str | None,
+    *,
+    settings: Settings,
     weeks_before: int = 4,
     weeks_after: int = 8,
 ) -> dict[str, Any]:
     """Violations per week per party around the start, and each zone's findings.
 
     The weeks before the start are judged as if the same terms were in force,
-    the baseline a truce is measured against (see `weekly_series`).
+    the baseline a truce is measured against (see `weekly_series`). Cached while
+    the record is unchanged; the viewer is checked before the cache is asked.
     """
-    catalogue = repo.catalogue()
+    require(who, Action.findings_read, settings=settings, what="finding")
+    return cached(
+        repo,
+        "compliance",
+        lambda: _compliance(repo, agreement_id, reading, weeks_before, weeks_after),
+        agreement_id,
+        reading,
+        weeks_before,
+        weeks_after,
+    )
+
+
+def _compliance(
+    repo: Record,
+    agreement_id: str | None,
+    reading: str | None,
+    weeks_before: int,
+    weeks_after: int,
+) -> dict[str, Any]:
+    catalogue = repo.agreements.catalogue()
     agreement, reading = agreement_and_reading(catalogue, agreement_id, reading)
     start = window(agreement).start
-    incidents = repo.incidents(
+    incidents = stored_incidents(
+        repo,
         start=start - weeks_before * 7 * DAY,
         end=start + weeks_after * 7 * DAY,
         status="accepted",
@@ -315,14 +471,14 @@ def compliance(
 
 
 def zone_table(
-    repo: Repository, catalogue: Catalogue, agreement: Agreement, reading: str
+    repo: Record, catalogue: Catalogue, agreement: Agreement, reading: str
 ) -> list[dict[str, Any]]:
     """Findings under one reading, counted in each of the agreement's zones.
 
     An incident counts in a zone when its recorded point lies in it (on the
     boundary included); one known only to an area is counted by that point too.
     """
-    rows = repo.incident_points(agreement.id, reading)
+    rows = repo.incidents.points(agreement.id, reading)
     if rows:
         lon = np.fromiter((r[1] for r in rows), float, len(rows))
         lat = np.fromiter((r[2] for r in rows), float, len(rows))
@@ -350,13 +506,16 @@ def zone_table(
     return out
 
 
-def reading_differences(repo: Repository, agreement_id: str, limit: int = 500) -> dict[str, Any]:
-    """Incidents whose category differs between readings: where the dispute matters."""
-    catalogue = repo.catalogue()
+def reading_differences(
+    repo: Record, who: Principal, agreement_id: str, *, settings: Settings, limit: int = 500
+) -> dict[str, Any]:
+    """Accepted incidents whose category differs between readings: where the dispute matters."""
+    require(who, Action.findings_read, settings=settings, what="finding")
+    catalogue = repo.agreements.catalogue()
     agreement, _ = agreement_and_reading(catalogue, agreement_id, None)
     names = reading_names(agreement)
     by_incident: dict[int, dict[str, str]] = defaultdict(dict)
-    for pk, reading, category in repo.reading_categories(agreement.id):
+    for pk, reading, category in repo.findings.by_reading(agreement.id):
         by_incident[int(pk)][reading] = category
     differing = []
     for pk, found in by_incident.items():
@@ -364,7 +523,7 @@ def reading_differences(repo: Repository, agreement_id: str, limit: int = 500) -
         if len(set(cats.values())) > 1:
             differing.append((pk, cats))
     shown = differing[:limit]
-    labels = repo.incident_labels(pk for pk, _cats in shown)
+    labels = repo.incidents.labels(pk for pk, _cats in shown)
     unknown = {"id": "", "start": None, "place": ""}
     items = [{"pk": pk, **labels.get(pk, unknown), "categories": cats} for pk, cats in shown]
     summary = Counter(tuple(c[n] for n in names) for _pk, c in differing)
@@ -380,8 +539,9 @@ def reading_differences(repo: Repository, agreement_id: str, limit: int = 500) -
     }
 
 
-def agreement_view(catalogue: Catalogue, agreement_id: str) -> dict[str, Any]:
+def agreement_view(catalogue: Catalogue, who: Principal, agreement_id: str) -> dict[str, Any]:
     """An agreement's terms as a reader needs them: who, from when, where, except whom."""
+    require(who, Action.agreements_read, what="agreement")
     agreement, _ = agreement_and_reading(catalogue, agreement_id, None)
     registry = catalogue.actors
 
