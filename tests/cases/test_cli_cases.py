@@ -90,6 +90,16 @@ def test_a_case_through_the_command_line(cli, tmp_path: Path) -> None:  # type: 
         "--reasons", "Market shelled from government positions.", "--agreements", str(terms),
     )  # fmt: skip
     cli("cases", "sign", cid, "--as", "us-judge", "--position", "agree")
+    # Ruled, not published: the respondent sees its case but not the ruling, by any command.
+    early = json.loads(cli("cases", "show", cid, "--as", "gov-rep", "--json"))
+    assert early["status"] == "ruled" and early["ruling"] is None
+    assert json.loads(cli("cases", "list", "--as", "gov-rep", "--json"))[0]["outcome"] is None
+    for who in ("gov-rep", "opp-rep"):
+        seen = tmp_path / f"ledger-{who}.jsonl"
+        cli("ledger", "export", str(seen), "--as", who)
+        assert b"Market shelled" not in seen.read_bytes()
+        assert b"Shelling of Douma market" in seen.read_bytes()  # the filing: their own case
+        assert "withheld" in cli("ledger", "verify", str(seen))
     refused = cli("cases", "publish", cid, "--as", "us-judge", "--agreements", str(terms), code=2)
     assert "waiting for russia" in refused
     cli(
