@@ -1,4 +1,4 @@
-"""Build the bundled boundaries in `src/ceasefire/data/boundaries/` from the OCHA and NE sources.
+"""Build the Syria region's boundaries (`src/ceasefire/regions/syria/boundaries/`) from OCHA, NE.
 
 The OCHA districts (admin 2) tile the governorates (admin 1) exactly, so the
 districts are simplified once as a coverage (shared borders stay shared), their
@@ -25,7 +25,7 @@ from shapely.geometry.base import BaseGeometry
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = Path("/work/shared/data/boundaries")
-DEFAULT_OUT = ROOT / "src" / "ceasefire" / "data" / "boundaries"
+DEFAULT_OUT = ROOT / "src" / "ceasefire" / "regions" / "syria" / "boundaries"
 DEFAULT_TOLERANCE = 0.0005  # degrees, about 50 m
 DECIMALS = 5  # about 1 m
 WITHIN_TOLERANCE = 1e-7  # degrees; containment checks allow this much

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "ceasefire" / "data"
 DEFAULT_GAZETTEER = Path("/work/shared/data/gazetteer/ocha_syr_populated_places_admin4.csv")
 DEFAULT_OUT = DATA / "demo" / "east-ghouta.geojson"
-ADMIN1 = DATA / "boundaries" / "sy_admin1.geojson"
+ADMIN1 = ROOT / "src" / "ceasefire" / "regions" / "syria" / "boundaries" / "sy_admin1.geojson"
 BUFFER_M = 1500.0
 DECIMALS = 5
 #: UCDP's point for "East Ghouta" (lon, lat); the zone must contain it.

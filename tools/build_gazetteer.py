@@ -1,8 +1,8 @@
-"""Build `src/ceasefire/data/extract/gazetteer.csv`, the place names `ceasefire extract` knows.
+"""Build `regions/syria/extract/gazetteer.csv`, the place names `ceasefire extract` knows.
 
 Sources (see the README written beside the output):
 
-- the bundled OCHA governorates (`src/ceasefire/data/boundaries/sy_admin1.geojson`), with
+- the bundled OCHA governorates (`regions/syria/boundaries/sy_admin1.geojson`), with
   the English spellings news agencies use added by hand;
 - OCHA populated places (admin 4), English names, admin 1 and 2 codes, and the
   capital level (0 national, 1 governorate, 2 district, 3 sub-district);
@@ -33,8 +33,9 @@ from shapely.geometry.base import BaseGeometry
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = Path("/work/shared/data/gazetteer")
-BOUNDARIES = ROOT / "src" / "ceasefire" / "data" / "boundaries"
-DEFAULT_OUT = ROOT / "src" / "ceasefire" / "data" / "extract" / "gazetteer.csv"
+REGION = ROOT / "src" / "ceasefire" / "regions" / "syria"
+BOUNDARIES = REGION / "boundaries"
+DEFAULT_OUT = REGION / "extract" / "gazetteer.csv"
 
 COLUMNS = (
     "id", "name", "kind", "lon", "lat", "radius_km", "admin1", "admin2", "population", "rank",

@@ -152,7 +152,7 @@ def _codes(region_id: str) -> tuple[str, ...]:
 
 
 def _levels(units: dict[str, AdminUnit]) -> str:
-    """What codes a region has, as an error hint: `SY, SY01–SY14, or a district code`."""
+    """What codes a region has, as an error hint: `XX, XX01–XX14, or a district code`."""
     parts = []
     for level in sorted({u.level for u in units.values()}):
         codes = sorted(c for c, u in units.items() if u.level == level)

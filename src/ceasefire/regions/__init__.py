@@ -95,7 +95,7 @@ class Region:
             raise KeyError(f"region {self.id!r} has no admin level {level} (has {have})") from None
 
     def owns(self, code: str) -> bool:
-        """Whether an admin code (`SY06`) belongs to this region."""
+        """Whether an admin code (`XX06`) belongs to this region."""
         code = code.strip().upper()
         return any(code.startswith(prefix) for prefix in self.country_codes)
 
@@ -179,7 +179,7 @@ def _default(search: tuple[Path, ...]) -> Region:
 
 
 def region_for_code(code: str) -> Region | None:
-    """The region whose country codes prefix an admin code (`bundled:SY06` -> SY06).
+    """The region whose country codes prefix an admin code (`bundled:XX06` -> XX06).
 
     The workspace's region is asked first, so that it wins where prefixes overlap;
     the longest matching prefix decides among the others.
