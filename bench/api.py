@@ -26,7 +26,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from ceasefire.services import ingest
+from ceasefire.core.policy import LOCAL_OPERATOR
+from ceasefire.services import ingest, record
 from ceasefire.services.demo import EVENTS, demo_data
 
 BBOX = "36.8,35.9,37.4,36.4"  # Aleppo and its surroundings: the busiest part of 2016
@@ -40,9 +41,9 @@ def free_port() -> int:
 
 def build(db: str) -> None:
     ingest.init_workspace(db)
-    ingest.load_agreement_files([demo_data() / "syria-2016.yaml"], db)
-    with ingest.open_repository(db) as repo:
-        repo.ingest([demo_data() / EVENTS])
+    ingest.load_agreement_files([demo_data() / "syria-2016.yaml"], db, who=LOCAL_OPERATOR)
+    with record.open_record(db) as rec:
+        record.ingest_incidents(rec, [demo_data() / EVENTS])
 
 
 async def drive(url: str, clients: int, seconds: float) -> tuple[int, list[float], int]:

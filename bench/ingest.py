@@ -4,7 +4,7 @@ Writes N synthetic UCDP GED rows (default 1,000,000) to a temporary CSV, then
 for SQLite (a temporary file) and PostgreSQL (a fresh schema; skipped with a
 message when no server answers):
 
-- ingest: `Repository.ingest` of the file into a workspace holding the demo
+- ingest: `services.record.ingest_incidents` of the file into a workspace holding the demo
   agreements: read and check every row, resolve actors, upsert in batches by
   (source, id) with the findings of each batch. Its time is split into reading,
   writing incidents and findings.
@@ -38,8 +38,9 @@ from types import ModuleType
 import pandas as pd
 from sqlalchemy.engine import make_url
 
+from ceasefire.services import record
 from ceasefire.storage.db import make_engine
-from ceasefire.storage.repository import Repository
+from ceasefire.storage.record import Record
 
 ROOT = Path(__file__).resolve().parents[1]
 AGREEMENTS = ROOT / "src" / "ceasefire" / "data" / "demo" / "syria-2016.yaml"
@@ -86,15 +87,15 @@ class Result:
 
 def run(backend: str, url: str, csv: Path, batch_size: int, pg_method: str) -> Result:
     rows = sum(1 for _ in csv.open("rb")) - 1
-    with Repository.open(url) as repo:
-        repo.init()
-        repo.load_agreements([AGREEMENTS])
+    with Record.open(url) as rec:
+        rec.init()
+        record.load_agreements(rec, [AGREEMENTS])
         print(f"{backend}: ingesting {rows:,} rows ...", flush=True)
         started = time.perf_counter()
-        report = repo.ingest(csv, batch_size=batch_size)
+        report = record.ingest_incidents(rec, csv, batch_size=batch_size)
         ingest_s = time.perf_counter() - started
         assert report.inserted == rows, report.lines()
-        assert repo.counts()["incidents"] == rows
+        assert rec.counts()["incidents"] == rows
     engine = make_engine(url)
     try:
         print(f"{backend}: read_csv + to_sql ...", flush=True)

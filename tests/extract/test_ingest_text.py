@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ceasefire.interfaces.cli.main import app
-from ceasefire.services import ingest
+from ceasefire.services import record
 from tests.extract.conftest import ARTICLE, DEMO, PUBLISHED
 
 
@@ -23,9 +23,9 @@ def test_ingest_text_stores_candidates(tmp_path: Path, monkeypatch) -> None:  # 
     )
     assert result.exit_code == 0, result.output
     assert "candidate incidents awaiting review" in result.output
-    with ingest.open_repository(db) as repo:
-        stored = repo.list_incidents(status="candidate", limit=None)
+    with record.open_record(db) as rec:
+        stored = rec.incidents.find(status="candidate", limit=None)
         assert stored and all(i["status"] == "candidate" for i in stored)
-        assert repo.list_incidents(status="accepted", limit=None) == []
+        assert rec.incidents.find(status="accepted", limit=None) == []
     missing = runner.invoke(app, ["ingest", "--text", str(article)])
     assert missing.exit_code == 2 and "--published" in missing.output

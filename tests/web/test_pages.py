@@ -308,7 +308,8 @@ def test_a_zone_shows_the_windows_that_cover_it(visit: Any) -> None:
 def test_an_incident_page_shows_competing_attributions(
     visit: Any, site: Any, tmp_path: Any
 ) -> None:
-    from ceasefire.storage.repository import Repository
+    from ceasefire.services import record
+    from ceasefire.storage.record import Record
 
     claims = {
         "id": "disputed-1",
@@ -324,9 +325,9 @@ def test_an_incident_page_shows_competing_attributions(
     }
     path = tmp_path / "disputed.jsonl"
     path.write_text(json.dumps(claims) + "\n", encoding="utf-8")
-    with Repository.open(site.db) as repo:
-        repo.ingest([path])
-        pk = repo.incident(("native", "disputed-1"))["pk"]  # type: ignore[index]
+    with Record.open(site.db) as rec:
+        record.ingest_incidents(rec, [path])
+        pk = rec.incidents.get(("native", "disputed-1"))["pk"]  # type: ignore[index]
     v = visit()
     v.login("observer")
     v.goto(f"/incidents/{pk}")

@@ -49,7 +49,6 @@ REFUSALS = (
 )
 #: A database at another schema than this version expects: exit 1.
 SCHEMA_ERRORS = (
-    ("ceasefire.storage.repository", "SchemaError"),
     ("ceasefire.storage.record", "SchemaError"),
 )
 
