@@ -97,4 +97,4 @@ def test_demo_serve_builds_a_record_with_an_account_per_role(tmp_path, monkeypat
         page = client.post("/login", data=login)
         assert page.status_code == 200 and "hnc" in page.text and "party" in page.text
         assert client.get("/api/v1/map/incidents").json()["count"] == 6170
-    served["app"].state.workspace.repo.close()
+    served["app"].state.workspace.close()

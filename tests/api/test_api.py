@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from ceasefire.formats.incidents import read_incidents
+from ceasefire.core.policy import LOCAL_OPERATOR
 from ceasefire.services import ingest
 from tests.api.conftest import Api
 
@@ -171,7 +170,7 @@ def test_incidents_filters_and_geojson(api: Api):
     assert len(paged["items"]) == 1 and paged["offset"] == 1
 
 
-def test_candidates_are_for_monitors_only(api: Api):
+def test_candidates_are_for_monitors_only(api: Api, tmp_path: Path):
     candidate = {
         "id": "c1",
         "time": {"start": "2016-05-01", "timezone": "Asia/Damascus"},
@@ -179,12 +178,9 @@ def test_candidates_are_for_monitors_only(api: Api):
         "perpetrators": ["gov"],
         "targets": ["opposition"],
     }
-    with ingest.open_repository(api.db) as repo:
-        with tempfile.TemporaryDirectory() as tmp:
-            file = Path(tmp) / "c.jsonl"
-            file.write_text(json.dumps(candidate) + "\n")
-            table, _ = read_incidents(file, repo.catalogue().actors)
-        repo.store_incidents(table, status="candidate")
+    file = tmp_path / "c.jsonl"
+    file.write_text(json.dumps(candidate) + "\n")
+    ingest.ingest_files([file], api.db, status="candidate", who=LOCAL_OPERATOR)
     public = api.get(f"{V}/incidents")
     assert "c1" not in {i["source_id"] for i in public.json()["items"]}
     assert api.get(f"{V}/incidents", params={"status": "candidate"}).status_code in (401, 403)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ceasefire.interfaces.http.api.app import create_app
+from ceasefire.interfaces.http.app import create_app
 from tests.api.conftest import ROLES, Api, build_workspace
 
 V = "/api/v1"
@@ -32,7 +32,7 @@ def api() -> Iterator[Api]:
     app = create_app(db)
     with TestClient(app) as client:
         yield Api(client, tokens, db)
-    app.state.workspace.repo.close()
+    app.state.workspace.close()
     if old is None:
         os.environ.pop("CEASEFIRE_KEYS", None)
     else:

@@ -13,7 +13,7 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from ceasefire.interfaces.http.api.app import create_app
+from ceasefire.interfaces.http.app import create_app
 from tests.api.conftest import build_workspace
 
 _TMP = Path(tempfile.mkdtemp(prefix="ceasefire-schemathesis-"))

@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ceasefire.core.policy import Settings
-from ceasefire.interfaces.http.api.app import SESSION_COOKIE, create_app
+from ceasefire.interfaces.http.app import create_app
+from ceasefire.interfaces.http.auth import SESSION_COOKIE
 from ceasefire.services import users
 from ceasefire.storage.db import session_factory, transaction
 from tests.api.conftest import Api
@@ -71,7 +72,7 @@ def test_hidden_incidents_stay_hidden_from_the_public_map(api: Api) -> None:
         page = client.get("/map")
         assert page.status_code == 200 and "Incidents are not public" in page.text
         assert 'data-incidents="no"' in page.text
-    app.state.workspace.repo.close()
+    app.state.workspace.close()
 
 
 def test_zones_and_base_map(api: Api) -> None:
@@ -168,7 +169,7 @@ def test_pages_carry_a_policy_that_forbids_other_origins(pages: TestClient) -> N
 
 
 def test_login_sets_an_http_only_cookie_and_logout_revokes_it(api: Api, pages: TestClient) -> None:
-    factory = session_factory(api.client.app.state.workspace.repo.engine)  # type: ignore[attr-defined]
+    factory = session_factory(api.client.app.state.workspace.engine)  # type: ignore[attr-defined]
     keys = api.client.app.state.workspace.keys  # type: ignore[attr-defined]
     with transaction(factory) as session:
         admin = users.get_user(session, "admin")

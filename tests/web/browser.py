@@ -101,7 +101,7 @@ def serve(db: str) -> Server:
     """The app `ceasefire serve` runs, on a free port of 127.0.0.1, in a thread."""
     import uvicorn
 
-    from ceasefire.interfaces.http.api.app import create_app
+    from ceasefire.interfaces.http.app import create_app
 
     app = create_app(db)
     with socket.socket() as probe:

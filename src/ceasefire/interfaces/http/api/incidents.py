@@ -1,0 +1,150 @@
+"""Incidents: lists (alone or with findings, JSON or GeoJSON), one incident, submissions."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from ceasefire.interfaces.http.api.params import BBoxText, Limit, Offset, bbox_of, instant
+from ceasefire.interfaces.http.api.schemas import Feature, FeatureCollection, Open, Page
+from ceasefire.interfaces.http.auth import Caller
+from ceasefire.interfaces.http.deps import Rec, Ws
+from ceasefire.interfaces.http.errors import API, ERRORS, MAX_BODY, ApiError
+from ceasefire.services import ingest, views
+
+router = APIRouter(prefix=API, tags=["incidents"], responses=ERRORS)
+
+
+class Located(Open):
+    """What every stored incident row says: when, where, what, who (as the source put it)."""
+
+    source: str
+    source_id: str
+    t0: int
+    t1: int
+    start: str
+    end: str
+    time_precision: str
+    lon: float
+    lat: float
+    radius_m: float
+    area_code: str | None
+    area_name: str
+    place_name: str
+    act: str
+    perpetrators: list[Any]
+    targets: list[Any]
+    directed: bool
+    killed_low: float | None
+    killed_best: float | None
+    killed_high: float | None
+    perpetrator_text: str
+    target_text: str
+    status: str
+    submitted_by: str | None
+    updated_at: str | None
+
+
+class Incident(Located):
+    pk: int
+
+
+class Finding(Located):
+    """An incident joined with the finding of one agreement under one reading."""
+
+    incident_pk: int
+    agreement_id: str
+    reading: str
+    category: str
+    probability: float
+    reasons: str
+
+
+class IncidentFinding(BaseModel):
+    agreement_id: str
+    reading: str
+    category: str
+    probability: float
+    reasons: str
+
+
+class IncidentDetail(Incident):
+    findings: list[IncidentFinding]
+
+
+class Submitted(BaseModel):
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def feature(record: dict[str, Any]) -> Feature:
+    return Feature(
+        type="Feature",
+        geometry={"type": "Point", "coordinates": [record.get("lon"), record.get("lat")]},
+        properties={k: v for k, v in record.items() if k not in ("lon", "lat")},
+    )
+
+
+@router.get("/incidents", response_model=Page[Incident] | Page[Finding] | FeatureCollection)
+def incidents(
+    ws: Ws,
+    rec: Rec,
+    who: Caller,
+    start: str | None = None,
+    end: str | None = None,
+    bbox: BBoxText = None,
+    agreement: str | None = None,
+    reading: str | None = None,
+    category: str | None = None,
+    actor: str | None = None,
+    format: Literal["json", "geojson"] = "json",
+    status: Literal["accepted", "candidate"] = "accepted",
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    """Incidents; with agreement, reading, category or actor, joined with their findings.
+
+    Candidates (extracted from text, awaiting review) are listed only to those
+    who may review incidents.
+    """
+    filters: dict[str, Any] = dict(
+        start=instant(start, "start"), end=instant(end, "end"), bbox=bbox_of(bbox),
+        agreement=agreement, reading=reading, category=category, actor=actor,
+    )  # fmt: skip
+    found, total = views.list_incidents(
+        rec, who, settings=ws.settings, status=status, limit=limit, offset=offset, **filters
+    )
+    if format == "geojson":
+        return FeatureCollection(type="FeatureCollection", features=[feature(i) for i in found])
+    joined = any(filters[k] is not None for k in views.FINDING_FILTERS)
+    shape = Page[Finding] if joined else Page[Incident]
+    return shape(items=found, total=total, limit=limit, offset=offset)
+
+
+@router.get("/incidents/{pk}", response_model=IncidentDetail)
+def incident(ws: Ws, rec: Rec, who: Caller, pk: Annotated[int, PathParam(ge=1, le=2**62)]) -> Any:
+    found = views.visible_incident(rec, who, pk, ws.settings)
+    if found is None:
+        raise ApiError(404, "not_found", f"no incident {pk}")
+    return found
+
+
+@router.post("/incidents", status_code=201, response_model=Submitted)
+async def submit_incidents(rec: Rec, who: Caller, request: Request) -> Any:
+    """Monitors submit native incidents (one JSON object, a list, or JSON Lines)."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
+    try:
+        data = json.loads(raw)
+        text = "\n".join(json.dumps(d) for d in (data if isinstance(data, list) else [data]))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        text = raw.decode("utf-8", errors="replace")
+    report = await run_in_threadpool(ingest.submit_incidents, rec, who, text)
+    return Submitted(inserted=report.inserted, updated=report.updated, unchanged=report.unchanged)

@@ -1,0 +1,61 @@
+"""The ledger: its entries (payloads withheld from those who may not read them) and a check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from ceasefire.core.policy import Action
+from ceasefire.interfaces.http.api.params import Limit, Offset
+from ceasefire.interfaces.http.api.schemas import Page
+from ceasefire.interfaces.http.auth import Caller, allow
+from ceasefire.interfaces.http.deps import Ws
+from ceasefire.interfaces.http.errors import API, ERRORS
+from ceasefire.services import ledger
+
+router = APIRouter(prefix=API, tags=["ledger"], responses=ERRORS)
+
+
+class Entry(BaseModel):
+    """One entry; `payload` is null when withheld, its hash is always there to check."""
+
+    seq: int
+    at: str
+    user: str
+    action: str
+    payload: Any
+    payload_sha256: str
+    prev_hash: str
+    hash: str
+    signature: str
+
+
+class Verification(BaseModel):
+    intact: bool
+    entries: int
+    first_bad: int | None
+    message: str
+
+
+@router.get("/ledger", response_model=Page[Entry])
+def entries(ws: Ws, who: Caller, after: Offset = 0, limit: Limit = 100) -> Any:
+    """Ledger entries; payloads the caller may not read are withheld, their hashes kept."""
+    with ws.sessions() as session:
+        found = ledger.read_entries(session, who, after=after, limit=limit, settings=ws.settings)
+        items = [e.line() for e in found]
+    return Page[Entry](items=items, total=None, limit=limit, offset=after)
+
+
+@router.get("/ledger/verify", response_model=Verification)
+def verify(ws: Ws, who: Caller) -> Any:
+    allow(ws, who, Action.ledger_read)
+    with ws.sessions() as session:
+        result = ledger.verify_db(session)
+    return Verification(
+        intact=result.ok,
+        entries=result.entries,
+        first_bad=result.first_bad,
+        message=result.describe(),
+    )

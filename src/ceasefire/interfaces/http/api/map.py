@@ -1,0 +1,115 @@
+"""What the map and the dashboard draw: incidents as columns, zones, the base map, compliance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from ceasefire.interfaces.http.api.schemas import FeatureCollection, Open
+from ceasefire.interfaces.http.auth import Caller
+from ceasefire.interfaces.http.deps import Rec, Ws
+from ceasefire.interfaces.http.errors import API, ERRORS
+from ceasefire.services import views
+
+router = APIRouter(prefix=API, responses=ERRORS)
+
+
+class Window(BaseModel):
+    start: str
+    end: str | None
+
+
+class MapLayer(BaseModel):
+    """Every incident as parallel columns; `side` is a bit mask over `sides`, `day` UTC days."""
+
+    agreement: str
+    reading: str
+    readings: list[str]
+    categories: list[str]
+    sides: list[str]
+    window: Window
+    count: int
+    pk: list[int]
+    lon: list[float]
+    lat: list[float]
+    day: list[int]
+    radius_km: list[float]
+    category: list[int]
+    side: list[int]
+
+
+class ZoneCount(Open):
+    """One zone's findings under the reading (a count per category besides these)."""
+
+    zone: str
+    name: str
+    incidents: int
+    violation_deaths: float
+
+
+class Compliance(BaseModel):
+    agreement: str
+    title: str
+    reading: str
+    readings: list[str]
+    start: str
+    weekly: list[dict[str, Any]]
+    zones: list[ZoneCount]
+
+
+class RegionInfo(Open):
+    id: str
+    name: str
+    timezone: str
+    bounds: list[list[float]] = Field(description="[[lon_min, lat_min], [lon_max, lat_max]]")
+    attribution: str
+
+
+class BaseMap(Open):
+    """The region and its base-map layers (countries, admin1, admin2), as GeoJSON."""
+
+    region: RegionInfo
+    countries: FeatureCollection | None = None
+    admin1: FeatureCollection | None = None
+    admin2: FeatureCollection | None = None
+
+
+def _json(model: Any) -> dict[int | str, dict[str, Any]]:
+    """The documented 200 answer of a route that sends prepared JSON."""
+    return {200: {"model": model, "content": {"application/json": {}}}}
+
+
+@router.get("/map/incidents", tags=["map"], responses=_json(MapLayer))
+def map_incidents(
+    ws: Ws, rec: Rec, who: Caller, agreement: str | None = None, reading: str | None = None
+) -> Response:
+    """Every incident as columns with its category under one agreement and reading."""
+    body = views.map_layer_json(rec, who, agreement, reading, settings=ws.settings)
+    return Response(body, media_type="application/json")
+
+
+@router.get("/map/zones", tags=["map"], response_model=FeatureCollection)
+def map_zones(rec: Rec, who: Caller, agreement: str | None = None) -> Any:
+    """The zones of one agreement (or all) as GeoJSON, with their windows."""
+    return views.zones_geojson(rec.agreements.catalogue(), who, agreement)
+
+
+@router.get("/map/base", tags=["map"], responses=_json(BaseMap))
+def map_base() -> Response:
+    """The region's boundaries (countries, admin-1, admin-2 units): the offline base map."""
+    return Response(
+        views.base_map_json(),
+        media_type="application/json",
+        headers={"cache-control": "public, max-age=86400"},
+    )
+
+
+@router.get("/compliance", tags=["findings"], response_model=Compliance)
+def compliance(
+    ws: Ws, rec: Rec, who: Caller, agreement: str | None = None, reading: str | None = None
+) -> Any:
+    """Violations per week per party around an agreement's start, and per zone."""
+    return views.compliance(rec, who, agreement, reading, settings=ws.settings)

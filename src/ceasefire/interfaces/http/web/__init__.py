@@ -1,0 +1,1 @@
+"""The web pages, served beside the API by `ceasefire serve`: one module per page family."""

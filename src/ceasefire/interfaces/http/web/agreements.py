@@ -1,0 +1,34 @@
+"""The agreements: the list, and one agreement's terms, windows and disputed readings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ceasefire.core.policy import Action
+from ceasefire.interfaces.http.auth import Viewer
+from ceasefire.interfaces.http.deps import Rec, Ws
+from ceasefire.interfaces.http.web.render import may, render
+from ceasefire.services import views
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/agreements", response_class=HTMLResponse)
+def agreements(request: Request, rec: Rec, login: Viewer) -> Response:
+    catalogue = rec.agreements.catalogue()
+    items = [views.agreement_view(catalogue, login.who, a.id) for a in catalogue.agreements]
+    return render(request, "agreements.html", items=items)
+
+
+@router.get("/agreements/{agreement_id}", response_class=HTMLResponse)
+def agreement_page(
+    request: Request, ws: Ws, rec: Rec, login: Viewer, agreement_id: str
+) -> Response:
+    item = views.agreement_view(rec.agreements.catalogue(), login.who, agreement_id)
+    differences = None
+    if may(ws, login.who, Action.findings_read):  # the section is shown to those who may
+        differences = views.reading_differences(
+            rec, login.who, agreement_id, settings=ws.settings, limit=100
+        )
+    return render(request, "agreement.html", item=item, differences=differences)

@@ -1,0 +1,74 @@
+"""The map and the compliance dashboard of one agreement under one reading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ceasefire.interfaces.http.auth import Viewer
+from ceasefire.interfaces.http.deps import Rec, Ws
+from ceasefire.interfaces.http.web.render import render
+from ceasefire.services import views
+from ceasefire.storage.record import Record
+
+router = APIRouter(include_in_schema=False)
+
+
+def choice(rec: Record, agreement: str | None, reading: str | None) -> dict[str, Any]:
+    """The agreement and reading asked for (else the first and its text), for the chooser."""
+    catalogue = rec.agreements.catalogue()
+    if not catalogue.agreements:
+        return {"agreements": [], "agreement": None, "reading": None, "readings": []}
+    chosen, name = views.agreement_and_reading(catalogue, agreement, reading)
+    return {
+        "agreements": [(a.id, a.title) for a in catalogue.agreements],
+        "agreement": chosen,
+        "reading": name,
+        "readings": views.reading_names(chosen),
+    }
+
+
+@router.get("/map", response_class=HTMLResponse)
+def map_page(
+    request: Request,
+    ws: Ws,
+    rec: Rec,
+    login: Viewer,
+    agreement: str | None = None,
+    reading: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "map.html",
+        readable=views.may_read_map(login.who, ws.settings),
+        categories=views.CATEGORY_NAMES,
+        **choice(rec, agreement, reading),
+    )
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    ws: Ws,
+    rec: Rec,
+    login: Viewer,
+    agreement: str | None = None,
+    reading: str | None = None,
+) -> Response:
+    counts = views.finding_counts(rec, login.who, settings=ws.settings)  # refuses first
+    chosen = choice(rec, agreement, reading)
+    data = None
+    if chosen["agreement"] is not None:
+        data = views.compliance(
+            rec, login.who, chosen["agreement"].id, chosen["reading"], settings=ws.settings
+        )
+    return render(
+        request,
+        "dashboard.html",
+        data=data,
+        counts=counts,
+        categories=views.CATEGORY_NAMES,
+        **chosen,
+    )
