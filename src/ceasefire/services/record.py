@@ -28,7 +28,7 @@ from ceasefire.core.engine import CATEGORIES, Findings, Scope, assess, build_sco
 from ceasefire.core.errors import InputError
 from ceasefire.core.incidents import Incidents
 from ceasefire.formats.agreements import load_agreement_texts
-from ceasefire.formats.boundaries import admin_units, land
+from ceasefire.formats.boundaries import admin_unit, land
 from ceasefire.formats.incidents import Format, ReadReport, read_incidents
 from ceasefire.formats.sources import Source
 from ceasefire.storage.incidents_store import IncidentRows
@@ -88,8 +88,9 @@ def open_record(db: str | None = None, *, ready: bool = True) -> Record:
 
 
 def area_geometry(code: str) -> BaseGeometry | None:
-    """The bundled boundary of an area code, so stored incidents get their areas back."""
-    unit = admin_units().get(code)
+    """The bundled boundary of an area code (any region's), so stored incidents get their
+    areas back."""
+    unit = admin_unit(code)
     return None if unit is None else unit.geometry
 
 

@@ -185,9 +185,7 @@ class Bulk:
             return {key: found[0] for key, found in self.existing(conn, records).items()}
         for source, ids in by_source(records).items():
             for part in chunks(ids):
-                query = select(I.pk, I.source_id).where(
-                    I.source == source, I.source_id.in_(part)
-                )
+                query = select(I.pk, I.source_id).where(I.source == source, I.source_id.in_(part))
                 for pk, sid in conn.execute(query):
                     out[(source, sid)] = int(pk)
         return out

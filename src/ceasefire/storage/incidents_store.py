@@ -449,9 +449,16 @@ class IncidentStore:
         )
         query = (
             select(
-                I.pk, I.lon, I.lat, I.t0, I.t1, I.radius_m, cast(I.perpetrators, Text),
-                I.killed_best, F.category,
-            )  # fmt: skip
+                I.pk,
+                I.lon,
+                I.lat,
+                I.t0,
+                I.t1,
+                I.radius_m,
+                cast(I.perpetrators, Text),
+                I.killed_best,
+                F.category,
+            )
             .select_from(joined)
             .where(I.status == status)
             .order_by(I.pk)
