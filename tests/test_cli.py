@@ -11,6 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from ceasefire.core.errors import InputError
 from ceasefire.interfaces.cli.main import app
 from tests.conftest import AGREEMENT_YAML, event
 
@@ -98,3 +99,76 @@ def test_demo_serve_builds_a_record_with_an_account_per_role(tmp_path, monkeypat
         assert page.status_code == 200 and "hnc" in page.text and "party" in page.text
         assert client.get("/api/v1/map/incidents").json()["count"] == 6170
     served["app"].state.workspace.close()
+
+
+def test_schema_incidents_is_the_readers_schema(tmp_path):
+    from ceasefire.formats.agreements import load_agreements
+    from ceasefire.formats.incidents import read_incidents
+    from tests.conftest import AGREEMENT_YAML
+
+    result = runner.invoke(app, ["schema", "incidents"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    record = event("a")
+    jsonschema.validate(record, schema)
+    agreements = tmp_path / "agreements.yaml"
+    agreements.write_text(AGREEMENT_YAML, encoding="utf-8")
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    table, _ = read_incidents(path, load_agreements([agreements]).actors, format="jsonl")
+    assert len(table) == 1  # what the schema accepts, the reader reads
+    wrong = {**record, "act": "carpet-bombing"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(wrong, schema)
+    path.write_text(json.dumps(wrong) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="act"):  # and what it refuses, the reader refuses
+        read_incidents(path, load_agreements([agreements]).actors, format="jsonl")
+    assert runner.invoke(app, ["schema", "findings"]).exit_code == 2
+
+
+def test_lazy_groups_are_listed_with_their_own_help():
+    from ceasefire.interfaces.cli.main import LAZY_GROUPS
+
+    listing = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    for name, lazy in LAZY_GROUPS.items():
+        assert lazy.load().info.help == lazy.help, name
+        assert lazy.help in listing.output
+        shown = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"})
+        assert shown.exit_code == 0 and lazy.help in shown.output
+        assert "Commands" in shown.output and "--install-completion" not in shown.output
+    typo = runner.invoke(app, ["ledgr"])
+    assert typo.exit_code == 2 and "'ledger'" in typo.output
+
+
+def test_defaults_shown_without_storage_are_storage_defaults():
+    from ceasefire.interfaces.cli import support
+    from ceasefire.services.record import DEFAULT_BATCH
+    from ceasefire.storage.db import DEFAULT_DB, ENV_DB
+
+    assert (support.ENV_DB, support.DEFAULT_DB) == (ENV_DB, DEFAULT_DB)
+    assert support.DEFAULT_BATCH == DEFAULT_BATCH
+
+
+def test_version():
+    from ceasefire._version import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"ceasefire {__version__}"
+
+
+def test_errors_of_every_group_exit_2_naming_the_file(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("agreements:\n  - id: x\n    title: [unclosed\n", encoding="utf-8")
+    missing = tmp_path / "nope.txt"
+    db = str(tmp_path / "record.db")
+    cases = [
+        (["validate", str(broken)], "broken.yaml"),
+        (["assess", str(broken), str(missing)], "broken.yaml"),
+        (["agreements", "load", str(broken), "--db", db], "broken.yaml"),
+        (["extract", str(missing), "--published", "2016-04-29"], "nope.txt"),
+    ]
+    for args, named in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert named in result.output and "Traceback" not in result.output, args

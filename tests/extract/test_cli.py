@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -125,3 +126,34 @@ def test_missing_file_and_good_file_write_nothing(
     )  # fmt: skip
     assert result.exit_code == 2 and "nope.txt" in result.output and "not found" in result.output
     assert not out.exists()
+
+
+def test_an_article_is_read_alike_from_a_path_content_or_a_stream(article_file: Path) -> None:
+    from ceasefire.formats.articles import ArticleError, read_article
+    from ceasefire.formats.sources import Content
+
+    data = article_file.read_bytes()
+    from_path = read_article(article_file)
+    from_content = read_article(Content(ARTICLE, "report.txt"))
+    from_stream = read_article(io.BytesIO(b"\xef\xbb\xbf" + data), name="report.txt")
+    assert from_path.text == from_content.text == from_stream.text == ARTICLE
+    assert from_path.stem == from_content.stem == from_stream.stem == "report"
+    with pytest.raises(ArticleError, match=r"standard input: .*offset 3"):
+        read_article(io.BytesIO(b"abc\xff"), name="-")
+    with pytest.raises(ArticleError, match="5 MB"):
+        read_article(io.BytesIO(b"a" * (MAX_BYTES + 10)), name="big.txt")
+    with pytest.raises(ArticleError, match="empty"):
+        read_article(Content("\ufeff \n", "blank.txt"))
+
+
+def test_several_articles_under_one_source_keep_distinct_ids(tmp_path: Path) -> None:
+    from ceasefire.formats.articles import read_article, source_names
+
+    paths = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        paths.append(tmp_path / folder / "report.txt")
+        paths[-1].write_text(ARTICLE, encoding="utf-8")
+    articles = [read_article(p) for p in paths]
+    assert source_names(articles, "paper") == ["paper-report", "paper-report-2"]
+    assert source_names(articles[:1], "paper") == ["paper"]

@@ -9,8 +9,8 @@ that every way in refuses the same inputs with the same words:
 - over 5 MB is refused: one article is a few kilobytes, so a file that size is
   a collection or a dump — split it into one file per article.
 
-An article is read from a path, from its bytes or text, or from a stream
-(standard input), never through a temporary file.
+An article is read from a path, from `Content` (its text or bytes, named), or
+from a stream (standard input): the `Source` every reader in `formats` takes.
 """
 
 from __future__ import annotations
@@ -21,14 +21,12 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ceasefire.core.errors import InputError
+from ceasefire.formats.sources import Content, Source, source_name
 
 MAX_BYTES = 5 * 1024 * 1024
-
-#: What `read_article` reads: a path, the article's bytes or text, or an open stream.
-ArticleSource = str | os.PathLike[str] | bytes | IO[bytes] | IO[str]
 
 
 class ArticleError(InputError):
@@ -47,27 +45,27 @@ def label(name: str) -> str:
     return "standard input" if name == "-" else name
 
 
-def read_article(source: ArticleSource, *, name: str | None = None) -> Article:
+def read_article(source: Source, *, name: str | None = None) -> Article:
     """One checked article, or ArticleError naming it and what is wrong.
 
-    A `str` or path-like is a file's path; bytes, text and streams are the
-    article itself, called `name` in messages (`-` means standard input).
+    A `str` or path-like is a file's path; `Content` holds the article's text
+    or bytes; a stream is read (never more than one byte over the limit).
+    `name` is what messages call it (`-` means standard input).
     """
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        return _from_bytes(_read_file(path, name or str(source)), name or str(source))
-    called = name or getattr(source, "name", None) or "article"
-    if isinstance(source, (bytes, str)):
-        data: bytes | str = source
+    called = source_name(source, name)
+    data: str | bytes
+    if isinstance(source, str | os.PathLike):
+        data = _read_file(Path(source), called)
+    elif isinstance(source, Content):
+        data = source.data
     else:
         data = source.read(MAX_BYTES + 1)  # one byte more than allowed tells a file too big
     if isinstance(data, str):
-        return article_from_text(data, str(called))
-    return _from_bytes(data, str(called))
+        return _from_text(data, called)
+    return _from_bytes(data, called)
 
 
-def article_from_text(text: str, name: str) -> Article:
-    """An article already decoded (a form field, a notebook string), with the same checks."""
+def _from_text(text: str, name: str) -> Article:
     size = len(text.encode("utf-8"))
     if size > MAX_BYTES:
         raise ArticleError(_too_big(size), file=label(name))
@@ -103,7 +101,7 @@ def _from_bytes(data: bytes, name: str) -> Article:
             "decoded (convert the file to UTF-8, e.g. with iconv)",
             file=label(name),
         ) from exc
-    return article_from_text(text, name)
+    return _from_text(text, name)
 
 
 def _too_big(size: int) -> str:

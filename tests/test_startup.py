@@ -1,0 +1,79 @@
+"""Start-up: `ceasefire --help` and `ceasefire validate` load no heavy library.
+
+Each is run in a fresh interpreter with `-X importtime`, which lists every
+module imported; pandas, SQLAlchemy, spaCy and FastAPI must not be among them
+(they cost a second between them). The wall time is measured too, with a
+bound loose enough for a busy test machine; the real figure is in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "src" / "ceasefire" / "data" / "demo" / "syria-2016.yaml"
+HEAVY = ("pandas", "sqlalchemy", "spacy", "fastapi")
+
+
+def run(*args: str, importtime: bool = False) -> subprocess.CompletedProcess[str]:
+    flags = ["-X", "importtime"] if importtime else []
+    env = {**os.environ, "COLUMNS": "100", "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, *flags, "-m", "ceasefire", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def imported(stderr: str) -> set[str]:
+    """Top-level packages named in `-X importtime` output."""
+    names = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "imported package":
+                names.add(name.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("args", [("--help",), ("validate", str(DEMO))], ids=["help", "validate"])
+def test_no_heavy_import(args: tuple[str, ...]) -> None:
+    result = run(*args, importtime=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = imported(result.stderr)
+    assert "ceasefire" in names and "typer" in names  # the listing is real
+    assert sorted(n for n in HEAVY if n in names) == []
+
+
+def test_validate_still_checks_the_file() -> None:
+    result = run("validate", str(DEMO))
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr
+    assert "syria-coh-2016" in result.stdout
+
+
+def test_help_lists_every_group_without_loading_it() -> None:
+    result = run("--help", importtime=True)
+    for name in ("assess", "validate", "schema", "ingest", "serve", "cases", "ledger", "users"):
+        assert name in result.stdout
+    loaded = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "ceasefire.interfaces.cli.cases" not in loaded
+
+
+def test_help_is_quick() -> None:
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        result = run("--help")
+        best = min(best, time.perf_counter() - start)
+        assert result.returncode == 0
+    assert best < 1.0, f"ceasefire --help took {best:.2f} s at best"
