@@ -12,8 +12,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from ceasefire.formats.agreements import load_agreements
-from ceasefire.formats.incidents import read_incidents
 from ceasefire.formats.articles import MAX_BYTES
+from ceasefire.formats.incidents import read_incidents
 from ceasefire.interfaces.cli.extract import register
 
 from .conftest import ARTICLE, DEMO, QUIET_TEXT
