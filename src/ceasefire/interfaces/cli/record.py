@@ -1,8 +1,9 @@
 """Commands of the record: `init`, `db upgrade`, `agreements load`, `ingest`, `serve`.
 
 `register(app)` adds them to the main `ceasefire` command; each is a thin
-wrapper over the services, acting as the local operator (whoever holds the
-database file: `ceasefire.core.policy.LocalOperator`). `python -m
+wrapper over the services, acting as the user `--as NAME` names, else as the
+local operator (whoever holds the database file:
+`ceasefire.core.policy.LocalOperator`). `python -m
 ceasefire.interfaces.cli.record` runs them on their own. The services (and
 with them SQLAlchemy) are imported when a command runs, not at start-up.
 """
@@ -14,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.core.policy import LOCAL_OPERATOR
 from ceasefire.interfaces.cli.support import (
     DEFAULT_BATCH,
     DbOption,
