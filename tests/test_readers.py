@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 import ceasefire
 from ceasefire.core.errors import InputError
 from ceasefire.formats.agreements import load_agreements
-from ceasefire.formats.incidents import read_incidents
+from ceasefire.formats.incidents import Content, country_timezone, read_incidents
+from ceasefire.regions import Region, default_region
 from tests.conftest import finding
 from tests.test_bad_input import ucdp_row, write_ucdp
 
@@ -174,3 +178,109 @@ def test_extract_documents_are_read_as_native_incidents(tmp_path, agreement_file
     bad.write_text(json.dumps({**document, "incidents": [event("x1"), {"id": "x3"}]}) + "\n")
     message = pytest.raises(InputError, read_incidents, bad, catalogue.actors).value.describe()
     assert "record 1.incidents[1] (id x3)" in message and "time" in message
+
+
+# Sources: paths, content in memory, streams ---------------------------------------------
+
+
+def native_lines(*records: dict) -> str:
+    return "".join(json.dumps(r) + "\n" for r in records)
+
+
+def test_content_and_streams_read_like_files_and_errors_name_them(tmp_path, agreement_file):
+    from tests.conftest import event
+
+    actors = load_agreements([agreement_file]).actors
+    text = native_lines(event("s1"), event("s2"))
+    path = tmp_path / "events.jsonl"
+    path.write_text(text, encoding="utf-8")
+    expected = list(read_incidents(path, actors)[0].id)
+    assert expected == ["s1", "s2"]
+    for source in (
+        Content(text, "submitted.jsonl"),
+        Content(text.encode("utf-8"), "submitted.jsonl"),
+        io.StringIO(text),
+        io.BytesIO(b"\xef\xbb\xbf" + text.encode("utf-8")),  # a BOM is dropped
+    ):
+        assert list(read_incidents(source, actors)[0].id) == expected
+    with path.open("rb") as handle:
+        assert list(read_incidents(handle, actors)[0].id) == expected
+
+    bad = native_lines(event("s1"), event("s2", place={"lon": 36.5, "lat": 135}))
+    for source, name, shown in [
+        (Content(bad, "form"), None, "form:2"),
+        (io.StringIO(bad), "upload.jsonl", "upload.jsonl:2"),
+        (io.StringIO(bad), None, "<stream>:2"),
+    ]:
+        message = pytest.raises(InputError, read_incidents, source, actors, name=name)
+        assert f"{shown}, record 2 (id s2), field 'place.lat'" in message.value.describe()
+    latin = Content("id,caf\xe9\n".encode("latin-1"), "latin.csv")
+    assert "latin.csv: not UTF-8" in str(
+        pytest.raises(InputError, read_incidents, latin, actors).value
+    )
+    with pytest.raises(ValueError, match="names one source"):
+        read_incidents([path, path], actors, name="both")
+
+
+def test_several_sources_of_different_kinds_make_one_table(tmp_path, agreement_file):
+    from tests.conftest import event
+
+    actors = load_agreements([agreement_file]).actors
+    ged = write_ucdp(tmp_path / "ged.csv", [ucdp_row(id="g1")])
+    incidents, report = read_incidents(
+        [
+            ged,
+            Content(native_lines(event("n1")), "n.jsonl"),
+            io.StringIO(native_lines(event("n2"))),
+        ],
+        actors,
+    )
+    assert list(zip(incidents.source, incidents.id, strict=True)) == [
+        ("ucdp", "g1"), ("native", "n1"), ("native", "n2"),
+    ]  # fmt: skip
+    assert report.rows == 3
+
+
+# Time zones come from the region and the IANA tables, never a hard-wired country ---------
+
+#: The table the readers used before regions: every entry must keep its zone.
+FORMER_TABLE = {
+    "syria": "Asia/Damascus", "iraq": "Asia/Baghdad", "turkey": "Europe/Istanbul",
+    "lebanon": "Asia/Beirut", "jordan": "Asia/Amman", "israel": "Asia/Jerusalem",
+    "palestine": "Asia/Gaza", "yemen": "Asia/Aden", "libya": "Africa/Tripoli",
+    "ukraine": "Europe/Kyiv", "russia": "Europe/Moscow", "afghanistan": "Asia/Kabul",
+    "sudan": "Africa/Khartoum", "south sudan": "Africa/Juba", "somalia": "Africa/Mogadishu",
+    "mali": "Africa/Bamako", "colombia": "America/Bogota", "myanmar": "Asia/Yangon",
+}  # fmt: skip
+
+
+def test_country_time_zones_keep_the_former_table_and_know_more():
+    region = default_region()
+    found = {c: country_timezone(c.title(), region) for c in FORMER_TABLE}
+    assert found == FORMER_TABLE
+    assert country_timezone("Burkina Faso", region) == "Africa/Ouagadougou"
+    assert country_timezone("United States", region) is None  # several zones: --timezone
+
+
+def test_dates_without_a_country_are_the_regions_local_time(tmp_path, agreement_file):
+    actors = load_agreements([agreement_file]).actors
+    elsewhere = Region(
+        id="testland", name="Testland", timezone="Asia/Tokyo", country_codes=("TL",),
+        bounds=(0.0, 0.0, 1.0, 1.0), folder=tmp_path,
+    )  # fmt: skip
+    rows = [
+        ucdp_row(id="1", country=""),
+        ucdp_row(id="2", country="Testland"),
+        ucdp_row(id="3", country="Syria"),
+        ucdp_row(id="4", country="Atlantis"),
+    ]
+    path = write_ucdp(tmp_path / "ged.csv", rows)
+    message = pytest.raises(InputError, read_incidents, path, actors, region=elsewhere)
+    assert "record 4 (id 4), field 'country': no time zone known for country 'Atlantis'" in str(
+        message.value
+    )
+    incidents, _ = read_incidents(write_ucdp(path, rows[:3]), actors, region=elsewhere)
+    may_first = dt.datetime(2016, 5, 1)
+    tokyo = int(may_first.replace(tzinfo=ZoneInfo("Asia/Tokyo")).timestamp())
+    damascus = int(may_first.replace(tzinfo=ZoneInfo("Asia/Damascus")).timestamp())
+    assert list(incidents.t0) == [tokyo, tokyo, damascus]
