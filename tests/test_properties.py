@@ -1,6 +1,9 @@
-"""Properties of the spatial index, the disc model and the decision rule (hypothesis)."""
+"""Properties of the spatial index, the disc model, the decision rule and attribution."""
 
 from __future__ import annotations
+
+import datetime as dt
+import re
 
 import numpy as np
 import shapely
@@ -8,9 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from ceasefire.core.engine import CATEGORIES, CODE, _decide, _epoch_fractions
+from ceasefire.core.actors import ActorRegistry
+from ceasefire.core.engine import CATEGORIES, CODE, _decide, _epoch_fractions, assess, build_scopes
 from ceasefire.core.geo import GridIndex, PreparedZone
-from ceasefire.core.model import Category
+from ceasefire.core.incidents import Conduct, Incidents
+from ceasefire.core.model import Act, Actor, Agreement, Category
+from ceasefire.formats.findings import findings_frame
+from ceasefire.services.assess import violations_by_party
 
 
 @settings(max_examples=60, deadline=None)
@@ -78,3 +85,94 @@ def test_decision_thresholds(cat, p):
         assert decided is CATEGORIES[cat]  # no breach either way
     else:
         assert decided is Category.indeterminate
+
+
+# ----------------------------------------------------------------- who is charged
+
+ACTORS = ActorRegistry.of(
+    [
+        Actor(id="gov", name="Government"),
+        Actor(id="unit", name="A government unit", member_of=["gov"]),
+        Actor(id="opp", name="Opposition"),
+        Actor(id="brigade", name="An opposition brigade", member_of=["opp"]),
+        Actor(id="nusra", name="Nusra"),
+        Actor(id="turkey", name="Turkey"),
+    ]
+)
+#: The party each actor is bound through under the agreement below (written out).
+PARTY_OF = {"gov": "gov", "unit": "gov", "opp": "opp", "brigade": "opp"}
+SCOPES = build_scopes(
+    [
+        Agreement(
+            id="x",
+            title="x",
+            timezone="UTC",
+            start=dt.datetime(2016, 4, 1),
+            zones=["z"],
+            parties=["gov", "opp"],
+            excluded=["nusra"],
+        )
+    ],
+    {"z": shapely.box(36.0, 35.0, 37.0, 36.0)},
+)
+names = st.lists(
+    st.sampled_from([*ACTORS.actors, "civilians", "?Unheard-of Brigade"]),
+    max_size=2,
+    unique=True,
+)
+conducts = st.builds(
+    Conduct,
+    act=st.sampled_from([Act.shelling, Act.attack, Act.air_strike]),
+    perpetrators=st.lists(
+        st.tuples(st.sampled_from([None, "russia", "usa"]), names.map(tuple)), max_size=3
+    ).map(tuple),
+    targets=names.map(tuple),
+    directed=st.booleans(),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cases=st.lists(conducts, min_size=1, max_size=12))
+def test_a_finding_charges_only_whom_the_data_names(cases):
+    t0 = int(dt.datetime(2016, 4, 2, tzinfo=dt.UTC).timestamp())
+    n = len(cases)
+    incidents = Incidents.from_arrays(
+        lon=np.full(n, 36.5), lat=np.full(n, 35.5), t0=np.full(n, t0), t1=np.full(n, t0),
+        conduct=np.arange(n), conducts=cases,
+    )  # fmt: skip
+    frame = findings_frame(assess(incidents, SCOPES, ACTORS), ACTORS)
+    assert len(frame) == n
+    for row in frame.itertuples():
+        conduct = cases[int(row.incident_id)]
+        acted = "+".join(a.lstrip("?") for a in conduct.perpetrator_ids())
+        against = "+".join(a.lstrip("?") for a in conduct.targets)
+        assert row.sides == f"{acted or '?'} ~ {against or '?'}"
+        charged = row.party.removeprefix("undetermined (").rstrip(")")
+        named = set(re.split(r" ~ | \| |\+", charged)) - {""}
+        if not conduct.directed:
+            # Who attacked is not recorded: nobody is named as perpetrator or target,
+            # and a violation is never put on one of the two sides.
+            assert (row.perpetrator, row.target) == ("", "")
+            if row.category == "violation":
+                assert row.party.startswith("undetermined (")
+            sides = [
+                {PARTY_OF[a] for a in side if a in PARTY_OF}
+                for side in (conduct.perpetrator_ids(), conduct.targets)
+            ]
+            if not row.party.startswith("undetermined"):
+                assert sides[0] == sides[1] and named == sides[0]
+        else:
+            claims = {
+                "+".join(sorted({PARTY_OF[a] for a in names if a in PARTY_OF}))
+                for _, names in conduct.perpetrators
+            }
+            if len(conduct.perpetrators) <= 1:
+                assert row.perpetrator == acted
+            if len(claims) > 1:
+                assert row.party.startswith("undetermined (")
+            else:
+                assert row.party == next(iter(claims), "")
+        if row.category == "violation":
+            assert row.party  # only a bound party can violate
+    summary = violations_by_party(frame)
+    assert summary.violations.sum() == (frame.category == "violation").sum()
