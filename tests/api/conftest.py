@@ -48,8 +48,9 @@ class Api:
         return self.client.post(path, headers=self.headers(who), **kw)
 
 
-def build_workspace(tmp_path: Path) -> tuple[str, dict[str, str]]:
-    db = str(tmp_path / "record.db")
+def build_workspace(tmp_path: Path, db: str | None = None) -> tuple[str, dict[str, str]]:
+    """The workspace in `db` (a PostgreSQL URL), else in a SQLite file under `tmp_path`."""
+    db = db or str(tmp_path / "record.db")
     agreement = tmp_path / "agreement.yaml"
     agreement.write_text(PANEL_YAML, encoding="utf-8")
     events = tmp_path / "events.jsonl"
