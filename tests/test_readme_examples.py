@@ -168,3 +168,24 @@ def test_the_readme_prose_states_the_demo_figures(notebook):
     ]
     for phrase in stated:
         assert phrase in prose, phrase
+
+
+def test_the_printed_table_adds_up_when_a_reading_has_many_parties():
+    from ceasefire.interfaces.cli.assess import print_parties
+    from ceasefire.interfaces.cli.support import console
+
+    parties = pd.DataFrame(
+        {
+            "agreement_id": "a",
+            "reading": "text",
+            "party": [f"undetermined (p{i} ~ q{i})" for i in range(11)],
+            "violations": range(20, 9, -1),
+            "killed": [1.0] * 11,
+        }
+    )
+    with console.capture() as captured:
+        print_parties(parties, top=8)
+    table = parse_party_table(captured.get())
+    assert len(table) == 9 and ("a", "text", "3 more (in the findings' party column)") in table
+    assert sum(n for n, _ in table.values()) == parties.violations.sum()
+    assert sum(k for _, k in table.values()) == parties.killed.sum()

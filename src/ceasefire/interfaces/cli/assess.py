@@ -73,6 +73,14 @@ def print_parties(parties: pd.DataFrame, top: int = 8) -> None:
                 f"{int(record['violations']):,}",
                 f"{record['killed']:,.0f}",
             )
+        if len(group) > top:  # the rest in one row, so the table still adds up
+            rest = group.iloc[top:]
+            table.add_row(
+                "",
+                f"{len(rest)} more (in the findings' party column)",
+                f"{int(rest['violations'].sum()):,}",
+                f"{rest['killed'].sum():,.0f}",
+            )
         table.add_section()
     console.print(table)
 
