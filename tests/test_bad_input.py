@@ -173,3 +173,40 @@ def test_native_local_date_needs_a_time_zone(tmp_path, agreement_file):
     message = pytest.raises(InputError, read_incidents, path, catalogue.actors).value.describe()
     assert "record 1 (id x)" in message and "needs `time.timezone`" in message
     assert "record 2 (id y), field 'place.lat': 99 is outside -90..90" in message
+
+
+def test_submitted_records_are_read_without_a_temporary_file(tmp_path, agreement_file, monkeypatch):
+    """A monitor's submission goes to the reader as text: nothing is written to disk to reuse it."""
+    import json
+    import tempfile
+
+    from ceasefire.core.policy import LOCAL_OPERATOR
+    from ceasefire.services import ingest
+    from ceasefire.storage.record import Record
+    from tests.conftest import event
+
+    db = f"sqlite:///{tmp_path / 'record.db'}"
+    ingest.init_workspace(db)
+    ingest.load_agreement_files([agreement_file], db, who=LOCAL_OPERATOR)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a temporary file was written")
+
+    for name in ("mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryDirectory"):
+        monkeypatch.setattr(tempfile, name, refuse)
+    good = json.dumps(event("m1")) + "\n"
+    bad = json.dumps(event("m2", place={"lon": 36.5})) + "\n"
+    with Record.open(db) as rec:
+        report = ingest.submit_incidents(rec, LOCAL_OPERATOR, good, name="form")
+        assert report.inserted == 1
+        with pytest.raises(InputError) as info:
+            ingest.submit_incidents(rec, LOCAL_OPERATOR, good + bad, name="form")
+        assert "form:2, record 2 (id m2), field 'place.lat'" in info.value.describe()
+        assert rec.counts()["incidents"] == 1
+    article = tmp_path / "article.txt"
+    article.write_text(
+        "On Wednesday an air strike destroyed a hospital in Aleppo, killing at least 50 people.",
+        encoding="utf-8",
+    )
+    report = ingest.ingest_articles([article], db, published="2016-04-29", who=LOCAL_OPERATOR)
+    assert report.inserted >= 1

@@ -21,5 +21,5 @@ def register(request: Request, ws: Ws, login: Viewer) -> Response:
             history = ledger.entries_about(ctx.session, view.id, login.who, ws.settings)
             published = [e.line() for e in history if e.action == "ruling.publish"]
             items.append({"case": view.as_dict(), "entry": published[-1] if published else None})
-        check = ledger.verify_db(ctx.session)
+        check = ledger.check(ctx.session, login.who, ws.settings)
     return render(request, "register.html", items=items, intact=check.ok, verdict=check.describe())
