@@ -120,7 +120,7 @@ def test_a_second_region_is_a_folder(atlantis: Path, tmp_path: Path) -> None:
     assert available_regions() == ["atlantis", "syria"]
     region = load_region("atlantis")
     assert region.folder == atlantis and region.name == "Atlantis"
-    assert region_for_code("XA01") is region
+    assert region_for_code("XA01") is region and region_for_code("bundled:XA02") is region
     assert region_for_code("SY06") is load_region("syria")  # both work side by side
     # bundled:<code> geometry comes from the folder's GeoJSON ...
     assert bundled_geometry("XA01").equals(NORTH)

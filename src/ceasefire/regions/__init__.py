@@ -184,7 +184,7 @@ def region_for_code(code: str) -> Region | None:
     The workspace's region is asked first, so that it wins where prefixes overlap;
     the longest matching prefix decides among the others.
     """
-    code = code.strip().upper()
+    code = code.strip().upper().removeprefix("BUNDLED:")
     if not code:
         return None
     try:
