@@ -85,7 +85,7 @@ def ingest_files(
 
 
 def ingest_articles(
-    paths: Sequence[str | Path],
+    paths: Sequence[Source],
     db: str | None = None,
     *,
     published: str,
@@ -96,10 +96,11 @@ def ingest_articles(
 ) -> IngestReport:
     """News articles to candidate incidents awaiting a monitor's review.
 
-    Each article goes through `ceasefire extract`; its incidents are stored with
-    status `candidate`, so they show up for review and never count as accepted
-    record until a monitor accepts them. Needs `incidents.submit`, checked
-    before any article is read.
+    Articles are files, `Content` (text or bytes with a name) or streams, read
+    by `formats.articles`. Each goes through the text pipeline of `ceasefire
+    extract`; its incidents are stored with status `candidate`, so they show
+    up for review and never count as accepted record until a monitor accepts
+    them. Needs `incidents.submit`, checked before any article is read.
     """
     require(who, Action.incidents_submit, what="incident")
     import json
