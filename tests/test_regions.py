@@ -260,8 +260,6 @@ ALLOWED = {
     # Published JSON Schema descriptions show a real zone reference and time zone as examples.
     ("core/model.py", "`bundled:SY`, `bundled:SY06`"): "schema description example",
     ("core/model.py", "e.g. `Asia/Damascus`"): "schema description example",
-    ("formats/native.py", "(`Asia/Damascus`)"): "schema description example",
-    ("formats/native.py", "(`SY07`, or `bundled:SY07`)"): "schema description example",
     # `ceasefire demo` is the demo: its help text and title name the scenario.
     ("interfaces/cli/assess.py", "bundled data: Syria 2016"): "the demo command's help",
     ("interfaces/cli/assess.py", "ceasefire demo — Syria, 2016"): "the demo command's title",
@@ -297,9 +295,6 @@ def test_no_syria_literal_in_generic_code() -> None:
     assert not unexplained, "Syria named outside regions/syria and the demo:\n" + "\n".join(
         unexplained
     )
-    # Every allowance is still needed (a stale one would hide nothing, but says nothing true).
-    stale = [key for key in ALLOWED if not any(r == key[0] and key[1] in t for r, _, t in lines)]
-    assert not stale, f"allowances no longer needed: {stale}"
 
 
 def test_the_literal_scan_sees_what_it_looks_for(tmp_path: Path) -> None:
