@@ -138,8 +138,12 @@ class Bulk:
     # The steps of a batch.
 
     def stage(self, conn: Connection, records: list[dict[str, Any]]) -> None:
-        """PostgreSQL: the batch into a temporary table that disappears at commit."""
+        """PostgreSQL: the batch into a temporary table that disappears at commit.
+
+        A second batch in the same transaction replaces the first one's table.
+        """
         listed = ", ".join(self.columns)
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{self.STAGE}")
         conn.exec_driver_sql(
             f"CREATE TEMPORARY TABLE {self.STAGE} ON COMMIT DROP AS "
             f"SELECT {listed} FROM incidents WITH NO DATA"
