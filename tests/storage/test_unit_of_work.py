@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import text
 
@@ -78,3 +80,36 @@ def test_a_record_on_a_shared_engine_leaves_it_open(db_url: str) -> None:
             record.load_agreements(per_request, [DEMO_AGREEMENTS])
         # The per-request record committed and closed; the engine still serves the owner.
         assert owner.counts()["agreements"] == 2
+
+
+def test_cases_ledger_and_users_share_the_records_transaction(db_url: str) -> None:
+    with Record.open(db_url) as rec:
+        rec.init()
+        assert rec.users.session is rec.session
+        assert rec.cases.session is rec.session
+        assert rec.ledger.session is rec.session
+        assert rec.users is rec.users  # built once, on first use
+    with pytest.raises(Boom), Record.open(db_url) as rec:
+        rec.users.add(
+            name="observer",
+            role="monitor",
+            party=None,
+            password_hash=None,
+            public_key="",
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        record.load_agreements(rec, [DEMO_AGREEMENTS])
+        assert rec.users.names() == ["observer"]
+        raise Boom
+    with Record.open(db_url) as rec:
+        assert rec.users.count() == 0 and rec.counts()["agreements"] == 0
+        rec.users.add(
+            name="observer",
+            role="monitor",
+            party=None,
+            password_hash=None,
+            public_key="",
+            created_at=dt.datetime.now(dt.UTC),
+        )
+    with Record.open(db_url) as rec:
+        assert rec.users.names() == ["observer"]
