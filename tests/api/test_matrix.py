@@ -1,42 +1,72 @@
 """Every role against every endpoint, through HTTP, on one workspace.
 
 Each case-changing call gets a fresh allegation brought to the state the action
-needs, so the only thing that decides the answer is who is asking.
+needs, so the only thing that decides the answer is who is asking. The
+workspace also holds a candidate incident (awaiting review): it is listed and
+fetched alike, by the API and the pages, only for those who may review it; and
+a deployment with `public_incidents` off refuses the public incidents and
+findings on every route that shows them.
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
+import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from ceasefire.core.policy import LOCAL_OPERATOR, Settings
 from ceasefire.interfaces.http.app import create_app
+from ceasefire.interfaces.http.auth import SESSION_COOKIE
+from ceasefire.services import ingest
+from ceasefire.services.record import open_record
 from tests.api.conftest import ROLES, Api, build_workspace
+from tests.conftest import event
 
 V = "/api/v1"
 EVERYONE = {"public", *ROLES}
 PANEL = {"adj-ru", "adj-us"}
+REVIEWERS = {"admin", "monitor"}
+#: The row keys of the workspace's incidents, filled in by the `world` fixture.
+KEYS: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[Api]:
-    tmp = Path(tempfile.mkdtemp(prefix="ceasefire-matrix-"))
-    old = os.environ.get("CEASEFIRE_KEYS")
-    os.environ["CEASEFIRE_KEYS"] = str(tmp / "keys")
-    db, tokens = build_workspace(tmp)
-    app = create_app(db)
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """The workspace of `build_workspace` and a candidate incident, awaiting review."""
+    tmp = tmp_path_factory.mktemp("matrix")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CEASEFIRE_KEYS", str(tmp / "keys"))
+        db, tokens = build_workspace(tmp)
+        candidate = tmp / "candidate.jsonl"
+        secret = event("cand-1", place={"lon": 36.6, "lat": 35.6, "name": "Secret Hill"})
+        candidate.write_text(json.dumps(secret) + "\n", encoding="utf-8")
+        ingest.ingest_files([candidate], db, status="candidate", who=LOCAL_OPERATOR)
+        with open_record(db) as rec:
+            KEYS.update({r["source_id"]: r["pk"] for r in rec.incidents.find(limit=None)})
+        yield db, tokens
+
+
+@pytest.fixture(scope="module")
+def api(world: tuple[str, dict[str, str]]) -> Iterator[Api]:
+    db, tokens = world
+    app = create_app(db, settings=Settings(public_incidents=True))
     with TestClient(app) as client:
         yield Api(client, tokens, db)
     app.state.workspace.close()
-    if old is None:
-        os.environ.pop("CEASEFIRE_KEYS", None)
-    else:
-        os.environ["CEASEFIRE_KEYS"] = old
+
+
+@pytest.fixture(scope="module")
+def closed(world: tuple[str, dict[str, str]]) -> Iterator[Api]:
+    """The same workspace served with `public_incidents` off."""
+    db, tokens = world
+    app = create_app(db, settings=Settings(public_incidents=False))
+    with TestClient(app) as client:
+        yield Api(client, tokens, db)
+    app.state.workspace.close()
 
 
 def new_case(api: Api, state: str = "submitted") -> tuple[str, str]:
@@ -69,6 +99,31 @@ ENDPOINTS: dict[str, tuple[str | None, Callable[..., object], set[str]]] = {
     "GET agreement": (None, lambda a, w, c, s: a.get(f"{V}/agreements/quiet", w), EVERYONE),
     "GET incidents": (None, lambda a, w, c, s: a.get(f"{V}/incidents", w), EVERYONE),
     "GET incident": (None, lambda a, w, c, s: a.get(f"{V}/incidents/1", w), EVERYONE),
+    "GET incidents with findings": (
+        None,
+        lambda a, w, c, s: a.get(f"{V}/incidents", w, params={"agreement": "quiet"}),
+        EVERYONE,
+    ),
+    "GET candidates": (
+        None,
+        lambda a, w, c, s: a.get(f"{V}/incidents", w, params={"status": "candidate"}),
+        REVIEWERS,
+    ),
+    "GET candidate": (
+        None,
+        lambda a, w, c, s: a.get(f"{V}/incidents/{KEYS['cand-1']}", w),
+        REVIEWERS,
+    ),
+    "GET map incidents": (None, lambda a, w, c, s: a.get(f"{V}/map/incidents", w), EVERYONE),
+    "GET map zones": (None, lambda a, w, c, s: a.get(f"{V}/map/zones", w), EVERYONE),
+    "GET map base": (None, lambda a, w, c, s: a.get(f"{V}/map/base", w), EVERYONE),
+    "GET compliance": (None, lambda a, w, c, s: a.get(f"{V}/compliance", w), EVERYONE),
+    "GET differences": (
+        None,
+        lambda a, w, c, s: a.get(f"{V}/agreements/quiet/differences", w),
+        EVERYONE,
+    ),
+    "GET health": (None, lambda a, w, c, s: a.get(f"{V}/health", w), EVERYONE),
     "GET findings": (None, lambda a, w, c, s: a.get(f"{V}/findings", w), EVERYONE),
     "GET rulings": (None, lambda a, w, c, s: a.get(f"{V}/rulings", w), EVERYONE),
     "GET referrals": (None, lambda a, w, c, s: a.get(f"{V}/referrals", w), EVERYONE),
@@ -155,3 +210,121 @@ def test_every_role_at_every_endpoint(api: Api, endpoint: str, who: str) -> None
         assert response.status_code in (401, 403, 404), (endpoint, who, response.text)
         assert set(response.json()) == {"error"}
         assert b"secret" not in response.content and b"bakery" not in response.content
+
+
+#: Routes that show incidents or findings: refused to the public when `public_incidents` is off.
+INCIDENT_ROUTES = {
+    "GET incidents",
+    "GET incident",
+    "GET incidents with findings",
+    "GET findings",
+    "GET map incidents",
+    "GET compliance",
+    "GET differences",
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(INCIDENT_ROUTES | {"GET agreements", "GET map zones"}))
+@pytest.mark.parametrize("who", sorted(EVERYONE))
+def test_public_incidents_off(closed: Api, endpoint: str, who: str) -> None:
+    _state, call, _allowed = ENDPOINTS[endpoint]
+    response = call(closed, who, "", "")
+    if who == "public" and endpoint in INCIDENT_ROUTES:
+        assert response.status_code == 403, response.text
+        assert set(response.json()) == {"error"}
+    else:
+        assert response.status_code == 200, (endpoint, who, response.text)
+
+
+def stored(db: str) -> dict[str, set[int]]:
+    """The row keys of the stored incidents, by status (other tests add some as they run)."""
+    out: dict[str, set[int]] = {"accepted": set(), "candidate": set()}
+    with open_record(db) as rec:
+        for row in rec.incidents.find(limit=None):
+            out[row["status"]].add(row["pk"])
+    return out
+
+
+def listed_and_fetched(api: Api, who: str, top: int) -> tuple[set[int], set[int]]:
+    """The incidents a role finds by listing (every status it may ask for) and by id."""
+    listed: set[int] = set()
+    for status in ("accepted", "candidate"):
+        response = api.get(f"{V}/incidents", who, params={"status": status, "limit": 1000})
+        if response.status_code == 200:
+            listed |= {item["pk"] for item in response.json()["items"]}
+        else:
+            assert response.status_code in (401, 403), response.text
+    fetched = set()
+    for pk in range(1, top + 2):  # one past the last: an id that does not exist
+        response = api.get(f"{V}/incidents/{pk}", who)
+        if response.status_code == 200:
+            fetched.add(pk)
+        else:
+            assert response.status_code in (403, 404), response.text
+    return listed, fetched
+
+
+@pytest.mark.parametrize("who", sorted(EVERYONE))
+def test_listing_and_fetching_share_one_rule(api: Api, closed: Api, who: str) -> None:
+    rows = stored(api.db)
+    assert KEYS["cand-1"] in rows["candidate"] and rows["accepted"]
+    top = max(rows["accepted"] | rows["candidate"])
+    for served in (api, closed):
+        listed, fetched = listed_and_fetched(served, who, top)
+        if who == "public":
+            expected = set() if served is closed else rows["accepted"]
+        elif who in REVIEWERS:
+            expected = rows["accepted"] | rows["candidate"]
+        else:
+            expected = rows["accepted"]
+        assert listed == fetched == expected, (who, served is closed)
+
+
+def test_a_hidden_candidate_answers_like_a_missing_incident(api: Api) -> None:
+    rows = stored(api.db)
+    missing = max(rows["accepted"] | rows["candidate"]) + 1
+    for who in sorted(EVERYONE - REVIEWERS):
+        hidden = api.get(f"{V}/incidents/{KEYS['cand-1']}", who)
+        absent = api.get(f"{V}/incidents/{missing}", who)
+        assert hidden.status_code == absent.status_code == 404
+        assert hidden.json()["error"]["message"].replace(str(KEYS["cand-1"]), "N") == (
+            absent.json()["error"]["message"].replace(str(missing), "N")
+        )
+        assert b"Secret Hill" not in hidden.content
+        shown = page(api, who, f"/incidents/{KEYS['cand-1']}")
+        assert shown.status_code == 404 and b"Secret Hill" not in shown.content
+
+
+def cookie(api: Api, who: str) -> dict[str, str]:
+    """The pages read who is asking from the login cookie (a token, as the API's bearer)."""
+    return {} if who == "public" else {"cookie": f"{SESSION_COOKIE}={api.tokens[who]}"}
+
+
+def page(api: Api, who: str, path: str) -> Any:
+    return api.client.get(path, headers=cookie(api, who), follow_redirects=False)
+
+
+# page -> (the roles shown it, the roles shown it with `public_incidents` off)
+PAGES: dict[str, tuple[Callable[[], str], set[str], set[str]]] = {
+    "map": (lambda: "/map", EVERYONE, EVERYONE),
+    "dashboard": (lambda: "/dashboard", EVERYONE, set(ROLES)),
+    "agreements": (lambda: "/agreements", EVERYONE, EVERYONE),
+    "agreement": (lambda: "/agreements/quiet", EVERYONE, EVERYONE),
+    "incident": (lambda: f"/incidents/{KEYS['e1']}", EVERYONE, set(ROLES)),
+    "candidate": (lambda: f"/incidents/{KEYS['cand-1']}", REVIEWERS, REVIEWERS),
+    "report form": (lambda: "/incidents/new", REVIEWERS, REVIEWERS),
+    "register": (lambda: "/register", EVERYONE, EVERYONE),
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("who", sorted(EVERYONE))
+def test_every_role_on_every_page(api: Api, closed: Api, name: str, who: str) -> None:
+    path, shown, shown_closed = PAGES[name]
+    for served, allowed in ((api, shown), (closed, shown_closed)):
+        response = page(served, who, path())
+        if who in allowed:
+            assert response.status_code == 200, (name, who, response.text[:500])
+        else:
+            assert response.status_code in (401, 403, 404), (name, who, response.status_code)
+            assert b"Secret Hill" not in response.content
