@@ -50,7 +50,7 @@ def _admin(url: str, sql: str) -> None:
 
     with psycopg.connect(_plain(url), autocommit=True, connect_timeout=5) as conn:
         conn.execute("SET lock_timeout = '20s'")
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 @contextmanager
