@@ -49,6 +49,11 @@ base_map:
   countries: admin0.geojson
   admin1: admin1.geojson
 gazetteer: places.csv
+actors: {dictionary: actors.yaml}
+"""
+ACTORS_YAML = """
+actors:
+  - {id: trident, name: Trident Guard, class: government, aliases: [Trident Guard]}
 """
 PLACES_CSV = """id,name,kind,lon,lat,radius_km,admin1,admin2,population,rank,aliases,source
 XA01,North Atlantis,governorate,-29,11.5,60,XA01,,,1,,test
@@ -87,6 +92,7 @@ def atlantis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         encoding="utf-8",
     )
     (folder / "places.csv").write_text(PLACES_CSV, encoding="utf-8")
+    (folder / "actors.yaml").write_text(ACTORS_YAML, encoding="utf-8")
     monkeypatch.setenv(ENV_PATH, str(tmp_path / "regions"))
     monkeypatch.delenv(ENV_REGION, raising=False)
     return folder
@@ -172,7 +178,10 @@ def test_the_extractor_reads_the_region_s_gazetteer_and_zone(
     from ceasefire.extract import extract_text
 
     monkeypatch.setenv(ENV_REGION, "atlantis")
-    text = "An air strike hit Poseidonia on Wednesday, killing five civilians, since the war began."
+    text = (
+        "Trident Guard jets struck Poseidonia on Wednesday, killing five civilians, "
+        "since the war began."
+    )
     document = extract_text(text, published="2016-04-29", source="wire")
     [incident] = document["incidents"]
     place = incident["place"]
@@ -181,6 +190,7 @@ def test_the_extractor_reads_the_region_s_gazetteer_and_zone(
         "XA01",
         "North Atlantis",
     )
+    assert [p["actor"] for p in incident["perpetrators"]] == ["trident"]  # its dictionary's id
     # Wednesday 27 April in Kathmandu (+05:45) starts at 18:15 UTC the day before.
     assert incident["time"]["start"].startswith("2016-04-26T18:15")
     # A region that names no conflict has no "since the war began".
