@@ -195,7 +195,7 @@ def test_submitted_records_are_read_without_a_temporary_file(tmp_path, agreement
     for name in ("mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryDirectory"):
         monkeypatch.setattr(tempfile, name, refuse)
     good = json.dumps(event("m1")) + "\n"
-    bad = json.dumps(event("m2", place={"lon": 36.5})) + "\n"
+    bad = json.dumps({**event("m2"), "place": {"lon": 36.5}}) + "\n"
     with Record.open(db) as rec:
         report = ingest.submit_incidents(rec, LOCAL_OPERATOR, good, name="form")
         assert report.inserted == 1

@@ -87,7 +87,11 @@ def test_readme_examples_are_valid_and_read() -> None:
 
 
 def native_examples() -> list[tuple[str, dict[str, Any]]]:
-    """Native records written in the tests: literal dicts and `event(...)` calls."""
+    """Native records written in the tests: literal dicts and `event(...)` calls.
+
+    A test that needs a bad record writes it as a change to a valid one
+    (`{**event("x"), "place": ...}`), so that what is listed here is meant to be valid.
+    """
     out = []
     for path in sorted((ROOT / "tests").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))

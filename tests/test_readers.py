@@ -206,7 +206,7 @@ def test_content_and_streams_read_like_files_and_errors_name_them(tmp_path, agre
     with path.open("rb") as handle:
         assert list(read_incidents(handle, actors)[0].id) == expected
 
-    bad = native_lines(event("s1"), event("s2", place={"lon": 36.5, "lat": 135}))
+    bad = native_lines(event("s1"), {**event("s2"), "place": {"lon": 36.5, "lat": 135}})
     for source, name, shown in [
         (Content(bad, "form"), None, "form:2"),
         (io.StringIO(bad), "upload.jsonl", "upload.jsonl:2"),

@@ -733,7 +733,7 @@ def _instant_or_day(text: str, tz: ZoneInfo | None, field: str) -> tuple[int, in
     """A date is its whole local day; a date-time is an instant (local unless it has an offset).
 
     Local dates and times need a time zone (`time.timezone` or --timezone):
-    the same date is a different day in Damascus and in UTC.
+    the same date is a different day in a UTC+3 zone and in UTC.
     """
     text = text.strip()
     try:

@@ -102,7 +102,7 @@ class TimeSpec(_Open):
     )
     timezone: StrictStr | None = Field(
         default=None,
-        description="IANA time zone of local dates and times (`Asia/Damascus`); "
+        description="IANA time zone of local dates and times (`Area/City`); "
         "else the reader's --timezone",
     )
 
@@ -134,7 +134,8 @@ class Place(_Open):
     )
     area: StrictStr | None = Field(
         default=None,
-        description="a bundled boundary (`SY07`, or `bundled:SY07`): the incident happened "
+        description="a bundled boundary by its admin code (`<code>` or `bundled:<code>`, as in "
+        "the region's boundaries): the incident happened "
         "somewhere inside it; without `lon`/`lat` its representative point stands in",
     )
 
@@ -301,7 +302,9 @@ def _message(kind: str, err: Any, loc: tuple[str | int, ...]) -> str:
     value = err.get("input")
     name = loc[-1] if loc else ""
     if kind == "missing":
-        return MISSING.get(dotted(tuple(p if isinstance(p, str) else 0 for p in loc)), "missing value")
+        return MISSING.get(
+            dotted(tuple(p if isinstance(p, str) else 0 for p in loc)), "missing value"
+        )
     if kind in ("greater_than_equal", "less_than_equal", "finite_number"):
         if name in BOUNDS:
             lo, hi = BOUNDS[str(name)]

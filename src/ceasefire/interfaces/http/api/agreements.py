@@ -44,7 +44,7 @@ class Differences(BaseModel):
 @router.get("/agreements", response_model=Page[Agreement])
 def agreements(rec: Rec, who: Caller, limit: Limit = 100, offset: Offset = 0) -> Any:
     listed = views.agreements(rec, who)
-    return Page[Agreement](
+    return Page[Agreement].of(
         items=listed[offset : offset + limit], total=len(listed), limit=limit, offset=offset
     )
 

@@ -140,7 +140,7 @@ def allegations(
         found = cases.list_allegations(ctx, who, **where, limit=limit, offset=offset)
         total = cases.count_allegations(ctx, who, **where)
         items = [c.as_dict() for c in found]
-    return Page[CaseSummary](items=items, total=total, limit=limit, offset=offset)
+    return Page[CaseSummary].of(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/allegations", status_code=201, response_model=Allegation)

@@ -37,4 +37,4 @@ def findings(
         agreement=agreement, reading=reading, category=category, actor=actor,
         start=instant(start, "start"), end=instant(end, "end"), bbox=bbox_of(bbox),
     )  # fmt: skip
-    return Page[Finding](items=found, total=total, limit=limit, offset=offset)
+    return Page[Finding].of(items=found, total=total, limit=limit, offset=offset)

@@ -7,7 +7,7 @@ import time
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from ceasefire import __version__
+from ceasefire._version import __version__
 from ceasefire.core.timing import iso
 from ceasefire.interfaces.http.errors import API
 

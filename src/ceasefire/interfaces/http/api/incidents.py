@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from starlette.concurrency import run_in_threadpool
 
+from ceasefire.formats.findings import who_acted
 from ceasefire.interfaces.http.api.params import BBoxText, Limit, Offset, bbox_of, instant
 from ceasefire.interfaces.http.api.schemas import Feature, FeatureCollection, Open, Page
 from ceasefire.interfaces.http.auth import Caller
@@ -48,6 +49,22 @@ class Located(Open):
     status: str
     submitted_by: str | None
     updated_at: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def perpetrator(self) -> str:
+        """Who the source says acted, as in the findings table; empty for a dyad."""
+        return self._who()[0]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sides(self) -> str:
+        """The dyad as recorded (`gov ~ opposition`), whoever acted."""
+        return self._who()[2]
+
+    def _who(self) -> tuple[str, str, str]:
+        claims = [(by, tuple(names)) for by, names in self.perpetrators]
+        return who_acted(claims, [str(t) for t in self.targets], self.directed)
 
 
 class Incident(Located):
@@ -124,7 +141,7 @@ def incidents(
         return FeatureCollection(type="FeatureCollection", features=[feature(i) for i in found])
     joined = any(filters[k] is not None for k in views.FINDING_FILTERS)
     shape = Page[Finding] if joined else Page[Incident]
-    return shape(items=found, total=total, limit=limit, offset=offset)
+    return shape.of(items=found, total=total, limit=limit, offset=offset)
 
 
 @router.get("/incidents/{pk}", response_model=IncidentDetail)

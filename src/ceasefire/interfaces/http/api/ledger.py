@@ -44,7 +44,7 @@ def entries(ws: Ws, who: Caller, after: Offset = 0, limit: Limit = 100) -> Any:
     with ws.sessions() as session:
         found = ledger.read_entries(session, who, after=after, limit=limit, settings=ws.settings)
         items = [e.line() for e in found]
-    return Page[Entry](items=items, total=None, limit=limit, offset=after)
+    return Page[Entry].of(items=items, total=None, limit=limit, offset=after)
 
 
 @router.get("/ledger/verify", response_model=Verification)

@@ -81,7 +81,7 @@ def rulings(
         )
         total = cases.count_allegations(ctx, who, agreement_id=agreement, status="published")
         items = [c.as_dict() for c in found]
-    return Page[Allegation](items=items, total=total, limit=limit, offset=offset)
+    return Page[Allegation].of(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/referrals", response_model=Page[Referral])
@@ -90,6 +90,6 @@ def referrals(
 ) -> Any:
     with ws.cases() as ctx:
         items = [r.as_dict() for r in cases.list_referrals(ctx, who, agreement_id=agreement)]
-    return Page[Referral](
+    return Page[Referral].of(
         items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from collections.abc import Sequence
+from typing import Any, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,6 +17,13 @@ class Page(BaseModel, Generic[T]):
     total: int | None = None
     limit: int
     offset: int
+
+    @classmethod
+    def of(cls, items: Sequence[Any], total: int | None, limit: int, offset: int) -> Self:
+        """A page of items as the services return them (plain values), checked here."""
+        return cls.model_validate(
+            {"items": items, "total": total, "limit": limit, "offset": offset}
+        )
 
 
 class Body(BaseModel):
