@@ -12,6 +12,14 @@ queue instead of both extending the same entry; the unique `prev_hash` is a
 second guard. An entry is appended in the transaction of the change it records:
 both land, or neither.
 
+A reader without `ledger.read_full` gets each payload only when it may see the
+object the entry records, by that object's own rule (`ENTRY_RULES`): a ruling's
+proposal, signatures and publication when the ruling is readable (`rulings.read`,
+so only once published for the parties and the public), a filing when the
+allegation is (and its evidence list, when the evidence is), an incident entry
+when the incident is (candidates: `incidents.review`), a token entry when the
+account's tokens are. Withheld payloads keep their hash, so the chain verifies.
+
 The export is JSON Lines: a header with every user's public key, then one entry
 a line. Every line must be exactly the canonical serialisation of what it holds,
 so that any byte changed anywhere in the file is caught.
@@ -525,6 +533,14 @@ def verify_db(session: Session) -> Verification:
             False, count, None, f"users with no registration in the ledger: {unregistered}"
         )
     return Verification(True, count, withheld=withheld)
+
+
+def check(
+    session: Session, viewer: Principal | None, settings: Settings | None = None
+) -> Verification:
+    """`verify_db` for a reader (anyone may check the chain: `ledger.read`)."""
+    require(viewer, Action.ledger_read, settings=settings)
+    return verify_db(session)
 
 
 def _parse_line(raw: bytes, number: int) -> Any:
