@@ -15,8 +15,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from ceasefire.core.policy import Action, Anonymous, PolicyError, Principal, require
-from ceasefire.interfaces.http.deps import Workspace, Ws, workspace
+from ceasefire.core.policy import Anonymous, PolicyError, Principal
+from ceasefire.interfaces.http.deps import Ws, workspace
 from ceasefire.interfaces.http.errors import ApiError
 
 #: The login cookie the pages set; it carries an API token.
@@ -42,11 +42,6 @@ def caller(request: Request, ws: Ws) -> Principal:
 
 
 Caller = Annotated[Principal, Depends(caller)]
-
-
-def allow(ws: Workspace, who: Principal, action: Action) -> None:
-    """A route's own check, kept only where the service behind it does not check yet."""
-    require(who, action, settings=ws.settings)
 
 
 @dataclass(frozen=True)

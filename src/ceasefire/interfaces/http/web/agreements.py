@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ceasefire.core.policy import Action
+from ceasefire.core.policy import PermissionDenied
 from ceasefire.interfaces.http.auth import Viewer
 from ceasefire.interfaces.http.deps import Rec, Ws
-from ceasefire.interfaces.http.web.render import may, render
+from ceasefire.interfaces.http.web.render import render
 from ceasefire.services import views
 
 router = APIRouter(include_in_schema=False)
@@ -26,9 +26,10 @@ def agreement_page(
     request: Request, ws: Ws, rec: Rec, login: Viewer, agreement_id: str
 ) -> Response:
     item = views.agreement_view(rec.agreements.catalogue(), login.who, agreement_id)
-    differences = None
-    if may(ws, login.who, Action.findings_read):  # the section is shown to those who may
+    try:
         differences = views.reading_differences(
             rec, login.who, agreement_id, settings=ws.settings, limit=100
         )
+    except PermissionDenied:
+        differences = None  # the section is for those who may read findings
     return render(request, "agreement.html", item=item, differences=differences)
