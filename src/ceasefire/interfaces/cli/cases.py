@@ -8,7 +8,6 @@ the ledger, exactly as when the same user acts through the API. Reads without
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,22 +15,21 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ceasefire.core.errors import InputError
-from ceasefire.core.policy import LOCAL_OPERATOR, PolicyError
+from ceasefire.core.policy import LOCAL_OPERATOR
+from ceasefire.interfaces.cli.support import console, errors
+from ceasefire.interfaces.cli.support import fail as _fail
+from ceasefire.interfaces.cli.support import print_json as _print_json
+from ceasefire.interfaces.cli.support import reported as _reported
 from ceasefire.services import cases as case_service
 from ceasefire.services import ledger as ledger_service
 from ceasefire.services import users as user_service
 from ceasefire.storage.cases_store import CaseStore
 from ceasefire.storage.db import make_engine, session_factory
 
-console = Console()
-errors = Console(stderr=True)
 T = TypeVar("T")
 
 Db = Annotated[
@@ -48,35 +46,6 @@ AgreementFiles = Annotated[
         "--agreements", help="take agreement terms from these files, not the stored agreements"
     ),
 ]
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-@contextmanager
-def _reported() -> Iterator[None]:
-    """Refusals and bad input become one clear line and exit status 2, never a traceback."""
-    try:
-        yield
-    except (
-        PolicyError,
-        case_service.CaseError,
-        user_service.UserError,
-        user_service.KeystoreError,
-    ) as exc:
-        raise _fail(str(exc)) from None
-    except InputError as exc:
-        raise _fail(exc.describe()) from None
-    except (OperationalError, ProgrammingError) as exc:
-        text = str(exc.orig)
-        if "no such table" in text or "does not exist" in text:
-            raise _fail(
-                f"the database has no case tables ({text.splitlines()[0]}); "
-                "run `ceasefire db upgrade`"
-            ) from None
-        raise
 
 
 class _Workspace:
@@ -123,10 +92,6 @@ def _workspace(db: str | None) -> Iterator[_Workspace]:
             yield space
     finally:
         space.close()
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
 def _print_case(view: case_service.CaseView) -> None:
