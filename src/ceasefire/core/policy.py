@@ -516,9 +516,17 @@ allegations and the ledger without `--as` shows what the public sees.
 ## The ledger
 
 Everyone may read and verify the ledger. Users without `ledger.read_full` get
-each entry whose allegation they may not see with its payload withheld: the
-entry's payload hash, chain hash and signature remain, so the chain still
-verifies end to end while the content stays private.
+an entry's payload only when they may see what the entry records, by that
+record's own rule: a ruling's proposal, signatures and publication when they may
+read the ruling (`rulings.read`: for the parties and the public, once it is
+published), a filing, answer, review or withdrawal when they may read the
+allegation (and a filing that lists evidence only when they may read the
+evidence), an incident entry when they may see the incident (a candidate: only
+with `incidents.review`), a token entry when it is about their own account.
+User registrations, referrals and agreement entries are public; any other kind
+of entry is withheld.
+A withheld entry keeps its payload hash, chain hash and signature, so the chain
+still verifies end to end while the content stays private.
 """
 
 
