@@ -94,7 +94,7 @@ def new_case(api: Api, state: str = "submitted") -> tuple[str, str]:
 
 
 # endpoint -> (state of the case it needs or None, the request, the roles allowed)
-ENDPOINTS: dict[str, tuple[str | None, Callable[..., object], set[str]]] = {
+ENDPOINTS: dict[str, tuple[str | None, Callable[..., Any], set[str]]] = {
     "GET agreements": (None, lambda a, w, c, s: a.get(f"{V}/agreements", w), EVERYONE),
     "GET agreement": (None, lambda a, w, c, s: a.get(f"{V}/agreements/quiet", w), EVERYONE),
     "GET incidents": (None, lambda a, w, c, s: a.get(f"{V}/incidents", w), EVERYONE),
