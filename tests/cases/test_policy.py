@@ -11,13 +11,17 @@ import pytest
 
 from ceasefire.core.policy import (
     ANONYMOUS,
+    LOCAL_OPERATOR,
+    MATRIX,
     AccountFacts,
     Action,
     CaseFacts,
+    IncidentSight,
     NotFound,
     PermissionDenied,
     PolicyError,
     Role,
+    Rule,
     Settings,
     can,
     may_ever,
@@ -25,6 +29,7 @@ from ceasefire.core.policy import (
     require,
 )
 from ceasefire.services import cases
+from ceasefire.services.visibility import incident_sight
 from ceasefire.storage.db import transaction
 
 from .conftest import COH, World
@@ -172,6 +177,31 @@ def test_hidden_cases_are_not_found_and_visible_ones_forbidden() -> None:
     with pytest.raises(NotFound):
         require(None, Action.allegations_read, CASES["own_c"])
     assert NotFound.status == 404 and PermissionDenied.status == 403
+
+
+def test_the_local_operator_is_an_admin_without_an_account() -> None:
+    """The command line without `--as`: an admin's rights, never an adjudicator's."""
+    for action in Action:
+        expected = MATRIX[action][Role.admin] is Rule.yes
+        assert can(LOCAL_OPERATOR, action, AccountFacts("anyone")) == expected, action
+    assert not can(LOCAL_OPERATOR, Action.rulings_publish, CASES["other"])
+    assert LOCAL_OPERATOR.name not in {u.name for u in USERS.values()}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_incident_sight_follows_the_matrix(role: Role) -> None:
+    """Which incident statuses a role sees: accepted with `incidents.read`, candidates with
+    `incidents.review` as well; nothing for the public when `public_incidents` is off."""
+    user = USERS[role]
+    for settings in (Settings(), Settings(public_incidents=False)):
+        sight = incident_sight(user, settings)
+        reads = role is not Role.public or settings.public_incidents
+        reviews = role in (Role.admin, Role.monitor)
+        assert (sight.incidents, sight.candidates) == (reads, reviews)
+        assert sight.shows("accepted") == reads
+        assert sight.shows("candidate") == (reads and reviews)
+        assert not sight.shows("rejected") and not sight.shows(None)
+    assert IncidentSight(incidents=False, candidates=True).statuses == ()
 
 
 def test_docs_policy_md_is_generated_from_the_code() -> None:
