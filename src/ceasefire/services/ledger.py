@@ -34,16 +34,14 @@ import hashlib
 import json
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ceasefire.core.policy import (
     AccountFacts,
@@ -59,6 +57,7 @@ from ceasefire.services.visibility import incident_visible
 from ceasefire.storage.cases import LedgerEntry, LedgerHead
 from ceasefire.storage.cases_store import CaseStore
 from ceasefire.storage.ledger_store import GENESIS, LedgerStore
+from ceasefire.storage.ledger_store import run_serialised as run_serialised  # for callers
 
 FORMAT = "ceasefire-ledger"
 VERSION = 1
@@ -163,29 +162,6 @@ def append(
     )
     store.append(head, entry)
     return entry
-
-
-T = TypeVar("T")
-
-
-def run_serialised(
-    factory: sessionmaker[Session], work: Callable[[Session], T], attempts: int = 8
-) -> T:
-    """Run `work` in one transaction, retrying when a concurrent writer got there first.
-
-    SQLite refuses a writer whose snapshot went stale ("database is locked"); the
-    unique `prev_hash` refuses a fork. Both mean: start again on the new head.
-    """
-    for attempt in range(attempts):
-        try:
-            with factory() as session, session.begin():
-                return work(session)
-        except (OperationalError, IntegrityError) as exc:
-            retriable = isinstance(exc, OperationalError) or "ledger" in str(exc.orig).lower()
-            if not retriable or attempt == attempts - 1:
-                raise
-            time.sleep(0.01 * (2**attempt))
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # ------------------------------------------------------------------- reading
