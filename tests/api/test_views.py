@@ -64,8 +64,13 @@ def test_map_layer_refuses_unknown_agreements_and_readings(api: Api) -> None:
 
 
 def test_hidden_incidents_stay_hidden_from_the_public_map(api: Api) -> None:
+    # Warm the read models' cache first: it must not answer before the viewer is checked.
+    assert layer(api, agreement="quiet", reading="text")["count"] == 3
+    assert api.get(f"{V}/compliance", "monitor").status_code == 200
     app = create_app(api.db, settings=Settings(public_incidents=False))
     with TestClient(app) as client:
+        warm = {"agreement": "quiet", "reading": "text"}
+        assert client.get(f"{V}/map/incidents", params=warm).status_code == 403
         assert client.get(f"{V}/map/incidents").status_code == 403
         assert client.get(f"{V}/compliance").status_code == 403
         assert client.get(f"{V}/map/zones").status_code == 200  # the terms are public
