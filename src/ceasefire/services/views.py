@@ -34,6 +34,7 @@ from ceasefire.services.assess import weekly_series
 from ceasefire.services.record import stored_incidents
 from ceasefire.services.visibility import incident_sight
 from ceasefire.storage.record import Record
+from ceasefire.storage.tables import BBox, Instant
 
 CATEGORY_NAMES = [c.value for c in CATEGORIES]
 OUT = CATEGORY_NAMES.index(Category.out_of_scope.value)
@@ -96,31 +97,34 @@ def list_incidents(
     *,
     settings: Settings,
     status: str = "accepted",
+    start: Instant | None = None,
+    end: Instant | None = None,
+    bbox: BBox | None = None,
+    agreement: str | None = None,
+    reading: str | None = None,
+    category: str | None = None,
+    actor: str | None = None,
     limit: int = 100,
     offset: int = 0,
-    **filters: Any,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of incidents and, when filtered by findings, how many there are in all.
 
     `status="candidate"` is the review queue: asking for it needs `incidents.review`.
-    With any of `FINDING_FILTERS` the incidents come joined with their findings.
-    The page is cut in the database, after the visibility rule.
+    Filtered by `agreement`, `reading`, `category` or `actor`, the incidents come
+    joined with their findings (which needs `findings.read`). The page is cut in
+    the database, after the visibility rule.
     """
     require(who, Action.incidents_read, settings=settings, what="incident")
     if status == "candidate":
         require(who, Action.incidents_review, settings=settings, what="incident")
     sight = incident_sight(who, settings)
-    wanted = {k: v for k, v in filters.items() if v is not None}
-    joined = {k: wanted.pop(k) for k in FINDING_FILTERS if k in wanted}
-    if joined:
-        require(who, Action.findings_read, settings=settings, what="finding")
-        query = dict(wanted, **joined, status=status, sight=sight)
-        return (
-            repo.findings.find(**query, limit=limit, offset=offset),
-            repo.findings.count(**query),
-        )
-    items = repo.incidents.find(status=status, sight=sight, limit=limit, offset=offset, **wanted)
-    return items, None
+    where: dict[str, Any] = dict(start=start, end=end, bbox=bbox, status=status, sight=sight)
+    joined = dict(agreement=agreement, reading=reading, category=category, actor=actor)
+    if all(v is None for v in joined.values()):
+        return repo.incidents.find(**where, limit=limit, offset=offset), None
+    require(who, Action.findings_read, settings=settings, what="finding")
+    where |= joined
+    return repo.findings.find(**where, limit=limit, offset=offset), repo.findings.count(**where)
 
 
 def list_findings(
@@ -128,14 +132,23 @@ def list_findings(
     who: Principal,
     *,
     settings: Settings,
+    agreement: str | None = None,
+    reading: str | None = None,
+    category: str | None = None,
+    actor: str | None = None,
+    start: Instant | None = None,
+    end: Instant | None = None,
+    bbox: BBox | None = None,
     limit: int = 100,
     offset: int = 0,
-    **filters: Any,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of findings of accepted incidents with their incidents, and the total."""
+    """A page of the findings of accepted incidents, joined with them, and their total."""
     require(who, Action.findings_read, settings=settings, what="finding")
-    query = dict(filters, status="accepted", sight=incident_sight(who, settings))
-    return repo.findings.find(**query, limit=limit, offset=offset), repo.findings.count(**query)
+    where: dict[str, Any] = dict(
+        agreement=agreement, reading=reading, category=category, actor=actor,
+        start=start, end=end, bbox=bbox, status="accepted", sight=incident_sight(who, settings),
+    )  # fmt: skip
+    return repo.findings.find(**where, limit=limit, offset=offset), repo.findings.count(**where)
 
 
 def agreements(repo: Record, who: Principal) -> list[Agreement]:
