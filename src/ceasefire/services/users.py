@@ -39,7 +39,7 @@ from ceasefire.core.policy import (
 )
 from ceasefire.services import ledger
 from ceasefire.storage.cases import ROLES, User
-from ceasefire.storage.db import database_url, make_engine
+from ceasefire.storage.db import database_url
 from ceasefire.storage.users_store import UserStore
 
 ENV_KEYS = "CEASEFIRE_KEYS"
@@ -178,14 +178,12 @@ def acting(db: str | None, name: str | None) -> Principal:
     """
     if name is None:
         return LOCAL_OPERATOR
-    engine = make_engine(db)
-    try:
-        with Session(engine) as session:
-            user = get_user(session, name)
-            session.expunge(user)
-            return user
-    finally:
-        engine.dispose()
+    from ceasefire.storage.record import Record
+
+    with Record.open(db) as rec:
+        user = get_user(rec.session, name)
+        rec.users.detach(user)
+        return user
 
 
 def list_users(session: Session, actor: Principal) -> list[User]:

@@ -57,6 +57,10 @@ class UserStore:
         self.session.flush()
         return user
 
+    def detach(self, user: User) -> None:
+        """Keep `user` readable after the session ends (who is acting, for a whole command)."""
+        self.session.expunge(user)
+
     def set_password_hash(self, user: User, password_hash: str) -> None:
         user.password_hash = password_hash
 
