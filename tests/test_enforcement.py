@@ -3,7 +3,8 @@
 A check is a call to `policy.require` or `policy.can` naming the action, or a
 call to a service function that passes its argument on to one of them (such as
 `cases._load(ctx, user, id, Action.rulings_sign)`). An action named only in a
-route, or only in a table, does not count: the services own the rules. What the
+route, or only in a table, does not count: the services own the rules (and no
+route or command calls `require` itself). What the
 checks do, role by role, is tested through the services and through the routes
 in `tests/api/test_enforcement.py` and `tests/api/test_matrix.py`.
 """
@@ -15,7 +16,9 @@ from pathlib import Path
 
 from ceasefire.core.policy import Action
 
-SERVICES = Path(__file__).resolve().parents[1] / "src" / "ceasefire" / "services"
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ceasefire"
+SERVICES = PACKAGE / "services"
+INTERFACES = PACKAGE / "interfaces"
 #: The policy's own checks: function name -> position of the action argument.
 CHECKS = {"require": 1, "can": 1}
 
@@ -92,6 +95,17 @@ def test_every_action_is_checked_by_a_service() -> None:
     sources = [path.read_text(encoding="utf-8") for path in sorted(SERVICES.rglob("*.py"))]
     missing = sorted(a.value for a in set(Action) - checked_actions(sources))
     assert not missing, f"no service checks {missing}"
+
+
+def test_no_route_or_command_enforces_a_rule() -> None:
+    """Interfaces translate: they never call `require` (a refusal comes from a service)."""
+    calls = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        for path in sorted(INTERFACES.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and _callee(node) == "require"
+    ]
+    assert not calls, f"policy checks in the interfaces: {calls}"
 
 
 def test_the_reading_counts_checks_and_only_checks() -> None:
