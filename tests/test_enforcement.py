@@ -4,9 +4,9 @@ A check is a call to `policy.require` or `policy.can` naming the action, or a
 call to a service function that passes its argument on to one of them (such as
 `cases._load(ctx, user, id, Action.rulings_sign)`). An action named only in a
 route, or only in a table, does not count: the services own the rules (and no
-route or command calls `require` itself). What the
-checks do, role by role, is tested through the services and through the routes
-in `tests/api/test_enforcement.py` and `tests/api/test_matrix.py`.
+route or command calls `require` itself). What the checks do, role by role, is
+tested through the services and through the routes in
+`tests/api/test_enforcement.py` and `tests/api/test_matrix.py`.
 """
 
 from __future__ import annotations
