@@ -121,6 +121,12 @@ def ingest_articles(
     )
 
 
+def report_choices(rec: Record, who: Principal) -> list[tuple[str, str]]:
+    """The actors a monitor's report form offers, `(id, name)`: for those who may submit."""
+    require(who, Action.incidents_submit, what="incident")
+    return sorted((a.id, a.name) for a in rec.agreements.actors().actors.values())
+
+
 def submit_incidents(
     rec: Record, who: Principal, text: str, *, name: str = "submitted.jsonl"
 ) -> IngestReport:

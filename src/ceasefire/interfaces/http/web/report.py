@@ -12,11 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ceasefire.core.errors import InputError
 from ceasefire.core.model import Act
-from ceasefire.core.policy import Action, PolicyError, Principal
+from ceasefire.core.policy import Principal
 from ceasefire.interfaces.http.auth import Viewer, check_form, viewer
 from ceasefire.interfaces.http.deps import Rec, Workspace, Ws
 from ceasefire.interfaces.http.errors import ApiError
-from ceasefire.interfaces.http.web.render import may, redirect, render
+from ceasefire.interfaces.http.web.render import redirect, render
 from ceasefire.regions import default_region
 from ceasefire.services import ingest, views
 from ceasefire.storage.record import Record
@@ -66,8 +66,7 @@ def report_form(
     request: Request, ws: Workspace, rec: Record, values: dict[str, str], error: str = ""
 ) -> Response:
     """The form, to those who may report (others are refused before they fill it in)."""
-    if not may(ws, viewer(request).who, Action.incidents_submit):
-        raise PolicyError("only monitors (and administrators) report incidents")
+    actors = ingest.report_choices(rec, viewer(request).who)
     return render(
         request,
         "report.html",
@@ -75,7 +74,7 @@ def report_form(
         values=values,
         error=error,
         acts=[a.value for a in Act if a not in (Act.attack_on_excluded, Act.self_defence)],
-        actors=sorted((a.id, a.name) for a in rec.agreements.actors().actors.values()),
+        actors=actors,
     )
 
 
