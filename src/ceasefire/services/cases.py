@@ -46,6 +46,7 @@ from ceasefire.core.policy import (
 )
 from ceasefire.services import ledger
 from ceasefire.services.visibility import IncidentSource, incident_visible, visible_incident
+from ceasefire.storage.agreements_store import AgreementStore
 from ceasefire.storage.cases import (
     OPEN_STATUSES,
     OUTCOMES,
@@ -93,13 +94,13 @@ class StoredAgreements:
     """Agreement terms as loaded into the record (`ceasefire agreements load`)."""
 
     def __init__(self, session: Session) -> None:
-        self.store = CaseStore(session)
+        self.store = AgreementStore(session)
 
     def agreement(self, agreement_id: str) -> Agreement:
-        document = self.store.agreement_document(agreement_id)
-        if document is None:
+        found = self.store.agreement(agreement_id)
+        if found is None:
             raise KeyError(agreement_id)
-        return Agreement.model_validate(document)
+        return found
 
 
 def stored_incident_status(session: Session) -> Callable[[str], str | None] | None:

@@ -43,7 +43,7 @@ from ceasefire.storage.cases import (
     Ruling,
     Signature,
 )
-from ceasefire.storage.models import ActorRow, AgreementRow, IncidentRow
+from ceasefire.storage.models import ActorRow, IncidentRow
 
 
 class UnscopedRule(ValueError):
@@ -276,12 +276,6 @@ class CaseStore:
             .limit(1)
         )
         return self.session.execute(statement).scalar_one_or_none()
-
-    def agreement_document(self, agreement_id: str) -> dict[str, Any] | None:
-        """An agreement's terms as loaded into the record (what a case is judged under)."""
-        statement = select(AgreementRow.document).where(AgreementRow.id == agreement_id)
-        document = self.session.execute(statement).scalar_one_or_none()
-        return dict(document) if document is not None else None
 
     def actor_ids(self) -> set[str] | None:
         """The actors loaded into the record; None when none are (nothing to check against)."""
