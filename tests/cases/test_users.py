@@ -12,7 +12,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ceasefire.core.model import Agreement
-from ceasefire.core.policy import PermissionDenied
+from ceasefire.core.policy import LOCAL_OPERATOR, PermissionDenied
 from ceasefire.services import cases, ledger
 from ceasefire.services import users as svc
 from ceasefire.storage.cases import User
@@ -77,6 +77,35 @@ def test_who_may_add_users(world: World) -> None:
                 known_actors={"gov", "opposition"},
                 **kwargs,  # type: ignore[arg-type]
             )
+
+
+def test_who_may_list_users_and_what_the_local_operator_may_sign(world: World) -> None:
+    with transaction(world.factory) as session:
+        names = [u.name for u in svc.list_users(session, world.user(session, "root"))]
+        assert names == sorted(names) and {"root", "mon", "us-judge"} <= set(names)
+        assert [u.name for u in svc.list_users(session, LOCAL_OPERATOR)] == names
+        for name in ("mon", "us-judge", "gov-rep", "reader"):
+            with pytest.raises(PermissionDenied, match="users.manage"):
+                svc.list_users(session, world.user(session, name))
+        # The operator may act, but holds no key: nothing signed on the ledger in its name.
+        with pytest.raises(PermissionDenied, match="--as NAME"):
+            svc.add_user(session, LOCAL_OPERATOR, "clerk", "monitor", keys=world.keys)
+        with pytest.raises(PermissionDenied, match="--as NAME"):
+            svc.issue_token(session, LOCAL_OPERATOR, "mon", signer=world.keys)
+    with transaction(world.factory) as session:
+        assert "clerk" not in [u.name for u in svc.list_users(session, LOCAL_OPERATOR)]
+        assert ledger.verify_db(session).ok
+
+
+def test_the_local_operator_registers_the_first_admin(
+    factory: sessionmaker[Session], keys: svc.Keystore
+) -> None:
+    with transaction(factory) as session:
+        svc.add_user(session, LOCAL_OPERATOR, "root", "admin", keys=keys)
+    with transaction(factory) as session:
+        [entry] = ledger.entries(session)
+        assert (entry.user, entry.action, entry.payload["name"]) == ("root", "user.add", "root")
+        assert ledger.verify_db(session).ok
 
 
 def test_first_user_must_be_an_admin(factory: sessionmaker[Session], keys: svc.Keystore) -> None:
