@@ -5,17 +5,19 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ceasefire.core.policy import LOCAL_OPERATOR
 from ceasefire.services import ingest
 from tests.api.conftest import Api
+from tests.conftest import event
 
 V = "/api/v1"
 
 
-def file_case(api: Api, who: str = "rep-opp", respondent: str = "gov") -> dict:
+def file_case(api: Api, who: str = "rep-opp", respondent: str = "gov") -> dict[str, Any]:
     complainant = {"rep-opp": "opposition", "rep-gov": "gov"}.get(who, "opposition")
     body = {
         "agreement_id": "quiet",
@@ -36,7 +38,7 @@ def file_case(api: Api, who: str = "rep-opp", respondent: str = "gov") -> dict:
     return response.json()
 
 
-def test_full_case_through_the_api(api: Api):
+def test_full_case_through_the_api(api: Api) -> None:
     case = file_case(api)
     cid = case["id"]
     sha = case["evidence"][0]["sha256"]
@@ -63,7 +65,7 @@ def test_full_case_through_the_api(api: Api):
     assert verify["intact"] is True and verify["entries"] >= 10
 
 
-def test_other_party_cannot_see_unpublished_allegation_or_evidence(api: Api):
+def test_other_party_cannot_see_unpublished_allegation_or_evidence(api: Api) -> None:
     case = file_case(api, "rep-opp", respondent="russia")
     cid, sha = case["id"], case["evidence"][0]["sha256"]
     for who in ("rep-gov", "public", "monitor"):
@@ -101,7 +103,9 @@ MATRIX = [
 
 @pytest.mark.parametrize(("method", "path", "body", "allowed"), MATRIX)
 @pytest.mark.parametrize("who", ["public", "admin", "adj-ru", "monitor", "rep-gov"])
-def test_role_matrix(api: Api, method, path, body, allowed, who):
+def test_role_matrix(
+    api: Api, method: str, path: str, body: dict[str, Any] | None, allowed: set[str], who: str
+) -> None:
     call = api.get if method == "GET" else api.post
     kwargs = {"json": body} if body is not None else {}
     response = call(V + path, who, **kwargs)
@@ -124,14 +128,14 @@ def test_role_matrix(api: Api, method, path, body, allowed, who):
         ("rep-opp", "withdraw", True),
     ],
 )
-def test_case_actions_by_role(api: Api, who, action, allowed):
+def test_case_actions_by_role(api: Api, who: str, action: str, allowed: bool) -> None:
     cid = file_case(api)["id"]
     body = {"answer": {"text": "We deny it."}, "withdraw": {"reason": "settled"}}.get(action)
     response = api.post(f"{V}/allegations/{cid}/{action}", who, json=body)
     assert (response.status_code == 200) is allowed, response.text
 
 
-def test_filing_for_another_party_is_refused(api: Api):
+def test_filing_for_another_party_is_refused(api: Api) -> None:
     body = {
         "agreement_id": "quiet",
         "complainant": "gov",
@@ -141,7 +145,7 @@ def test_filing_for_another_party_is_refused(api: Api):
     assert api.post(f"{V}/allegations", "rep-opp", json=body).status_code in (403, 404)
 
 
-def test_one_error_shape(api: Api):
+def test_one_error_shape(api: Api) -> None:
     for response in (
         api.get(f"{V}/agreements/nope"),
         api.get(f"{V}/incidents", params={"bbox": "1,2,3"}),
@@ -155,7 +159,7 @@ def test_one_error_shape(api: Api):
         assert body["error"]["message"]
 
 
-def test_incidents_filters_and_geojson(api: Api):
+def test_incidents_filters_and_geojson(api: Api) -> None:
     every = api.get(f"{V}/incidents").json()
     assert every["total"] is None or every["total"] == 3
     assert len(every["items"]) == 3
@@ -170,7 +174,7 @@ def test_incidents_filters_and_geojson(api: Api):
     assert len(paged["items"]) == 1 and paged["offset"] == 1
 
 
-def test_candidates_are_for_monitors_only(api: Api, tmp_path: Path):
+def test_candidates_are_for_monitors_only(api: Api, tmp_path: Path) -> None:
     candidate = {
         "id": "c1",
         "time": {"start": "2016-05-01", "timezone": "Asia/Damascus"},
@@ -186,3 +190,17 @@ def test_candidates_are_for_monitors_only(api: Api, tmp_path: Path):
     assert api.get(f"{V}/incidents", params={"status": "candidate"}).status_code in (401, 403)
     listed = api.get(f"{V}/incidents", "monitor", params={"status": "candidate"}).json()
     assert [i["source_id"] for i in listed["items"]] == ["c1"]
+
+
+def test_incidents_name_who_acted_as_the_findings_do(api: Api, tmp_path: Path) -> None:
+    dyad = event("d1", directed=False)
+    file = tmp_path / "dyad.jsonl"
+    file.write_text(json.dumps(dyad) + "\n")
+    ingest.ingest_files([file], api.db, who=LOCAL_OPERATOR)
+    items = {i["source_id"]: i for i in api.get(f"{V}/incidents").json()["items"]}
+    # The dyad is stored with the government as its first side, but nobody is
+    # named as the one who acted: the sides say who fought.
+    assert (items["d1"]["perpetrator"], items["d1"]["sides"]) == ("", "gov ~ opposition")
+    assert (items["e1"]["perpetrator"], items["e1"]["sides"]) == ("gov", "gov ~ opposition")
+    one = api.get(f"{V}/incidents/{items['d1']['pk']}").json()
+    assert (one["perpetrator"], one["directed"]) == ("", False)
