@@ -282,6 +282,10 @@ def test_escalation_refers_k_confirmed_violations_within_d_days(world: World) ->
 
     listed = world.do(None, cases.list_referrals)
     assert [r.id for r in listed] == ["R-2016-0001", "R-2016-0002"]  # type: ignore[attr-defined]
+    second_page = world.do(None, cases.list_referrals, limit=1, offset=1)
+    assert [r.id for r in second_page] == ["R-2016-0002"]  # type: ignore[attr-defined]
+    assert world.do(None, cases.count_referrals) == 2
+    assert world.do(None, cases.count_referrals, agreement_id="elsewhere") == 0
     assert actions(world).count("referral.create") == 2
     with transaction(world.factory) as session:
         assert ledger.verify_db(session).ok

@@ -947,7 +947,21 @@ def _referral_view(referral: Referral) -> ReferralView:
 
 
 def list_referrals(
-    ctx: CaseContext, user: Principal | None, *, agreement_id: str | None = None
+    ctx: CaseContext,
+    user: Principal | None,
+    *,
+    agreement_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[ReferralView]:
+    """One page of referrals, oldest first (public: `referrals.read`)."""
     require(user, Action.referrals_read, None, ctx.settings)
-    return [_referral_view(r) for r in ctx.store.referrals(agreement_id)]
+    found = ctx.store.referrals(agreement_id, limit=limit, offset=offset)
+    return [_referral_view(r) for r in found]
+
+
+def count_referrals(
+    ctx: CaseContext, user: Principal | None, *, agreement_id: str | None = None
+) -> int:
+    require(user, Action.referrals_read, None, ctx.settings)
+    return ctx.store.count_referrals(agreement_id)

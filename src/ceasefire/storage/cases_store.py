@@ -252,11 +252,22 @@ class CaseStore:
         self.session.add(referral)
         self.session.flush()
 
-    def referrals(self, agreement_id: str | None = None) -> list[Referral]:
-        statement = select(Referral).order_by(Referral.created_at, Referral.id)
+    def referrals(
+        self, agreement_id: str | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[Referral]:
+        """One page of referrals, oldest first."""
+        statement = select(Referral).order_by(Referral.created_at, Referral.id).offset(offset)
         if agreement_id is not None:
             statement = statement.where(Referral.agreement_id == agreement_id)
+        if limit is not None:
+            statement = statement.limit(limit)
         return list(self.session.scalars(statement))
+
+    def count_referrals(self, agreement_id: str | None = None) -> int:
+        statement = select(func.count()).select_from(Referral)
+        if agreement_id is not None:
+            statement = statement.where(Referral.agreement_id == agreement_id)
+        return int(self.session.scalar(statement) or 0)
 
     # ------------------------------------------------------------ the rest of the record
 

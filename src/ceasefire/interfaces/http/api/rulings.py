@@ -89,7 +89,7 @@ def referrals(
     ws: Ws, who: Caller, agreement: str | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> Any:
     with ws.cases() as ctx:
-        items = [r.as_dict() for r in cases.list_referrals(ctx, who, agreement_id=agreement)]
-    return Page[Referral].of(
-        items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
-    )
+        found = cases.list_referrals(ctx, who, agreement_id=agreement, limit=limit, offset=offset)
+        total = cases.count_referrals(ctx, who, agreement_id=agreement)
+    items = [r.as_dict() for r in found]
+    return Page[Referral].of(items=items, total=total, limit=limit, offset=offset)
