@@ -4,7 +4,7 @@ The reader validates every native row with `NativeIncident`, and the published
 schema is generated from the same model, so what the schema allows and what
 the reader accepts cannot drift apart. Records are open: producers add their
 own fields (the extractor's evidence offsets, quotes, confidence), which are
-kept and ignored. What no JSON Schema can say is checked by the reader after
+allowed and ignored. What no JSON Schema can say is checked by the reader after
 this model: that a date is on the calendar, that a time zone and a bundled
 area code exist, that ids are unique in a file and an end is not before its
 start.
@@ -187,8 +187,8 @@ KilledValue = Annotated[
     Discriminator(_is_object),
 ]
 IdValue = Annotated[
-    Annotated[NonBlank, Tag("#text")] | Annotated[StrictInt, Tag("#object")],
-    Discriminator(_is_text),
+    Annotated[NonBlank, Tag("#text")] | Annotated[StrictInt, Tag("#number")],
+    Discriminator(lambda value: "#text" if isinstance(value, str) else "#number"),
 ]
 
 
@@ -311,7 +311,7 @@ def _message(kind: str, err: Any, loc: tuple[str | int, ...]) -> str:
             return f"{value!r} is outside {lo:g}..{hi:g}"
         return f"{value!r} is not a count"
     if kind == "float_type":
-        return f"{value!r} is not a number"
+        return f"{'null' if value is None else repr(value)} is not a number"
     if kind == "int_type":
         return f"{value!r} is neither text nor a whole number"
     if kind == "string_type":
