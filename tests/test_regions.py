@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 import shapely
+import yaml
 from fastapi.testclient import TestClient
 from shapely.geometry import box
 
 import ceasefire
 from ceasefire.core.errors import InputError
+from ceasefire.extract.resources import actor_table
 from ceasefire.formats.agreements import load_agreements
 from ceasefire.formats.boundaries import bundled_geometry, gazetteer, land
 from ceasefire.regions import (
@@ -120,6 +122,23 @@ def test_the_bundled_region_is_the_default(monkeypatch: pytest.MonkeyPatch) -> N
     assert region_for_code("sy06") is region and region_for_code("XA01") is None
     with pytest.raises(KeyError, match="no admin level 3"):
         region.boundaries(3)
+
+
+def test_the_bundled_actor_dictionary_names_the_agreements_actors() -> None:
+    # The dictionary adds names to the actors of the agreement files region.yaml lists:
+    # an id of its own would be an actor no agreement can bind or exclude.
+    region = load_region("syria")
+    assert region.actors_path is not None
+    spec = yaml.safe_load(region.actors_path.read_text(encoding="utf-8"))
+    declared = {
+        actor["id"]
+        for path in region.actor_agreements
+        for actor in yaml.safe_load(path.read_text(encoding="utf-8"))["actors"]
+    }
+    assert region.actor_agreements and len(declared) > 20
+    assert {entry["id"] for entry in spec["actors"]} <= declared
+    table = actor_table(region)
+    assert table.names["Nusra"] == "nusra" and table.actors["sohr"].is_source
 
 
 def test_a_second_region_is_a_folder(atlantis: Path, tmp_path: Path) -> None:
