@@ -2,16 +2,16 @@
 
 Each is run in a fresh interpreter with `-X importtime`, which lists every
 module imported; pandas, SQLAlchemy, spaCy and FastAPI must not be among them
-(they cost a second between them). The wall time is measured too, with a
-bound loose enough for a busy test machine; the real figure is in the README.
+(they cost a second between them). The time is bounded too, loosely, as CPU
+time; `python bench/startup.py` measures the wall time (best of 5).
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -70,10 +70,14 @@ def test_help_lists_every_group_without_loading_it() -> None:
 
 
 def test_help_is_quick() -> None:
+    """CPU time (user + system) of the child: a busy machine stretches the wall time,
+    much less the CPU. Importing pandas alone costs about half a second of it."""
     best = float("inf")
     for _ in range(5):
-        start = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = run("--help")
-        best = min(best, time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        best = min(best, cpu)
         assert result.returncode == 0
-    assert best < 1.0, f"ceasefire --help took {best:.2f} s at best"
+    assert best < 0.6, f"ceasefire --help took {best:.2f} s of CPU at best"

@@ -1,97 +1,37 @@
-"""`ceasefire users`, `ceasefire cases` and `ceasefire ledger`: thin wrappers over the services.
+"""`ceasefire cases`: allegations and rulings, thin wrappers over `ceasefire.services.cases`.
 
 The local operator is trusted to act as a named user (`--as NAME`) whose private
 key is in the keystore: every change is signed with that key and recorded on
 the ledger, exactly as when the same user acts through the API. Reads without
-`--as` see what the public sees.
+`--as` see what the public sees. The workspace and `--as` are in `workspace.py`;
+`users` and `ledger` have their own modules.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from ceasefire.core.policy import LOCAL_OPERATOR
-from ceasefire.interfaces.cli.support import console, errors
+from ceasefire.interfaces.cli.support import console
 from ceasefire.interfaces.cli.support import fail as _fail
 from ceasefire.interfaces.cli.support import print_json as _print_json
-from ceasefire.interfaces.cli.support import reported as _reported
+from ceasefire.interfaces.cli.workspace import As, AsOptional, Db
+from ceasefire.interfaces.cli.workspace import user as _user
+from ceasefire.interfaces.cli.workspace import workspace as _workspace
 from ceasefire.services import cases as case_service
-from ceasefire.services import ledger as ledger_service
 from ceasefire.services import users as user_service
-from ceasefire.storage.cases_store import CaseStore
-from ceasefire.storage.db import make_engine, session_factory
 
-T = TypeVar("T")
-
-Db = Annotated[
-    str | None,
-    typer.Option("--db", help="database URL or SQLite path (else CEASEFIRE_DB, ./ceasefire.db)"),
-]
-As = Annotated[str, typer.Option("--as", help="act as this user (its key must be in the keystore)")]
-AsOptional = Annotated[
-    str | None, typer.Option("--as", help="read as this user (default: what the public sees)")
-]
 AgreementFiles = Annotated[
     list[Path] | None,
     typer.Option(
         "--agreements", help="take agreement terms from these files, not the stored agreements"
     ),
 ]
-
-
-class _Workspace:
-    """The database, its sessions and the keystore named by `--db` and the environment."""
-
-    def __init__(self, db: str | None) -> None:
-        self.engine: Engine = make_engine(db)
-        self.factory: sessionmaker[Session] = session_factory(self.engine)
-        self.keys = user_service.Keystore.for_database(db)
-
-    def write(self, work: Callable[[Session], T]) -> T:
-        return ledger_service.run_serialised(self.factory, work)
-
-    def read(self, work: Callable[[Session], T]) -> T:
-        with self.factory() as session, session.begin():
-            return work(session)
-
-    def context(
-        self, session: Session, agreement_files: list[Path] | None = None
-    ) -> case_service.CaseContext:
-        agreements: case_service.AgreementLookup
-        if agreement_files:
-            from ceasefire.formats.agreements import load_agreements
-
-            agreements = load_agreements(agreement_files)
-        else:
-            agreements = case_service.StoredAgreements(session)
-        return case_service.CaseContext(
-            session=session,
-            signer=self.keys,
-            agreements=agreements,
-            incident_status=case_service.stored_incident_status(session),
-        )
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-
-@contextmanager
-def _workspace(db: str | None) -> Iterator[_Workspace]:
-    space = _Workspace(db)
-    try:
-        with _reported():
-            yield space
-    finally:
-        space.close()
 
 
 def _print_case(view: case_service.CaseView) -> None:
@@ -117,96 +57,6 @@ def _print_case(view: case_service.CaseView) -> None:
         for p in r.positions:
             said = f": {p.statement}" if p.statement else ""
             console.print(f"    {p.adjudicator}: {p.position or 'no position (silent)'}{said}")
-
-
-def _user(session: Session, name: str | None) -> Any:
-    return user_service.get_user(session, name) if name else None
-
-
-# ---------------------------------------------------------------------- users
-
-users_app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
-
-
-@users_app.command("add")
-def users_add(
-    name: Annotated[str, typer.Argument(help="user name: lower-case letters, digits, _.-")],
-    role: Annotated[str, typer.Option("--role", help="admin, adjudicator, monitor, party, public")],
-    party: Annotated[
-        str | None, typer.Option("--party", help="the actor a party or adjudicator acts for")
-    ] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="read a password from standard input")
-    ] = False,
-    as_user: Annotated[
-        str | None, typer.Option("--as", help="the admin adding the user (not for the first)")
-    ] = None,
-    db: Db = None,
-) -> None:
-    """Register a user: an Ed25519 key in the keystore, a signed ledger entry."""
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    with _workspace(db) as space:
-
-        def work(session: Session) -> str:
-            actor = _user(session, as_user)
-            # No actors loaded yet: nothing to check the party against.
-            actors = CaseStore(session).actor_ids() if party else None
-            user = user_service.add_user(
-                session,
-                actor,
-                name,
-                role,
-                keys=space.keys,
-                party=party,
-                password=password,
-                known_actors=actors,
-            )
-            return user.name
-
-        added = space.write(work)
-    bound = f" for {party}" if party else ""
-    console.print(f"added {role} [bold]{added}[/]{bound}; private key in {space.keys.directory}")
-
-
-@users_app.command("token")
-def users_token(
-    name: Annotated[str, typer.Argument(help="the user the token is for")],
-    as_user: Annotated[
-        str | None, typer.Option("--as", help="who issues it (default: the user itself)")
-    ] = None,
-    db: Db = None,
-) -> None:
-    """Issue an API token; it is printed once and stored only as its SHA-256."""
-    with _workspace(db) as space:
-
-        def work(session: Session) -> str:
-            actor = user_service.get_user(session, as_user or name)
-            return user_service.issue_token(session, actor, name, signer=space.keys)
-
-        token = space.write(work)
-    sys.stdout.write(token + "\n")
-    errors.print("[dim]keep this token: it is not stored and cannot be shown again[/]")
-
-
-@users_app.command("list")
-def users_list(
-    as_user: Annotated[
-        str | None, typer.Option("--as", help="list as this user (default: the local operator)")
-    ] = None,
-    db: Db = None,
-) -> None:
-    """Users, their roles and actors."""
-    with _workspace(db) as space:
-        rows = space.read(
-            lambda s: [
-                (u.name, u.role, u.party or "")
-                for u in user_service.list_users(s, _user(s, as_user) or LOCAL_OPERATOR)
-            ]
-        )
-    table = Table("name", "role", "party")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
 
 
 # ---------------------------------------------------------------------- cases
@@ -493,56 +343,11 @@ def cases_referrals(db: Db = None) -> None:
     console.print(table)
 
 
-# --------------------------------------------------------------------- ledger
-
-ledger_app = typer.Typer(help="The signed, hash-chained record of every change.")
-
-
-@ledger_app.command("export")
-def ledger_export(
-    file: Annotated[Path, typer.Argument(help="write JSON Lines here")],
-    as_user: Annotated[
-        str | None,
-        typer.Option("--as", help="export as this user sees it (others' payloads withheld)"),
-    ] = None,
-    db: Db = None,
-) -> None:
-    """Write the ledger with every user's public key, for anyone to verify offline."""
-    with _workspace(db) as space:
-
-        def work(session: Session) -> int:
-            viewer = _user(session, as_user) or LOCAL_OPERATOR  # who holds the file: all of it
-            return ledger_service.export(session, file, viewer=viewer)
-
-        count = space.read(work)
-    console.print(f"{count} entries written to {file}")
-
-
-@ledger_app.command("verify")
-def ledger_verify(
-    file: Annotated[
-        Path | None, typer.Argument(help="an exported ledger (default: the database's)")
-    ] = None,
-    db: Db = None,
-) -> None:
-    """Check the chain and every signature; exit 1 naming the first bad entry."""
-    if file is not None:
-        try:
-            result = ledger_service.verify_file(file)
-        except OSError as exc:
-            raise _fail(f"{file}: {exc.strerror or exc}") from None
-    else:
-        with _workspace(db) as space:
-            result = space.read(ledger_service.verify_db)
-    if result.ok:
-        console.print(f"[green]ok[/]: {result.describe()}")
-        return
-    errors.print(f"[bold red]tampered:[/] {result.describe()}", highlight=False)
-    raise typer.Exit(1)
-
-
 def register(app: typer.Typer) -> None:
-    """Add the `users`, `cases` and `ledger` command groups to the main command."""
+    """Add the `users`, `cases` and `ledger` command groups (the signed record) to `app`."""
+    from ceasefire.interfaces.cli.ledger import ledger_app
+    from ceasefire.interfaces.cli.users import users_app
+
     app.add_typer(users_app, name="users")
     app.add_typer(cases_app, name="cases")
     app.add_typer(ledger_app, name="ledger")

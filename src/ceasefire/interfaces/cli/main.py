@@ -5,7 +5,9 @@ One module per command group, each a thin wrapper over the services:
 - `assess`:  assess, validate, schema, demo (files only, no workspace)
 - `record`:  init, db, agreements, ingest, serve (the workspace)
 - `extract`: extract (news articles)
-- `cases`:   users, cases, ledger (signed actions on the record)
+- `users`, `cases`, `ledger`: one group each (signed actions on the record),
+  over the workspace and `--as NAME` of `workspace`
+- `support`: the one error reporter, progress bars and shared options
 
 Start-up is kept small: the modules registered at once import only typer, rich
 and light core modules at the top; the groups in `LAZY_GROUPS` are imported
@@ -49,11 +51,11 @@ class LazyGroup:
 
 LAZY_GROUPS = {
     "users": LazyGroup(
-        "ceasefire.interfaces.cli.cases", "users_app", "Users, roles and API tokens."
+        "ceasefire.interfaces.cli.users", "users_app", "Users, roles and API tokens."
     ),
     "cases": LazyGroup("ceasefire.interfaces.cli.cases", "cases_app", "Allegations and rulings."),
     "ledger": LazyGroup(
-        "ceasefire.interfaces.cli.cases",
+        "ceasefire.interfaces.cli.ledger",
         "ledger_app",
         "The signed, hash-chained record of every change.",
     ),

@@ -48,9 +48,7 @@ REFUSALS = (
     ("ceasefire.services.users", "KeystoreError"),
 )
 #: A database at another schema than this version expects: exit 1.
-SCHEMA_ERRORS = (
-    ("ceasefire.storage.record", "SchemaError"),
-)
+SCHEMA_ERRORS = (("ceasefire.storage.record", "SchemaError"),)
 
 
 def _loaded(names: tuple[tuple[str, str], ...]) -> tuple[type[BaseException], ...]:
