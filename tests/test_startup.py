@@ -81,3 +81,27 @@ def test_help_is_quick() -> None:
         best = min(best, cpu)
         assert result.returncode == 0
     assert best < 0.6, f"ceasefire --help took {best:.2f} s of CPU at best"
+
+
+def test_import_ceasefire_is_light_and_every_public_name_resolves() -> None:
+    code = (
+        "import sys, ceasefire\n"
+        "heavy = [m for m in sys.argv[1:] if m in sys.modules]\n"
+        "from ceasefire import *\n"
+        "import ceasefire.storage.record as r\n"
+        "assert ceasefire.Record is r.Record, ceasefire.Record\n"
+        "assert set(ceasefire.__all__) <= set(dir(ceasefire))\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *HEAVY], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    missing = subprocess.run(
+        [sys.executable, "-c", "import ceasefire; ceasefire.nothing_here"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "has no attribute 'nothing_here'" in missing.stderr
