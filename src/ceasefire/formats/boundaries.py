@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,29 +32,44 @@ from ceasefire.regions import (
     region_for_code,
 )
 
-_ADMIN_WORDS = re.compile(
-    r"\b(governorate|province|muhafazah|mohafaza|district|mintaqat|mantiqa|markaz|subdistrict|"
-    r"sub district|nahiya|city|region|country)\b"
-)
-_ARTICLE = re.compile(r"\b(al|el|ar|as|ash|ad|at|az|an|ath|adh)\b")
+#: Words that say what kind of unit a name is, in any region; a region adds its own
+#: (`boundaries.admin_words` in its region.yaml: transliterated ones, say).
+ADMIN_WORDS = (
+    "governorate", "province", "district", "subdistrict", "sub district", "city", "region",
+    "country",
+)  # fmt: skip
 
 
-def _plain(name: str) -> str:
+@cache
+def _spelling(region: Region) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """The region's admin words and articles (`boundaries.articles`), as patterns."""
+    words = sorted({*ADMIN_WORDS, *region.admin_words}, key=len, reverse=True)
+    admin = re.compile(rf"\b({'|'.join(re.escape(w) for w in words)})\b")
+    articles = sorted(region.articles, key=len, reverse=True)
+    article = re.compile(rf"\b({'|'.join(re.escape(a) for a in articles)})\b") if articles else None
+    return admin, article
+
+
+def _plain(name: str, admin: re.Pattern[str]) -> str:
     text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"['’‘`]", "", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
-    text = _ADMIN_WORDS.sub(" ", text)
+    text = admin.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
-def place_key(name: str, synonyms: Mapping[str, str] | None = None) -> str:
-    """A loose key: admin words, articles, vowels and doubled letters do not matter."""
-    text = _plain(name)
-    if synonyms is None:
-        synonyms = default_region().synonyms
-    text = synonyms.get(text, text)
-    text = _ARTICLE.sub(" ", text)
+def place_key(name: str, region: Region | None = None) -> str:
+    """A loose key: admin words, articles, vowels and doubled letters do not matter.
+
+    Admin words, articles and synonyms are the region's (the workspace's by default).
+    """
+    region = region or default_region()
+    admin, article = _spelling(region)
+    text = _plain(name, admin)
+    text = region.synonyms.get(text, text)
+    if article is not None:
+        text = article.sub(" ", text)
     text = re.sub(r"h\b", "", text)  # Hamah / Hama, Raqqah / Raqqa
     text = re.sub(r"[aeiouy\s]", "", text)
     return re.sub(r"(.)\1+", r"\1", text)
@@ -177,10 +191,8 @@ class AdminGazetteer:
             if unit.level in self._by_level:
                 self._by_level[unit.level].append(unit)
         self._countries = [u for u in units.values() if u.level == 0]
-        synonyms = self.region.synonyms
-        self._synonyms = synonyms
         self._keys = {
-            level: {place_key(u.name, synonyms): u for u in members}
+            level: {place_key(u.name, self.region): u for u in members}
             for level, members in self._by_level.items()
         }
 
@@ -194,7 +206,7 @@ class AdminGazetteer:
     def _find(self, name: str, level: int, parent: str | None = None) -> AdminUnit | None:
         if not name or not name.strip():
             return None
-        key = place_key(name, self._synonyms)
+        key = place_key(name, self.region)
         candidates = {
             k: u for k, u in self._keys[level].items() if parent is None or u.parent == parent
         }

@@ -70,6 +70,8 @@ class Region:
     parent_property: str = "parent"
     level_names: Mapping[int, str] = field(default_factory=dict)
     synonyms: Mapping[str, str] = field(default_factory=dict)
+    admin_words: tuple[str, ...] = ()
+    articles: tuple[str, ...] = ()
     land_outlines: Path | None = None
     land_replace: Mapping[str, str] = field(default_factory=dict)
     base_layers: Mapping[str, Path] = field(default_factory=dict)
@@ -336,6 +338,13 @@ def _parse(folder: Path) -> Region:
         ),
         synonyms=MappingProxyType(
             {str(k): str(v) for k, v in (boundaries.get("synonyms") or {}).items()}
+        ),
+        admin_words=tuple(
+            w.lower()
+            for w in spec.strings("boundaries.admin_words", boundaries.get("admin_words", []))
+        ),
+        articles=tuple(
+            w.lower() for w in spec.strings("boundaries.articles", boundaries.get("articles", []))
         ),
         land_outlines=spec.file("land.outlines", land["outlines"]) if "outlines" in land else None,
         land_replace=MappingProxyType(
