@@ -47,7 +47,7 @@ boundaries:
   name: name
   level_names: {1: province}
   synonyms: {upper atlantis: north atlantis}
-  admin_words: [nomos]
+  admin_words: [periphereia]
 base_map:
   countries: admin0.geojson
   admin1: admin1.geojson
@@ -159,7 +159,7 @@ def test_a_second_region_is_a_folder(atlantis: Path, tmp_path: Path) -> None:
     assert catalogue.zones["square"].equals(SOUTH)
     # Place names are matched against its own units, with its own synonyms.
     gaz = gazetteer(region)
-    for name in ("North Atlantis province", "Upper Atlantis", "Nomos North Atlantis"):
+    for name in ("North Atlantis province", "Upper Atlantis", "Periphereia North Atlantis"):
         unit = gaz.governorate(name)
         assert unit is not None and unit.code == "XA01", name
     assert gaz.governorate("Lattakia") is None
