@@ -151,16 +151,16 @@ def test_a_finding_charges_only_whom_the_data_names(cases):
         named = set(re.split(r" ~ | \| |\+", charged)) - {""}
         if not conduct.directed:
             # Who attacked is not recorded: nobody is named as perpetrator or target,
-            # and a violation is never put on one of the two sides.
+            # and a party is charged only if both sides stand for it.
             assert (row.perpetrator, row.target) == ("", "")
-            if row.category == "violation":
-                assert row.party.startswith("undetermined (")
             sides = [
                 {PARTY_OF[a] for a in side if a in PARTY_OF}
                 for side in (conduct.perpetrator_ids(), conduct.targets)
             ]
-            if not row.party.startswith("undetermined"):
-                assert sides[0] == sides[1] and named == sides[0]
+            if sides[0] != sides[1]:
+                assert row.party.startswith("undetermined (")
+            else:
+                assert named == sides[0] and not row.party.startswith("undetermined")
         else:
             claims = {
                 "+".join(sorted({PARTY_OF[a] for a in names if a in PARTY_OF}))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -76,24 +76,26 @@ def _side(ids: tuple[str, ...]) -> str:
     return "+".join(i.removeprefix(UNRESOLVED_PREFIX) for i in ids) if ids else ""
 
 
-def _perpetrator(conduct: Conduct) -> str:
-    """Who the data says acted; empty when it does not say."""
-    if not conduct.directed:
-        return ""
-    if len(conduct.perpetrators) > 1:
-        return " | ".join(
-            f"{_side(names)} (per {by or 'source'})" for by, names in conduct.perpetrators
-        )
-    return _side(conduct.perpetrator_ids())
+def who_acted(
+    claims: Sequence[tuple[str | None, Sequence[str]]],
+    targets: Sequence[str],
+    directed: bool,
+) -> tuple[str, str, str]:
+    """`perpetrator`, `target` and `sides` of one conduct, as every output names them.
 
-
-def _target(conduct: Conduct) -> str:
-    """Whom the act was against; empty for a dyad, where either side may be."""
-    return (_side(conduct.targets) or "unknown") if conduct.directed else ""
-
-
-def _sides(conduct: Conduct) -> str:
-    return f"{_side(conduct.perpetrator_ids()) or '?'} ~ {_side(conduct.targets) or '?'}"
+    Taking the claims as stored (`[claimed_by, [actor ids]]`) lets the API name
+    a stored incident exactly as the findings table does.
+    """
+    acted = _side(tuple(dict.fromkeys(a for _, names in claims for a in names)))
+    against = _side(tuple(targets))
+    sides = f"{acted or '?'} ~ {against or '?'}"
+    if not directed:
+        return "", "", sides  # either side may have attacked the other
+    if len(claims) > 1:
+        perpetrator = " | ".join(f"{_side(tuple(n))} (per {by or 'source'})" for by, n in claims)
+    else:
+        perpetrator = acted
+    return perpetrator, against or "unknown", sides
 
 
 def _party(conduct: Conduct, scope: Scope, actors: ActorRegistry) -> str:
@@ -128,14 +130,17 @@ def attributions(
     incident_rows: npt.NDArray[np.integer[Any]],
     scope_rows: npt.NDArray[np.integer[Any]],
 ) -> dict[str, list[str]]:
-    """`perpetrator`, `sides` and `party` of (incident, scope) pairs.
+    """`perpetrator`, `target`, `sides` and `party` of (incident, scope) pairs.
 
     The one place that says who is charged: the findings table, the per-party
     summary and the dashboard's weekly series all take it from here.
     """
     conducts = findings.incidents.conducts
     which = findings.incidents.conduct[incident_rows]
-    by_conduct = {c: (_perpetrator(conducts[c]), _sides(conducts[c])) for c in set(which.tolist())}
+    by_conduct = {
+        c: who_acted(conducts[c].perpetrators, conducts[c].targets, conducts[c].directed)
+        for c in set(which.tolist())
+    }
     parties: dict[tuple[int, int], str] = {}
     party = []
     for c, k in zip(which.tolist(), scope_rows.tolist(), strict=True):
@@ -145,7 +150,8 @@ def attributions(
         party.append(found)
     return {
         "perpetrator": [by_conduct[c][0] for c in which.tolist()],
-        "sides": [by_conduct[c][1] for c in which.tolist()],
+        "target": [by_conduct[c][1] for c in which.tolist()],
+        "sides": [by_conduct[c][2] for c in which.tolist()],
         "party": party,
     }
 
@@ -198,7 +204,7 @@ def findings_frame(
             "category": [CATEGORIES[c].value for c in category],
             "probability": np.round(probability, 4),
             "perpetrator": who["perpetrator"],
-            "target": [_target(conducts[c]) for c in inc.conduct[rows_inc]],
+            "target": who["target"],
             "sides": who["sides"],
             "party": who["party"],
             "directed": [conducts[c].directed for c in inc.conduct[rows_inc]],
