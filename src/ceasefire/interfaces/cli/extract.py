@@ -18,7 +18,6 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
@@ -77,6 +76,8 @@ def run_extract(
             "2016-04-29 (or a date-time like 2016-04-29T10:00Z)"
         ) from None
     if timezone is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):

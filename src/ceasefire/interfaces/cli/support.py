@@ -15,10 +15,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ceasefire.core.errors import InputError
-from ceasefire.core.policy import PolicyError
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -43,6 +41,7 @@ DbOption = Annotated[
 #: Named rather than imported, so this module stays light; an exception class whose
 #: module was never imported cannot have been raised.
 REFUSALS = (
+    ("ceasefire.core.policy", "PolicyError"),
     ("ceasefire.services.cases", "CaseError"),
     ("ceasefire.services.users", "UserError"),
     ("ceasefire.services.users", "KeystoreError"),
@@ -78,8 +77,6 @@ def reported() -> Iterator[None]:
         yield
     except InputError as exc:
         raise fail(exc.describe()) from None
-    except PolicyError as exc:
-        raise fail(str(exc)) from None
     except Exception as exc:
         if isinstance(exc, _loaded(REFUSALS)):
             raise fail(str(exc)) from None
@@ -106,6 +103,8 @@ def _database_problem(exc: Exception) -> tuple[str, int] | None:
 @contextmanager
 def progress(label: str, unit: str = "rows") -> Iterator[Callable[[int, int], None]]:
     """A bar on standard error while long work runs (none when it is not a terminal)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
