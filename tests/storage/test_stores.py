@@ -59,3 +59,24 @@ def test_areas_come_back_only_from_a_lookup(db_url: str, tmp_path: Path) -> None
         assert stored.geometry.equals(original.geometry)
     assert (bare.area == -1).all() and bare.areas == []
     np.testing.assert_array_equal(bare.lon, with_areas.lon)  # the point is always kept
+
+
+def test_recomputed_findings_are_the_ingested_ones(db_url: str, tmp_path: Path) -> None:
+    events = demo_subset(tmp_path / "e.csv", 400)
+    with Record.open(db_url) as rec:
+        rec.init()
+        record.load_agreements(rec, [DEMO_AGREEMENTS])
+        record.ingest_incidents(rec, events, batch_size=150)
+        before = rec.findings.find(limit=None)
+        some = sorted({f["incident_pk"] for f in before})[::3]
+        rec.findings.delete(incident_pks=some)
+        assert rec.findings.count() < len(before)
+        written = record.recompute_findings(rec, incident_pks=some)
+        assert written == len([f for f in before if f["incident_pk"] in set(some)]) > 0
+        assert rec.findings.find(limit=None) == before
+        rec.findings.delete(agreement_ids=["syria-coh-2016"])
+        assert rec.findings.count(agreement="syria-coh-2016") == 0
+        record.recompute_findings(rec, agreement_ids=["syria-coh-2016"])
+        assert rec.findings.find(limit=None) == before
+        assert record.recompute_findings(rec) == len(before)
+        assert rec.findings.find(limit=None) == before
