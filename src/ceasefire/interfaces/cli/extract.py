@@ -22,7 +22,13 @@ from typing import Annotated, Any
 import typer
 
 from ceasefire.core.errors import InputError, InputErrors
-from ceasefire.formats.articles import Article, documents_text, extract_articles, read_article
+from ceasefire.formats.articles import (
+    Article,
+    documents_text,
+    extract_articles,
+    label,
+    read_article,
+)
 from ceasefire.interfaces.cli.support import errors, fail, reported
 
 PANEL = "Files"
@@ -89,7 +95,7 @@ def run_extract(
     documents = extract_articles(articles, day, source=source, timezone=timezone)
     for article, document in zip(articles, documents, strict=True):
         errors.print(
-            f"[dim]{article.name}: {len(document['incidents'])} incidents, "
+            f"[dim]{label(article.name)}: {len(document['incidents'])} incidents, "
             f"{len(document['claims'])} claims, {len(document['agreements'])} agreements[/]",
             highlight=False,
         )
