@@ -14,7 +14,7 @@ from ceasefire.core.errors import InputError
 from ceasefire.core.model import Act
 from ceasefire.core.policy import Principal
 from ceasefire.interfaces.http.auth import Viewer, check_form, viewer
-from ceasefire.interfaces.http.deps import Rec, Workspace, Ws
+from ceasefire.interfaces.http.deps import Rec, Ws
 from ceasefire.interfaces.http.errors import ApiError
 from ceasefire.interfaces.http.web.render import redirect, render
 from ceasefire.regions import default_region
@@ -62,9 +62,7 @@ def report_record(values: dict[str, str], ident: str) -> dict[str, Any]:
     return record
 
 
-def report_form(
-    request: Request, ws: Workspace, rec: Record, values: dict[str, str], error: str = ""
-) -> Response:
+def report_form(request: Request, rec: Record, values: dict[str, str], error: str = "") -> Response:
     """The form, to those who may report (others are refused before they fill it in)."""
     actors = ingest.report_choices(rec, viewer(request).who)
     return render(
@@ -79,9 +77,9 @@ def report_form(
 
 
 @router.get("/incidents/new", response_class=HTMLResponse)
-def report_page(request: Request, ws: Ws, rec: Rec) -> Response:
+def report_page(request: Request, rec: Rec) -> Response:
     defaults = dict(REPORT_DEFAULTS, timezone=default_region().timezone)
-    return report_form(request, ws, rec, defaults)
+    return report_form(request, rec, defaults)
 
 
 def _submit(rec: Record, who: Principal, record: dict[str, Any]) -> None:
@@ -89,7 +87,7 @@ def _submit(rec: Record, who: Principal, record: dict[str, Any]) -> None:
 
 
 @router.post("/incidents/new", response_class=HTMLResponse)
-async def report(request: Request, ws: Ws, rec: Rec) -> Response:
+async def report(request: Request, rec: Rec) -> Response:
     form = await request.form()
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
     who = check_form(request, values.pop("csrf", ""))
@@ -97,7 +95,7 @@ async def report(request: Request, ws: Ws, rec: Rec) -> Response:
     try:
         await run_in_threadpool(_submit, rec, who, report_record(values, ident))
     except InputError as exc:
-        return report_form(request, ws, rec, values, error=exc.describe())
+        return report_form(request, rec, values, error=exc.describe())
     stored = rec.incidents.get((REPORT_SOURCE, ident))
     assert stored is not None
     return redirect(f"/incidents/{stored['pk']}")
