@@ -219,7 +219,7 @@ def demo(
         "\nTry next:\n"
         f"  ceasefire validate {result.agreement_file}\n"
         f"  ceasefire assess {result.agreement_file} YOUR_EVENTS.csv -o findings.csv\n"
-        "  ceasefire schema > agreement.schema.json\n"
+        "  ceasefire schema > agreement.schema.json   # and: schema incidents\n"
         "  in Python: import ceasefire; ceasefire.assess(AGREEMENTS, EVENTS)  # a DataFrame\n"
         "  ceasefire demo --serve   # the same data in the web app, one account per role\n"
     )
