@@ -20,7 +20,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -219,6 +219,8 @@ PATHS = [*leaves(BASE), ("date",), ("time", "end"), ("time", "precision"), ("pla
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(PATHS), st.one_of(VALUES, st.just(DELETE)))
+@example(("id",), 5.0)  # a whole number, as JSON Schema counts integers
+@example(("place", "lon"), None)
 def test_one_fault_schema_and_reader_agree(path: tuple[str | int, ...], value: Any) -> None:
     record = copy.deepcopy(BASE)
     parent: Any = record

@@ -186,8 +186,18 @@ KilledValue = Annotated[
     Annotated[Casualties, Tag("#object")] | Annotated[Count, Tag("#value")],
     Discriminator(_is_object),
 ]
+
+
+def _whole(value: Any) -> Any:
+    """A whole number as JSON Schema means it: `5` and `5.0` are the same integer."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[StrictInt, BeforeValidator(_whole), WithJsonSchema({"type": "integer"})]
 IdValue = Annotated[
-    Annotated[NonBlank, Tag("#text")] | Annotated[StrictInt, Tag("#number")],
+    Annotated[NonBlank, Tag("#text")] | Annotated[WholeNumber, Tag("#number")],
     Discriminator(lambda value: "#text" if isinstance(value, str) else "#number"),
 ]
 
