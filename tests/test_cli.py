@@ -172,3 +172,59 @@ def test_errors_of_every_group_exit_2_naming_the_file(tmp_path):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
         assert named in result.output and "Traceback" not in result.output, args
+
+
+def test_the_one_reporter_knows_every_error_it_names():
+    """The reporter names the services' errors rather than importing them (start-up):
+    a renamed or moved class would silently become a traceback, so each must exist."""
+    import importlib
+
+    from ceasefire.interfaces.cli import support
+
+    for module, name in (*support.REFUSALS, *support.SCHEMA_ERRORS):
+        value = getattr(importlib.import_module(module), name)
+        assert isinstance(value, type) and issubclass(value, Exception), (module, name)
+
+
+@pytest.mark.parametrize(
+    ("raise_", "code", "said"),
+    [
+        ("input", 2, "f.yaml, agreements[0], field 'start': bad date"),
+        ("refusal", 2, "no such allegation"),
+        ("policy", 2, "not allowed"),
+        ("schema", 1, "run `ceasefire db upgrade`"),
+        ("missing table", 2, "run `ceasefire db upgrade`"),
+        ("database", 1, "database: could not connect"),
+    ],
+)
+def test_the_one_reporter_exit_codes(raise_, code, said, capsys):
+    import sqlalchemy.exc
+    import typer
+
+    from ceasefire.core.policy import PermissionDenied
+    from ceasefire.interfaces.cli.support import reported
+    from ceasefire.services.cases import InvalidRequest
+    from ceasefire.storage.record import SchemaError
+
+    errors = {
+        "input": InputError("bad date", file="f.yaml", record="agreements[0]", field="start"),
+        "refusal": InvalidRequest("no such allegation"),
+        "policy": PermissionDenied("not allowed"),
+        "schema": SchemaError("schema is old; run `ceasefire db upgrade`"),
+        "missing table": sqlalchemy.exc.OperationalError(
+            "SELECT", {}, Exception("no such table: allegations")
+        ),
+        "database": sqlalchemy.exc.OperationalError("SELECT", {}, Exception("could not connect")),
+    }
+    with pytest.raises(typer.Exit) as exit_, reported():
+        raise errors[raise_]
+    assert exit_.value.exit_code == code
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+
+
+def test_the_one_reporter_lets_a_bug_through():
+    from ceasefire.interfaces.cli.support import reported
+
+    with pytest.raises(ZeroDivisionError), reported():
+        _ = 1 / 0
