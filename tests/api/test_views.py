@@ -312,3 +312,21 @@ def test_a_monitor_reports_an_incident_from_the_form(api: Api, pages: TestClient
         "/incidents/new", data=form | {"id": "obs-3", "timezone": "Mars/Base"}
     )
     assert unknown_zone.status_code == 422 and "Mars/Base" in unknown_zone.text
+
+
+def test_a_dyad_is_on_both_sides_of_the_map_filter(api: Api, tmp_path) -> None:
+    from ceasefire.core.policy import LOCAL_OPERATOR
+    from ceasefire.services import ingest
+
+    file = tmp_path / "dyad.jsonl"
+    file.write_text(json.dumps(event("d1", directed=False)) + "\n")
+    ingest.ingest_files([file], api.db, who=LOCAL_OPERATOR)
+    data = layer(api, agreement="quiet", reading="text")
+    by_id = {
+        api.get(f"{V}/incidents/{pk}", "monitor").json()["source_id"]: i
+        for i, pk in enumerate(data["pk"])
+    }
+    gov, opposition = (1 << data["sides"].index(s) for s in ("gov", "opposition"))
+    # Who attacked is not recorded: the government (stored first) is not singled out.
+    assert data["side"][by_id["d1"]] == gov | opposition
+    assert data["side"][by_id["e1"]] == gov  # a directed act stays on its perpetrator's side

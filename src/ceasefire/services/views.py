@@ -200,14 +200,21 @@ def side_names(agreement: Agreement) -> list[str]:
 
 def _side_mask(
     perpetrators_json: str | None,
+    other_side_json: str | None,
     agreement: Agreement,
     registry: ActorRegistry,
     since: dict[str, int | None],
     sides: list[str],
 ) -> int:
-    """A bit per side any claimed perpetrator stands on under this agreement."""
+    """A bit per side any claimed perpetrator stands on under this agreement.
+
+    A dyad (`other_side_json`: its second side) is on both sides: either may
+    have acted, so it is not put on its first side alone.
+    """
     mask = 0
-    for _by, names in json.loads(perpetrators_json or "[]"):
+    claims = json.loads(perpetrators_json or "[]")
+    claims += [[None, json.loads(other_side_json)]] if other_side_json is not None else []
+    for _by, names in claims:
         for actor in names:
             st = standing(actor, agreement, registry, since)
             if st.kind == "party":
@@ -275,7 +282,7 @@ def _map_layer(repo: Record, agreement_id: str | None, reading: str | None) -> d
     rows = repo.incidents.points(agreement.id, reading)
     sides = side_names(agreement)
     since = _party_since(agreement)
-    masks: dict[str | None, int] = {}
+    masks: dict[tuple[str | None, str | None], int] = {}
     n = len(rows)
     pk = np.empty(n, np.int64)
     lon = np.empty(n)
@@ -285,14 +292,15 @@ def _map_layer(repo: Record, agreement_id: str | None, reading: str | None) -> d
     cat = np.full(n, OUT, np.int8)
     side = np.empty(n, np.int64)
     index = {name: i for i, name in enumerate(CATEGORY_NAMES)}
-    for i, (key, x, y, t0, t1, r, perps, _killed, category) in enumerate(rows):
+    for i, (key, x, y, t0, t1, r, perps, _killed, category, targets, directed) in enumerate(rows):
         pk[i], lon[i], lat[i], radius[i] = key, x, y, r or 0.0
         mid[i] = (int(t0) + int(t1)) // 2
         if category is not None:
             cat[i] = index[category]
-        mask = masks.get(perps)
+        fought = (perps, None if directed else targets)
+        mask = masks.get(fought)
         if mask is None:
-            mask = masks[perps] = _side_mask(perps, agreement, catalogue.actors, since, sides)
+            mask = masks[fought] = _side_mask(*fought, agreement, catalogue.actors, since, sides)
         side[i] = mask
     win = window(agreement, _reading(agreement, reading))
     return {

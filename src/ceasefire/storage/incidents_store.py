@@ -440,8 +440,9 @@ class IncidentStore:
         """Every incident's point, interval, perpetrators and finding under one reading.
 
         Rows of `(pk, lon, lat, t0, t1, radius_m, perpetrators_json, killed_best,
-        category)`; `category` is None where the engine stored no finding, which
-        means `out_of_scope`. What the map draws, read in one pass.
+        category, targets_json, directed)`; `category` is None where the engine
+        stored no finding, which means `out_of_scope`. What the map draws, read
+        in one pass.
         """
         joined = INCIDENTS.outerjoin(
             FINDINGS,
@@ -458,6 +459,8 @@ class IncidentStore:
                 cast(I.perpetrators, Text),
                 I.killed_best,
                 F.category,
+                cast(I.targets, Text),
+                I.directed,
             )
             .select_from(joined)
             .where(I.status == status)
