@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pandas as pd
@@ -19,7 +21,7 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def events(tmp_path):
+def events(tmp_path: Path) -> Path:
     path = tmp_path / "events.jsonl"
     rows = [
         event("a"),
@@ -31,7 +33,9 @@ def events(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", ["csv", "jsonl", "geojson", "parquet"])
-def test_assess_writes_every_format(tmp_path, agreement_file, events, suffix):
+def test_assess_writes_every_format(
+    tmp_path: Path, agreement_file: Path, events: Path, suffix: str
+) -> None:
     out = tmp_path / f"findings.{suffix}"
     result = runner.invoke(app, ["assess", str(agreement_file), str(events), "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -57,7 +61,7 @@ def test_assess_writes_every_format(tmp_path, agreement_file, events, suffix):
     assert got["c/usa"] == "out_of_scope"
 
 
-def test_schema_is_a_json_schema_that_accepts_the_example(agreement_file):
+def test_schema_is_a_json_schema_that_accepts_the_example(agreement_file: Path) -> None:
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
@@ -70,18 +74,20 @@ def test_schema_is_a_json_schema_that_accepts_the_example(agreement_file):
         jsonschema.validate(document, schema)
 
 
-def test_validate_shows_windows(agreement_file):
+def test_validate_shows_windows(agreement_file: Path) -> None:
     result = runner.invoke(app, ["validate", str(agreement_file)])
     assert result.exit_code == 0, result.output
     assert "2016-04-29T21:00Z – 2016-05-02T21:00Z" in result.output
     assert "ok" in result.output
 
 
-def test_demo_serve_builds_a_record_with_an_account_per_role(tmp_path, monkeypatch):
+def test_demo_serve_builds_a_record_with_an_account_per_role(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import uvicorn
     from fastapi.testclient import TestClient
 
-    served = {}
+    served: dict[str, Any] = {}
     monkeypatch.delenv("CEASEFIRE_KEYS", raising=False)
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
     out = tmp_path / "demo"
@@ -101,7 +107,7 @@ def test_demo_serve_builds_a_record_with_an_account_per_role(tmp_path, monkeypat
     served["app"].state.workspace.close()
 
 
-def test_schema_incidents_is_the_readers_schema(tmp_path):
+def test_schema_incidents_is_the_readers_schema(tmp_path: Path) -> None:
     from ceasefire.formats.agreements import load_agreements
     from ceasefire.formats.incidents import read_incidents
     from tests.conftest import AGREEMENT_YAML
@@ -127,7 +133,7 @@ def test_schema_incidents_is_the_readers_schema(tmp_path):
     assert runner.invoke(app, ["schema", "findings"]).exit_code == 2
 
 
-def test_lazy_groups_are_listed_with_their_own_help():
+def test_lazy_groups_are_listed_with_their_own_help() -> None:
     from ceasefire.interfaces.cli.main import LAZY_GROUPS
 
     listing = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
@@ -141,7 +147,7 @@ def test_lazy_groups_are_listed_with_their_own_help():
     assert typo.exit_code == 2 and "'ledger'" in typo.output
 
 
-def test_defaults_shown_without_storage_are_storage_defaults():
+def test_defaults_shown_without_storage_are_storage_defaults() -> None:
     from ceasefire.interfaces.cli import support
     from ceasefire.services.record import DEFAULT_BATCH
     from ceasefire.storage.db import DEFAULT_DB, ENV_DB
@@ -150,14 +156,14 @@ def test_defaults_shown_without_storage_are_storage_defaults():
     assert support.DEFAULT_BATCH == DEFAULT_BATCH
 
 
-def test_version():
+def test_version() -> None:
     from ceasefire._version import __version__
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"ceasefire {__version__}"
 
 
-def test_errors_of_every_group_exit_2_naming_the_file(tmp_path):
+def test_errors_of_every_group_exit_2_naming_the_file(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("agreements:\n  - id: x\n    title: [unclosed\n", encoding="utf-8")
     missing = tmp_path / "nope.txt"
@@ -174,7 +180,7 @@ def test_errors_of_every_group_exit_2_naming_the_file(tmp_path):
         assert named in result.output and "Traceback" not in result.output, args
 
 
-def test_the_one_reporter_knows_every_error_it_names():
+def test_the_one_reporter_knows_every_error_it_names() -> None:
     """The reporter names the services' errors rather than importing them (start-up):
     a renamed or moved class would silently become a traceback, so each must exist."""
     import importlib
@@ -197,7 +203,9 @@ def test_the_one_reporter_knows_every_error_it_names():
         ("database", 1, "database: could not connect"),
     ],
 )
-def test_the_one_reporter_exit_codes(raise_, code, said, capsys):
+def test_the_one_reporter_exit_codes(
+    raise_: str, code: int, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     import sqlalchemy.exc
     import typer
 
@@ -223,7 +231,7 @@ def test_the_one_reporter_exit_codes(raise_, code, said, capsys):
     assert said in err and "Traceback" not in err
 
 
-def test_the_one_reporter_lets_a_bug_through():
+def test_the_one_reporter_lets_a_bug_through() -> None:
     from ceasefire.interfaces.cli.support import reported
 
     with pytest.raises(ZeroDivisionError), reported():

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from ceasefire.formats.agreements import load_agreements
 from ceasefire.formats.articles import MAX_BYTES
