@@ -9,6 +9,7 @@ the issue. Any shortcut in the engine that changes an answer shows up here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import shapely
@@ -16,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ceasefire.core.actors import ActorRegistry
-from ceasefire.core.engine import CATEGORIES, Judge, assess, build_scopes
+from ceasefire.core.engine import CATEGORIES, Judge, Scope, assess, build_scopes
 from ceasefire.core.geo import DISC_DX, DISC_DY, M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR
 from ceasefire.core.incidents import Conduct, Incidents
 from ceasefire.core.model import Act, Actor, Agreement, Category, Party
@@ -68,7 +69,9 @@ T0 = int(dt.datetime(2016, 4, 1, tzinfo=dt.UTC).timestamp())
 DAY = 86400
 
 
-def reference(incidents: Incidents, scopes) -> dict[tuple[int, int], tuple[str, float]]:
+def reference(
+    incidents: Incidents, scopes: Sequence[Scope]
+) -> dict[tuple[int, int], tuple[str, float]]:
     out = {}
     for s, scope in enumerate(scopes):
         zone = scope.zone.geometry
@@ -139,7 +142,12 @@ incident = st.tuples(
     length=st.one_of(st.none(), st.integers(1, 10)),
     late_day=st.integers(0, 8),
 )
-def test_engine_matches_reference(rows, start_day, length, late_day):
+def test_engine_matches_reference(
+    rows: list[tuple[float, float, float, int, int, int]],
+    start_day: int,
+    length: int | None,
+    late_day: int,
+) -> None:
     start = dt.datetime(2016, 4, 1) + dt.timedelta(days=start_day)
     agreement = Agreement(
         id="x",
@@ -184,8 +192,8 @@ def test_engine_matches_reference(rows, start_day, length, late_day):
     charged: dict[tuple[str, str], int] = {}
     for (i, s), (category, _) in want.items():
         if category == "violation":
-            key = (scopes[s].reading, WHO[int(incidents.conduct[i])][3])
-            charged[key] = charged.get(key, 0) + 1
+            charge = (scopes[s].reading, WHO[int(incidents.conduct[i])][3])
+            charged[charge] = charged.get(charge, 0) + 1
     summary = violations_by_party(frame)
     pairs = zip(summary.reading, summary.party, strict=True)
     assert dict(zip(pairs, summary.violations, strict=True)) == charged

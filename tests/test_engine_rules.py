@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AGREEMENT_YAML, event, finding
+from tests.conftest import AGREEMENT_YAML, Judge, event, finding
 
 
-def test_violation_by_party_against_party(judge):
+def test_violation_by_party_against_party(judge: Judge) -> None:
     f = finding(judge([event("a")]), "a")
     assert f["category"] == "violation"
     assert f["probability"] == 1.0
@@ -18,37 +18,37 @@ def test_violation_by_party_against_party(judge):
     assert "window 2016-04-29T21:00Z – open-ended" in f["reasons"]
 
 
-def test_member_of_a_party_is_bound(judge):
+def test_member_of_a_party_is_bound(judge: Judge) -> None:
     f = finding(judge([event("a", perpetrators=["4th Division"])]), "a")
     assert f["category"] == "violation"
     assert "member of gov" in f["reasons"]
 
 
-def test_attack_on_excluded_is_permitted(judge):
+def test_attack_on_excluded_is_permitted(judge: Judge) -> None:
     f = finding(judge([event("a", targets=["Jabhat Fateh al-Sham"])]), "a")
     assert f["category"] == "permitted"
     assert "target nusra is excluded" in f["reasons"]
 
 
-def test_attack_by_excluded_is_not_bound(judge):
+def test_attack_by_excluded_is_not_bound(judge: Judge) -> None:
     f = finding(judge([event("a", perpetrators=["IS"], targets=["gov"])]), "a")
     assert f["category"] == "not_bound"
     assert "perpetrator is is excluded" in f["reasons"]
 
 
-def test_outside_actor_is_not_bound(judge):
+def test_outside_actor_is_not_bound(judge: Judge) -> None:
     f = finding(judge([event("a", perpetrators=["Military Forces of Turkey (2016-)"])]), "a")
     assert f["category"] == "not_bound"
     assert "turkey is not a party" in f["reasons"]
 
 
-def test_mixed_target_is_contested(judge):
+def test_mixed_target_is_contested(judge: Judge) -> None:
     f = finding(judge([event("a", targets=["opposition", "nusra"])]), "a")
     assert f["category"] == "contested"
     assert "mixes excluded nusra with opposition" in f["reasons"]
 
 
-def test_competing_attributions_are_contested(judge):
+def test_competing_attributions_are_contested(judge: Judge) -> None:
     incident = event(
         "a",
         perpetrators=[
@@ -63,7 +63,7 @@ def test_competing_attributions_are_contested(judge):
     assert "usa blames gov: violation" in f["reasons"]
 
 
-def test_agreeing_attributions_are_not_contested(judge):
+def test_agreeing_attributions_are_not_contested(judge: Judge) -> None:
     incident = event(
         "a",
         perpetrators=[
@@ -74,7 +74,7 @@ def test_agreeing_attributions_are_not_contested(judge):
     assert finding(judge([incident]), "a")["category"] == "violation"
 
 
-def test_unknown_perpetrator_is_indeterminate(judge):
+def test_unknown_perpetrator_is_indeterminate(judge: Judge) -> None:
     frame = judge([event("a", perpetrators=[]), event("b", perpetrators=["Unheard-of Brigade"])])
     assert finding(frame, "a")["category"] == "indeterminate"
     b = finding(frame, "b")
@@ -82,7 +82,7 @@ def test_unknown_perpetrator_is_indeterminate(judge):
     assert "'Unheard-of Brigade' is not a declared actor" in b["reasons"]
 
 
-def test_outside_zone_and_outside_window_are_out_of_scope(judge):
+def test_outside_zone_and_outside_window_are_out_of_scope(judge: Judge) -> None:
     frame = judge(
         [
             event("far", place={"lon": 38.5, "lat": 35.5}),
@@ -96,14 +96,14 @@ def test_outside_zone_and_outside_window_are_out_of_scope(judge):
     assert "outside the window" in early["reasons"]
 
 
-def test_day_before_and_first_day_of_window(judge):
+def test_day_before_and_first_day_of_window(judge: Judge) -> None:
     frame = judge([event("before", time={"start": "2016-04-29"}), event("first")])
     assert finding(frame, "before")["category"] == "out_of_scope"
     assert finding(frame, "first")["category"] == "violation"
     assert finding(frame, "first")["probability"] == 1.0
 
 
-def test_hour_80_differs_between_readings(judge):
+def test_hour_80_differs_between_readings(judge: Judge) -> None:
     # 2016-04-29T21:00Z + 80 h = 2016-05-03T05:00Z.
     frame = judge([event("h80", time={"start": "2016-05-03T05:00:00Z"})])
     assert finding(frame, "h80", "usa")["category"] == "violation"
@@ -113,7 +113,7 @@ def test_hour_80_differs_between_readings(judge):
     assert "2016-05-02T21:00Z (russia: 72h)" in russia["reasons"]
 
 
-def test_point_on_zone_boundary(judge):
+def test_point_on_zone_boundary(judge: Judge) -> None:
     frame = judge(
         [
             event("edge", place={"lon": 36.0, "lat": 35.5}),
@@ -127,7 +127,7 @@ def test_point_on_zone_boundary(judge):
     assert 0.35 < fuzzy["probability"] < 0.65
 
 
-def test_party_that_accepted_a_day_late(judge):
+def test_party_that_accepted_a_day_late(judge: Judge) -> None:
     frame = judge(
         [
             event("day1", perpetrators=["late"]),
@@ -140,7 +140,7 @@ def test_party_that_accepted_a_day_late(judge):
     assert finding(frame, "day2")["category"] == "violation"
 
 
-def test_week_precision_straddling_start_is_indeterminate(judge):
+def test_week_precision_straddling_start_is_indeterminate(judge: Judge) -> None:
     # The week 2016-04-27 .. 2016-05-03 (local): 4 of its 7 days are inside.
     incident = event("wk", time={"start": "2016-04-27", "end": "2016-05-03", "precision": "week"})
     f = finding(judge([incident]), "wk")
@@ -149,20 +149,20 @@ def test_week_precision_straddling_start_is_indeterminate(judge):
     assert f["probability"] == pytest.approx(4 / 7, abs=1e-3)
 
 
-def test_straddling_incident_by_excluded_actor_is_not_bound_either_way(judge):
+def test_straddling_incident_by_excluded_actor_is_not_bound_either_way(judge: Judge) -> None:
     incident = event("wk", perpetrators=["is"], time={"start": "2016-04-27", "end": "2016-05-03"})
     f = finding(judge([incident]), "wk")
     assert f["category"] == "not_bound"
     assert "no breach either way" in f["reasons"]
 
 
-def test_non_violent_act_is_out_of_scope(judge):
+def test_non_violent_act_is_out_of_scope(judge: Judge) -> None:
     f = finding(judge([event("a", act="protest")]), "a")
     assert f["category"] == "out_of_scope"
     assert "act protest is not prohibited" in f["reasons"]
 
 
-def test_window_from_local_midnight_on_dst_day(tmp_path: Path, judge):
+def test_window_from_local_midnight_on_dst_day(tmp_path: Path, judge: Judge) -> None:
     # Damascus moved clocks from 00:00 to 01:00 on 2016-03-25: local midnight
     # did not exist, so the window opens when the clocks jumped, 2016-03-24T22:00Z.
     text = AGREEMENT_YAML.replace('start: "2016-04-30T00:00"', 'start: "2016-03-25T00:00"')
@@ -185,7 +185,7 @@ def test_window_from_local_midnight_on_dst_day(tmp_path: Path, judge):
     assert finding(frame, "first-minute")["category"] == "violation"
 
 
-def test_fighting_inside_one_party_is_not_between_parties(judge):
+def test_fighting_inside_one_party_is_not_between_parties(judge: Judge) -> None:
     f = finding(judge([event("a", perpetrators=["4th Division"], targets=["gov"])]), "a")
     assert f["category"] == "permitted"
     assert "same party (gov)" in f["reasons"]
@@ -198,14 +198,14 @@ def who(f: dict) -> tuple[str, str, str, str]:
     return f["perpetrator"], f["target"], f["sides"], f["party"]
 
 
-def test_directed_act_names_the_recorded_actor_and_charges_its_party(judge):
+def test_directed_act_names_the_recorded_actor_and_charges_its_party(judge: Judge) -> None:
     frame = judge([event("a"), event("m", perpetrators=["4th Division"])])
     assert who(finding(frame, "a")) == ("gov", "opposition", "gov ~ opposition", "gov")
     # A member stays the actor recorded; the party it is bound through is charged.
     assert who(finding(frame, "m")) == ("army-4th", "opposition", "army-4th ~ opposition", "gov")
 
 
-def test_a_dyad_charges_neither_side(judge):
+def test_a_dyad_charges_neither_side(judge: Judge) -> None:
     frame = judge(
         [
             event("dyad", directed=False),
@@ -222,7 +222,7 @@ def test_a_dyad_charges_neither_side(judge):
     assert who(finding(frame, "is"))[2:] == ("gov ~ is", "undetermined (gov ~ is)")
 
 
-def test_unknown_and_unbound_perpetrators_charge_no_party(judge):
+def test_unknown_and_unbound_perpetrators_charge_no_party(judge: Judge) -> None:
     frame = judge(
         [
             event("nobody", perpetrators=[]),
@@ -235,7 +235,7 @@ def test_unknown_and_unbound_perpetrators_charge_no_party(judge):
     assert who(finding(frame, "turkey"))[3] == ""
 
 
-def test_competing_claims_are_kept_and_charge_no_single_party(judge):
+def test_competing_claims_are_kept_and_charge_no_single_party(judge: Judge) -> None:
     frame = judge(
         [
             event(
@@ -262,7 +262,9 @@ def test_competing_claims_are_kept_and_charge_no_single_party(judge):
     assert (agreed["category"], agreed["party"]) == ("violation", "gov")
 
 
-def test_summary_and_weekly_series_are_the_groupby_of_the_frame(agreement_file, tmp_path):
+def test_summary_and_weekly_series_are_the_groupby_of_the_frame(
+    agreement_file: Path, tmp_path: Path
+) -> None:
     from ceasefire.services.assess import run_assessment, violations_by_party, weekly_series
 
     events = tmp_path / "events.jsonl"

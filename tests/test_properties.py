@@ -25,7 +25,9 @@ from ceasefire.services.assess import violations_by_party
     data=st.data(),
     box=st.tuples(st.floats(-6, 6), st.floats(-6, 6), st.floats(0, 8), st.floats(0, 8)),
 )
-def test_grid_query_returns_every_point_in_the_box(data, box):
+def test_grid_query_returns_every_point_in_the_box(
+    data: st.DataObject, box: tuple[float, float, float, float]
+) -> None:
     n = data.draw(st.integers(0, 300))
     lon = data.draw(arrays(np.float64, n, elements=st.floats(-5, 5)))
     lat = data.draw(arrays(np.float64, n, elements=st.floats(-5, 5)))
@@ -43,7 +45,9 @@ def test_grid_query_returns_every_point_in_the_box(data, box):
     lat=st.floats(34.0, 37.0),
     radius=st.floats(0, 60_000),
 )
-def test_disc_share_is_a_probability_and_exact_far_from_the_edge(lon, lat, radius):
+def test_disc_share_is_a_probability_and_exact_far_from_the_edge(
+    lon: float, lat: float, radius: float
+) -> None:
     zone = PreparedZone(shapely.box(36.0, 35.0, 37.0, 36.0))
     share = zone.point_share(np.array([lon]), np.array([lat]), np.array([radius]))[0]
     assert 0.0 <= share <= 1.0
@@ -61,7 +65,7 @@ def test_disc_share_is_a_probability_and_exact_far_from_the_edge(lon, lat, radiu
     length=st.integers(0, 10**6),
     cut=st.lists(st.integers(0, 3 * 10**6), min_size=1, max_size=4, unique=True),
 )
-def test_epoch_fractions_sum_to_the_window_share(t0, length, cut):
+def test_epoch_fractions_sum_to_the_window_share(t0: int, length: int, cut: list[int]) -> None:
     bounds = sorted(cut) + [4 * 10**6]
     frac = _epoch_fractions(np.array([t0]), np.array([t0 + length]), bounds)
     assert np.all(frac >= 0) and frac.sum() <= 1 + 1e-12
@@ -73,7 +77,7 @@ category_codes = st.sampled_from([CODE[c] for c in CATEGORIES if c is not Catego
 
 
 @given(cat=category_codes, p=st.floats(0, 1))
-def test_decision_thresholds(cat, p):
+def test_decision_thresholds(cat: int, p: float) -> None:
     category, p_in = _decide(np.array([[cat]]), np.array([[p]]))
     decided = CATEGORIES[category[0]]
     assert p_in[0] == p
@@ -133,7 +137,7 @@ conducts = st.builds(
 
 @settings(max_examples=60, deadline=None)
 @given(cases=st.lists(conducts, min_size=1, max_size=12))
-def test_a_finding_charges_only_whom_the_data_names(cases):
+def test_a_finding_charges_only_whom_the_data_names(cases: list[Conduct]) -> None:
     t0 = int(dt.datetime(2016, 4, 2, tzinfo=dt.UTC).timestamp())
     n = len(cases)
     incidents = Incidents.from_arrays(

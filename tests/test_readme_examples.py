@@ -121,7 +121,9 @@ def notebook(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
     return namespace, shown
 
 
-def test_the_readme_shows_what_its_example_returns(notebook):
+def test_the_readme_shows_what_its_example_returns(
+    notebook: tuple[dict[str, Any], list[Any]],
+) -> None:
     _, shown = notebook
     counts = shown[0]
     assert isinstance(counts, pd.Series) and len(counts) > 0
@@ -133,7 +135,9 @@ def test_the_readme_shows_what_its_example_returns(notebook):
     assert lines(str(counts)) == lines(printed)
 
 
-def test_the_readme_example_gives_the_figures_the_demo_prints(notebook, demo_output):
+def test_the_readme_example_gives_the_figures_the_demo_prints(
+    notebook: tuple[dict[str, Any], list[Any]], demo_output: str
+) -> None:
     namespace, shown = notebook
     counts: pd.Series = shown[0]
     summary = parse_party_table(demo_output)
@@ -151,7 +155,9 @@ def test_the_readme_example_gives_the_figures_the_demo_prints(notebook, demo_out
     assert len(charged) and charged.str.startswith("undetermined (").all()
 
 
-def test_the_readme_prose_states_the_demo_figures(notebook):
+def test_the_readme_prose_states_the_demo_figures(
+    notebook: tuple[dict[str, Any], list[Any]],
+) -> None:
     namespace, _ = notebook
     violations = namespace["violations"]
     coh = violations[(violations.agreement_id == "syria-coh-2016") & (violations.reading == "text")]
@@ -170,7 +176,7 @@ def test_the_readme_prose_states_the_demo_figures(notebook):
         assert phrase in prose, phrase
 
 
-def test_the_printed_table_adds_up_when_a_reading_has_many_parties():
+def test_the_printed_table_adds_up_when_a_reading_has_many_parties() -> None:
     from ceasefire.interfaces.cli.assess import print_parties
     from ceasefire.interfaces.cli.support import console
 
