@@ -97,10 +97,9 @@ class Commands(TyperGroup):
         except typer.TyperException as exc:  # suggest among every name, the lazy groups too
             if args and isinstance(getattr(exc, "message", None), str):
                 near = difflib.get_close_matches(args[0], self.list_commands(ctx))
-                message = exc.message.split(". Did you mean")[0].rstrip(".")
                 if near:
-                    message += ". Did you mean " + ", ".join(repr(n) for n in near) + "?"
-                exc.message = message if near else exc.message
+                    said = exc.message.split(". Did you mean")[0].rstrip(".")
+                    exc.message = f"{said}. Did you mean {', '.join(repr(n) for n in near)}?"
             raise
 
 
