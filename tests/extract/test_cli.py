@@ -156,3 +156,26 @@ def test_several_articles_under_one_source_keep_distinct_ids(tmp_path: Path) -> 
     articles = [read_article(p) for p in paths]
     assert source_names(articles, "paper") == ["paper-report", "paper-report-2"]
     assert source_names(articles[:1], "paper") == ["paper"]
+
+
+def test_ingest_text_refuses_what_extract_refuses(
+    tmp_path: Path, article_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ingest --text` reads articles with the same reader as `extract`: a bad file
+    exits 2 naming it, and the good article beside it is not stored either."""
+    from ceasefire.interfaces.cli.main import app as ceasefire
+
+    db = str(tmp_path / "record.db")
+    monkeypatch.setenv("CEASEFIRE_DB", db)
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("Shelling in Homs, caf\xe9".encode("latin-1"))
+    assert runner.invoke(ceasefire, ["agreements", "load", str(DEMO)]).exit_code == 0
+    args = ["ingest", "--text", str(article_file), str(bad), "--published", "2016-04-29"]
+    result = runner.invoke(ceasefire, args)
+    assert result.exit_code == 2, result.output
+    assert "latin1.txt" in result.output and "not UTF-8" in result.output
+    assert "0xe9 at offset 21" in result.output
+    from ceasefire.services.record import open_record
+
+    with open_record(db) as rec:
+        assert rec.incidents.find(limit=None) == []
