@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -314,7 +315,7 @@ def test_a_monitor_reports_an_incident_from_the_form(api: Api, pages: TestClient
     assert unknown_zone.status_code == 422 and "Mars/Base" in unknown_zone.text
 
 
-def test_a_dyad_is_on_both_sides_of_the_map_filter(api: Api, tmp_path) -> None:
+def test_a_dyad_is_on_both_sides_of_the_map_filter(api: Api, tmp_path: Path) -> None:
     from ceasefire.core.policy import LOCAL_OPERATOR
     from ceasefire.services import ingest
 

@@ -75,7 +75,7 @@ def test_who_may_add_users(world: World) -> None:
                 role,
                 keys=world.keys,
                 known_actors={"gov", "opposition"},
-                **kwargs,  # type: ignore[arg-type]
+                **kwargs,
             )
 
 
@@ -122,8 +122,12 @@ def test_tokens(world: World) -> None:
             svc.issue_token(session, mon, "gov-rep", signer=world.keys)
     assert len(own) >= 43 and own != by_admin
     with transaction(world.factory) as session:
-        assert svc.authenticate_token(session, own).name == "mon"  # type: ignore[union-attr]
-        assert svc.authenticate_token(session, by_admin).name == "gov-rep"  # type: ignore[union-attr]
+        mine, theirs = (
+            svc.authenticate_token(session, own),
+            svc.authenticate_token(session, by_admin),
+        )
+        assert mine is not None and mine.name == "mon"
+        assert theirs is not None and theirs.name == "gov-rep"
         assert svc.authenticate_token(session, own + "x") is None
         assert svc.authenticate_token(session, "") is None
         stored = UserStore(session).token_digests()
