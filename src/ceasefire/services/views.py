@@ -151,6 +151,12 @@ def list_findings(
     return repo.findings.find(**where, limit=limit, offset=offset), repo.findings.count(**where)
 
 
+def catalogue(repo: Record, who: Principal) -> Catalogue:
+    """Everything the record holds about agreements (actors, zones, terms), for a reader."""
+    require(who, Action.agreements_read, what="agreement")
+    return repo.agreements.catalogue()
+
+
 def agreements(repo: Record, who: Principal) -> list[Agreement]:
     """Every stored agreement, in the order it was loaded."""
     require(who, Action.agreements_read, what="agreement")

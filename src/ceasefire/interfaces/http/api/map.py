@@ -94,7 +94,7 @@ def map_incidents(
 @router.get("/map/zones", tags=["map"], response_model=FeatureCollection)
 def map_zones(rec: Rec, who: Caller, agreement: str | None = None) -> Any:
     """The zones of one agreement (or all) as GeoJSON, with their windows."""
-    return views.zones_geojson(rec.agreements.catalogue(), who, agreement)
+    return views.zones_geojson(views.catalogue(rec, who), who, agreement)
 
 
 @router.get("/map/base", tags=["map"], responses=_json(BaseMap))

@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/agreements", response_class=HTMLResponse)
 def agreements(request: Request, rec: Rec, login: Viewer) -> Response:
-    catalogue = rec.agreements.catalogue()
+    catalogue = views.catalogue(rec, login.who)
     items = [views.agreement_view(catalogue, login.who, a.id) for a in catalogue.agreements]
     return render(request, "agreements.html", items=items)
 
@@ -25,7 +25,7 @@ def agreements(request: Request, rec: Rec, login: Viewer) -> Response:
 def agreement_page(
     request: Request, ws: Ws, rec: Rec, login: Viewer, agreement_id: str
 ) -> Response:
-    item = views.agreement_view(rec.agreements.catalogue(), login.who, agreement_id)
+    item = views.agreement_view(views.catalogue(rec, login.who), login.who, agreement_id)
     try:
         differences = views.reading_differences(
             rec, login.who, agreement_id, settings=ws.settings, limit=100

@@ -46,7 +46,7 @@ def case_queue(
 def case_form(request: Request, rec: Rec, login: Viewer, incident: str = "") -> Response:
     if not login.signed_in:
         raise PolicyError("log in to file an allegation")
-    catalogue = rec.agreements.catalogue()
+    catalogue = views.catalogue(rec, login.who)
     listed = [views.agreement_view(catalogue, login.who, a.id) for a in catalogue.agreements]
     own = getattr(login.who, "party", None)
     respondents = {p["actor"]: p["name"] for a in listed for p in a["parties"] if p["actor"] != own}

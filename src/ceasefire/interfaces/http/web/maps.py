@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from ceasefire.core.policy import Principal
 from ceasefire.interfaces.http.auth import Viewer
 from ceasefire.interfaces.http.deps import Rec, Ws
 from ceasefire.interfaces.http.web.render import render
@@ -16,9 +17,11 @@ from ceasefire.storage.record import Record
 router = APIRouter(include_in_schema=False)
 
 
-def choice(rec: Record, agreement: str | None, reading: str | None) -> dict[str, Any]:
+def choice(
+    rec: Record, who: Principal, agreement: str | None, reading: str | None
+) -> dict[str, Any]:
     """The agreement and reading asked for (else the first and its text), for the chooser."""
-    catalogue = rec.agreements.catalogue()
+    catalogue = views.catalogue(rec, who)
     if not catalogue.agreements:
         return {"agreements": [], "agreement": None, "reading": None, "readings": []}
     chosen, name = views.agreement_and_reading(catalogue, agreement, reading)
@@ -44,7 +47,7 @@ def map_page(
         "map.html",
         readable=views.may_read_map(login.who, ws.settings),
         categories=views.CATEGORY_NAMES,
-        **choice(rec, agreement, reading),
+        **choice(rec, login.who, agreement, reading),
     )
 
 
@@ -58,7 +61,7 @@ def dashboard(
     reading: str | None = None,
 ) -> Response:
     counts = views.finding_counts(rec, login.who, settings=ws.settings)  # refuses first
-    chosen = choice(rec, agreement, reading)
+    chosen = choice(rec, login.who, agreement, reading)
     data = None
     if chosen["agreement"] is not None:
         data = views.compliance(
