@@ -113,22 +113,31 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
             served.state.workspace.close()
 
 
-def refused(call: Callable[[], object]) -> bool:
-    """Whether the service refused (`PolicyError`: 403, or 404 for what may not be seen)."""
+#: The refusals of docs/policy.md: *forbidden*, or *not found* for a case the role may not see.
+FORBIDDEN, NOT_FOUND = 403, 404
+CODES = {FORBIDDEN: "forbidden", NOT_FOUND: "not_found"}
+
+
+def refused(call: Callable[[], object], status: int = FORBIDDEN) -> bool:
+    """Whether the service refused, with the refusal that means `status`."""
     try:
         call()
-    except PolicyError:
+    except PolicyError as exc:
+        assert exc.status == status, f"refused as {exc.status}, not {status}: {exc}"
         return True
     return False
 
 
-def http_refused(response: Any) -> bool:
-    if response.status_code in (401, 403, 404):
-        assert set(response.json()) == {"error"}
-        assert SECRET not in response.content
-        return True
-    assert response.status_code in (200, 201), response.text
-    return False
+def http_refused(response: Any, status: int = FORBIDDEN) -> bool:
+    """Whether the route refused, with exactly `status` and its error code."""
+    if response.status_code < 300:
+        assert response.status_code in (200, 201), response.text
+        return False
+    assert response.status_code == status, response.text
+    assert set(response.json()) == {"error"}
+    assert response.json()["error"]["code"] == CODES[status], response.text
+    assert SECRET not in response.content
+    return True
 
 
 def _with_case(env: Env, work: Callable[[cases.CaseContext], object]) -> Callable[[], object]:
@@ -313,9 +322,12 @@ PROBES: dict[Action, Probe] = {
         ON,
         _case_facts,
         lambda env, who: refused(
-            _with_case(env, lambda ctx: cases.show_allegation(ctx, who, env.cases["submitted"]))
+            _with_case(env, lambda ctx: cases.show_allegation(ctx, who, env.cases["submitted"])),
+            NOT_FOUND,
         ),
-        lambda env: http_refused(env.api.get(f"{V}/allegations/{env.cases['submitted']}")),
+        lambda env: http_refused(
+            env.api.get(f"{V}/allegations/{env.cases['submitted']}"), NOT_FOUND
+        ),
     ),
     Action.allegations_answer: Probe(
         "rep-opp",
@@ -364,14 +376,16 @@ PROBES: dict[Action, Probe] = {
                 lambda ctx: cases.get_evidence(
                     ctx, who, env.cases["submitted"], hashlib.sha256(SECRET).hexdigest()
                 ),
-            )
+            ),
+            NOT_FOUND,  # the monitor does not see the unpublished case, nor its evidence
         ),
         lambda env: http_refused(
             env.api.get(
                 f"{V}/allegations/{env.cases['submitted']}/evidence/"
                 f"{hashlib.sha256(SECRET).hexdigest()}",
                 "monitor",
-            )
+            ),
+            NOT_FOUND,
         ),
     ),
     # Reading a case whose ruling is not published: the ruling is withheld, not the case.
