@@ -25,6 +25,7 @@ from typing import Any
 
 from ceasefire.core.errors import InputError
 from ceasefire.formats.sources import Content, Source, source_name
+from ceasefire.regions import Region
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -131,13 +132,15 @@ def extract_articles(
     *,
     source: str | None = None,
     timezone: str | None = None,
+    region: Region | None = None,
 ) -> list[dict[str, Any]]:
     """One document (incidents, claims, agreements) per article, through the text pipeline;
-    local times in `timezone`, else the region's."""
+    places and actors are `region`'s (the workspace's by default), local times in
+    `timezone`, else the region's."""
     from ceasefire.extract import extract_text  # spaCy: loaded only when an article is read
 
     return [
-        extract_text(article.text, published, source=name, timezone=timezone)
+        extract_text(article.text, published, source=name, timezone=timezone, region=region)
         for article, name in zip(articles, source_names(articles, source), strict=True)
     ]
 

@@ -13,11 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ceasefire.core.catalogue import Catalogue
+from ceasefire.core.errors import InputError
 from ceasefire.core.policy import Action, Principal, require
 from ceasefire.formats.incidents import Format
 from ceasefire.formats.sources import Content, Source
+from ceasefire.regions import Region, default_region, load_region
 from ceasefire.services import record
-from ceasefire.services.record import DEFAULT_BATCH, IngestReport, Progress, open_record
+from ceasefire.services.record import (
+    DEFAULT_BATCH,
+    IngestReport,
+    Progress,
+    open_record,
+    workspace_region,
+)
 from ceasefire.storage.record import Record
 
 
@@ -26,13 +34,44 @@ class WorkspaceInfo:
     url: str
     revision: str | None
     counts: dict[str, int]
+    region: Region
 
 
-def init_workspace(db: str | None = None) -> WorkspaceInfo:
-    """Create the workspace's tables, or bring them up to date; safe to repeat."""
+def init_workspace(db: str | None = None, *, region: str | None = None) -> WorkspaceInfo:
+    """Create the workspace's tables, or bring them up to date; safe to repeat.
+
+    The record names its region (`region`, else the default one) once, when it
+    is made: its incidents were placed in that region's boundaries and local
+    time, so naming another later is refused. A record made before records
+    named their region takes the one given now (the default if none is), unless
+    it holds incidents placed in the default region and another is asked for.
+    """
+    try:
+        chosen = None if region is None else load_region(region)
+    except InputError as exc:
+        raise InputError(exc.message, field="region") from exc
     with Record.open(db) as rec:
         revision = rec.init()
-        return WorkspaceInfo(rec.url, revision, rec.counts())
+        stored = rec.region_id
+        if stored is None:
+            fallback = default_region()
+            wanted = chosen or fallback
+            if wanted is not fallback and rec.counts()["incidents"]:
+                raise InputError(
+                    f"the workspace {rec.url} holds incidents placed in region "
+                    f"{fallback.id!r} (made before workspaces named their region): it cannot "
+                    f"be moved to {wanted.id!r}; make a new workspace for that region",
+                    field="region",
+                )
+            rec.name_region(wanted.id)
+        elif chosen is not None and chosen.id != stored:
+            raise InputError(
+                f"the workspace {rec.url} is in region {stored!r}, not {chosen.id!r}: its "
+                "incidents are placed in its own region's boundaries; make a new workspace "
+                "for another region",
+                field="region",
+            )
+        return WorkspaceInfo(rec.url, revision, rec.counts(), workspace_region(rec))
 
 
 def upgrade_database(db: str | None = None) -> tuple[str | None, str | None]:
@@ -100,15 +139,18 @@ def ingest_articles(
     by `formats.articles`. Each goes through the text pipeline of `ceasefire
     extract`; its incidents are stored with status `candidate`, so they show
     up for review and never count as accepted record until a monitor accepts
-    them. Needs `incidents.submit`, checked before any article is read.
+    them. Needs `incidents.submit`, checked before any article is read. Places,
+    actors and local times are the workspace's region's.
     """
     require(who, Action.incidents_submit, what="incident")
     import json
 
     from ceasefire.formats.articles import extract_articles, read_article
 
+    with open_record(db) as rec:
+        region = workspace_region(rec)
     articles = [read_article(path) for path in paths]  # ArticleError is an InputError
-    documents = extract_articles(articles, published, source=source)
+    documents = extract_articles(articles, published, source=source, region=region)
     extracted = "\n".join(json.dumps(d, ensure_ascii=False) for d in documents) + "\n"
     return ingest_files(
         [Content(extracted, "extracted.jsonl")],
@@ -142,5 +184,7 @@ def submit_incidents(
     from ceasefire.formats.incidents import read_incidents
 
     catalogue = rec.agreements.catalogue()
-    table, _ = read_incidents(Content(text, name), catalogue.actors, format="jsonl")
+    table, _ = read_incidents(
+        Content(text, name), catalogue.actors, format="jsonl", region=workspace_region(rec)
+    )
     return record.store_incidents(rec, table, submitted_by=who.name, catalogue=catalogue)

@@ -28,9 +28,10 @@ from ceasefire.core.engine import CATEGORIES, Findings, Scope, assess, build_sco
 from ceasefire.core.errors import InputError
 from ceasefire.core.incidents import Incidents
 from ceasefire.formats.agreements import load_agreement_texts
-from ceasefire.formats.boundaries import admin_unit, land
+from ceasefire.formats.boundaries import admin_unit, admin_units, land
 from ceasefire.formats.incidents import Format, ReadReport, read_incidents
 from ceasefire.formats.sources import Source
+from ceasefire.regions import Region, default_region, load_region
 from ceasefire.storage.incidents_store import IncidentRows
 from ceasefire.storage.models import STATUSES
 from ceasefire.storage.record import Record
@@ -74,17 +75,47 @@ class IngestReport:
 def open_record(db: str | None = None, *, ready: bool = True) -> Record:
     """The workspace at `db` (else `CEASEFIRE_DB`, else `./ceasefire.db`).
 
-    With `ready`, an empty database gets the tables first, and one at an older
-    schema raises `SchemaError` telling the user to run `ceasefire db upgrade`.
+    With `ready`, an empty database gets the tables first (and names the
+    default region), and one at an older schema raises `SchemaError` telling the
+    user to run `ceasefire db upgrade`.
     """
     rec = Record.open(db)
     if ready:
         try:
-            rec.ensure_ready()
+            make_ready(rec)
         except BaseException:
             rec.close()
             raise
     return rec
+
+
+def make_ready(rec: Record) -> None:
+    """`Record.ensure_ready`, and a record it creates names the region it is made in.
+
+    A record made without `ceasefire init` is still made in one region: the
+    default, fixed at creation, so that a later `CEASEFIRE_REGION` cannot move it.
+    """
+    created = rec.revision() is None
+    rec.ensure_ready()
+    if created and rec.region_id is None:
+        rec.name_region(default_region().id)
+        rec.commit()
+
+
+def workspace_region(rec: Record) -> Region:
+    """The region the record names; the default region for a record made before records
+    named theirs (schema 0002 and older)."""
+    stored = rec.region_id
+    if stored is None:
+        return default_region()
+    try:
+        return load_region(stored)
+    except InputError as exc:
+        raise InputError(
+            f"the workspace {rec.url} is in region {stored!r}, which is not found here: "
+            f"{exc.message}",
+            field="region",
+        ) from exc
 
 
 def area_geometry(code: str) -> BaseGeometry | None:
@@ -92,6 +123,18 @@ def area_geometry(code: str) -> BaseGeometry | None:
     areas back."""
     unit = admin_unit(code)
     return None if unit is None else unit.geometry
+
+
+def area_lookup(region: Region) -> Callable[[str], BaseGeometry | None]:
+    """`area_geometry` that asks `region` first: a record's areas are its region's units,
+    whichever region the environment names; a code of another region is still found."""
+    units = admin_units(region)
+
+    def geometry(code: str) -> BaseGeometry | None:
+        unit = units.get(code.strip().upper()) if region.owns(code) else None
+        return unit.geometry if unit is not None else area_geometry(code)
+
+    return geometry
 
 
 def stored_incidents(
@@ -104,9 +147,10 @@ def stored_incidents(
     status: str | None = None,
     ids: Iterable[int] | None = None,
 ) -> Incidents:
-    """Stored incidents as the engine's columns, areas rebuilt from the bundled boundaries."""
+    """Stored incidents as the engine's columns, areas rebuilt from the record's region."""
+    areas = area_lookup(workspace_region(rec))
     incidents, _ = rec.incidents.load(
-        start=start, end=end, bbox=bbox, source=source, status=status, ids=ids, areas=area_geometry
+        start=start, end=end, bbox=bbox, source=source, status=status, ids=ids, areas=areas
     )
     return incidents
 
@@ -152,11 +196,19 @@ class _Scopes:
 
     The engine caches area shares by the identity of the incidents' area list,
     so every area list used with these scopes is kept alive until they are
-    dropped (an identity is never reused while its object lives).
+    dropped (an identity is never reused while its object lives). Land is the
+    record's region's: the engine counts only the share of a place on land.
     """
 
-    def __init__(self, catalogue: Catalogue, agreement_ids: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        agreement_ids: Iterable[str] | None = None,
+        *,
+        region: Region | None = None,
+    ) -> None:
         wanted = None if agreement_ids is None else set(agreement_ids)
+        self.land = land(region)
         self.agreements = [a for a in catalogue.agreements if wanted is None or a.id in wanted]
         self.catalogue = catalogue
         self.scopes: list[Scope] = build_scopes(self.agreements, catalogue.zones)
@@ -164,7 +216,7 @@ class _Scopes:
 
     def assess(self, incidents: Incidents) -> Findings:
         self._alive.append(incidents.areas)
-        return assess(incidents, self.scopes, self.catalogue.actors, land=land())
+        return assess(incidents, self.scopes, self.catalogue.actors, land=self.land)
 
 
 def finding_rows(findings: Findings, pks: npt.NDArray[np.int64]) -> list[dict[str, Any]]:
@@ -207,11 +259,12 @@ def _recompute(
     rec: Record, catalogue: Catalogue, pks: list[int] | None, agreement_ids: list[str] | None
 ) -> int:
     rec.findings.delete(incident_pks=pks, agreement_ids=agreement_ids)
-    scopes = _Scopes(catalogue, agreement_ids)
+    region = workspace_region(rec)
+    scopes = _Scopes(catalogue, agreement_ids, region=region)
     if not scopes.scopes:
         return 0
     written = 0
-    for chunk, chunk_pks in rec.incidents.batches(pks, areas=area_geometry):
+    for chunk, chunk_pks in rec.incidents.batches(pks, areas=area_lookup(region)):
         written += rec.findings.insert(finding_rows(scopes.assess(chunk), chunk_pks))
     return written
 
@@ -233,12 +286,13 @@ def ingest_incidents(
     """Read incident files with the stored actors and upsert them by (source, source id).
 
     The whole input is read and checked before anything is written; then
-    `store_incidents` writes it, committing batch by batch.
+    `store_incidents` writes it, committing batch by batch. Places are matched
+    to the record's region and dates without a zone are in its time zone.
     """
     started = time.perf_counter()
     catalogue = rec.agreements.catalogue()
     incidents, read_report = read_incidents(
-        paths, catalogue.actors, format=format, timezone=timezone
+        paths, catalogue.actors, format=format, timezone=timezone, region=workspace_region(rec)
     )
     report = store_incidents(
         rec,
@@ -285,7 +339,7 @@ def store_incidents(
     _check_unique(incidents)
     if catalogue is None:
         catalogue = rec.agreements.catalogue()
-    scopes = _Scopes(catalogue)
+    scopes = _Scopes(catalogue, region=workspace_region(rec))
     rows = rec.incidents.rows(incidents)
     report = IngestReport()
     total = len(incidents)
@@ -358,11 +412,14 @@ __all__ = [
     "IngestReport",
     "Progress",
     "area_geometry",
+    "area_lookup",
     "finding_rows",
     "ingest_incidents",
     "load_agreements",
+    "make_ready",
     "open_record",
     "recompute_findings",
     "store_incidents",
     "stored_incidents",
+    "workspace_region",
 ]

@@ -7,6 +7,7 @@ One module per command group, each a thin wrapper over the services:
 - `extract`: extract (news articles)
 - `users`, `cases`, `ledger`: one group each (signed actions on the record),
   over the workspace and `--as NAME` of `workspace`
+- `regions`: the regions on the search path (bundled, `CEASEFIRE_REGIONS_PATH`)
 - `support`: the one error reporter, progress bars and shared options
 
 Start-up is kept small: the modules registered at once import only typer, rich
@@ -58,6 +59,12 @@ LAZY_GROUPS = {
         "ceasefire.interfaces.cli.ledger",
         "ledger_app",
         "The signed, hash-chained record of every change.",
+    ),
+    "regions": LazyGroup(
+        "ceasefire.interfaces.cli.regions",
+        "regions_app",
+        "The regions a workspace can be made in.",
+        panel="Record",
     ),
 }
 

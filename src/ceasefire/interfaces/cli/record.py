@@ -35,13 +35,26 @@ AsOption = Annotated[
 ]
 
 
-def init(db: DbOption = None) -> None:
-    """Create a workspace: the database and its tables (safe to run again)."""
+def init(
+    db: DbOption = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            help="the region of its places and local times (default: CEASEFIRE_REGION, else "
+            "the default region; see `ceasefire regions list`)",
+        ),
+    ] = None,
+) -> None:
+    """Create a workspace: the database and its tables, in one region (safe to run again)."""
     from ceasefire.services.ingest import init_workspace
 
     with reported():
-        info = init_workspace(db)
+        info = init_workspace(db, region=region)
     console.print(f"workspace [bold]{info.url}[/] at schema {info.revision}", soft_wrap=True)
+    console.print(
+        f"region {info.region.id} ({info.region.name}, {info.region.timezone})", soft_wrap=True
+    )
     console.print(", ".join(f"{n:,} {name}" for name, n in info.counts.items()), soft_wrap=True)
 
 

@@ -17,7 +17,9 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from ceasefire.core.policy import Settings
+from ceasefire.regions import Region
 from ceasefire.services import cases, users
+from ceasefire.services.record import make_ready, workspace_region
 from ceasefire.storage.db import database_url, make_engine, session_factory
 from ceasefire.storage.record import Record
 
@@ -29,7 +31,9 @@ class Workspace:
         self.engine = make_engine(database_url(db))
         try:
             with self.record() as rec:
-                rec.ensure_ready()
+                make_ready(rec)
+                # The record's, for the app's lifetime: the base map, the pages, the report form.
+                self.region: Region = workspace_region(rec)
         except BaseException:
             self.engine.dispose()
             raise

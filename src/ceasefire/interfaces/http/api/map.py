@@ -98,10 +98,10 @@ def map_zones(rec: Rec, who: Caller, agreement: str | None = None) -> Any:
 
 
 @router.get("/map/base", tags=["map"], responses=_json(BaseMap))
-def map_base() -> Response:
-    """The region's boundaries (countries, admin-1, admin-2 units): the offline base map."""
+def map_base(ws: Ws) -> Response:
+    """The record's region's boundaries (countries, admin-1 and admin-2 units): the base map."""
     return Response(
-        views.base_map_json(),
+        views.base_map_json(ws.region),
         media_type="application/json",
         headers={"cache-control": "public, max-age=86400"},
     )

@@ -33,7 +33,6 @@ from ceasefire.core.policy import (
 from ceasefire.interfaces.http.auth import csrf_token, viewer
 from ceasefire.interfaces.http.deps import Workspace, workspace
 from ceasefire.interfaces.http.web import vendor
-from ceasefire.regions import default_region
 
 HERE = Path(__file__).resolve().parent
 CSP = "; ".join(
@@ -104,7 +103,7 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
         "nav": menu(workspace(request), login.who, login.signed_in),
         "path": request.url.path,
         "assets_missing": MISSING,
-        "region": default_region(),  # the workspace's (CEASEFIRE_REGION), read per page
+        "region": workspace(request).region,  # the one the record names
     }
     return templates.TemplateResponse(request, template, frame | context, status_code=http_status)
 

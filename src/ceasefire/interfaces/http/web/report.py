@@ -17,7 +17,6 @@ from ceasefire.interfaces.http.auth import Viewer, check_form, viewer
 from ceasefire.interfaces.http.deps import Rec, Ws
 from ceasefire.interfaces.http.errors import ApiError
 from ceasefire.interfaces.http.web.render import redirect, render
-from ceasefire.regions import default_region
 from ceasefire.services import ingest, views
 from ceasefire.storage.record import Record
 
@@ -77,8 +76,8 @@ def report_form(request: Request, rec: Record, values: dict[str, str], error: st
 
 
 @router.get("/incidents/new", response_class=HTMLResponse)
-def report_page(request: Request, rec: Rec) -> Response:
-    defaults = dict(REPORT_DEFAULTS, timezone=default_region().timezone)
+def report_page(request: Request, ws: Ws, rec: Rec) -> Response:
+    defaults = dict(REPORT_DEFAULTS, timezone=ws.region.timezone)  # the record's region's
     return report_form(request, rec, defaults)
 
 
