@@ -19,6 +19,8 @@ from ceasefire.services.assess import Assessment, run_assessment, weekly_series
 DEMO_FILES = ("syria-2016.yaml", "east-ghouta.geojson")
 EVENTS = "ged_syria_2016.csv"
 WEEKLY_AGREEMENT = "syria-coh-2016"
+#: The demo's data is this region's, whatever the environment names as the default.
+DEMO_REGION = "syria"
 #: The demo record's accounts (name: role, party): one per role, and a third party
 #: (the SDF) that the demo's allegations, between the government and the
 #: opposition, do not concern.
@@ -92,7 +94,7 @@ def demo_record(
     folder.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{folder / 'record.db'}"
     data = demo_data()
-    ingest.init_workspace(db)
+    ingest.init_workspace(db, region=DEMO_REGION)
     # Built by whoever runs the demo, on a file of their own: the local operator.
     ingest.load_agreement_files([data / DEMO_FILES[0]], db, who=LOCAL_OPERATOR)
     with record.open_record(db) as rec:
