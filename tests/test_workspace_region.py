@@ -268,3 +268,23 @@ def test_regions_list_and_init_region(atlantis: Path, tmp_path: Path) -> None:
     assert "region atlantis (Atlantis, Asia/Kathmandu)" in made.output
     again = runner.invoke(cli, ["init", "--db", db, "--region", "syria"])
     assert again.exit_code == 2 and "is in region 'atlantis'" in again.output
+
+
+def test_articles_are_read_with_the_record_region_s_gazetteer_and_zone(
+    atlantis: Path, tmp_path: Path
+) -> None:
+    db = str(tmp_path / "w.db")
+    ingest.init_workspace(db, region="atlantis")
+    article = tmp_path / "article.txt"
+    article.write_text(
+        "Trident Guard jets struck Poseidonia on Wednesday, killing five civilians.",
+        encoding="utf-8",
+    )
+    report = ingest.ingest_articles([article], db, published="2016-04-29", who=LOCAL_OPERATOR)
+    assert report.inserted == 1
+    with Record.open(db) as rec:
+        [stored] = rec.incidents.find(status="candidate")
+    assert stored["place_name"] == "Poseidonia"  # its gazetteer's place ...
+    assert '"actor": "trident"' in stored["perpetrator_text"]  # ... and its dictionary's actor
+    # Wednesday 27 April in Kathmandu (+05:45) starts at 18:15 UTC the day before.
+    assert stored["start"].startswith("2016-04-26T18:15")
