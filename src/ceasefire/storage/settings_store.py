@@ -27,10 +27,17 @@ class SettingsStore:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._exists = False
 
     def exists(self) -> bool:
-        """Whether the table is there: a record still at schema 0002 has none."""
-        return inspect(self.session.connection()).has_table(SETTINGS.name)
+        """Whether the table is there: a record still at schema 0002 has none.
+
+        Once seen it is not looked for again (no migration removes it while a
+        record is open); until then each call asks, as an upgrade may create it.
+        """
+        if not self._exists:
+            self._exists = inspect(self.session.connection()).has_table(SETTINGS.name)
+        return self._exists
 
     def get(self, name: str) -> str | None:
         """The setting's value; None if it was never set (or the schema predates settings)."""
