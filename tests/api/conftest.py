@@ -14,7 +14,6 @@ from ceasefire.core.policy import LOCAL_OPERATOR
 from ceasefire.interfaces.http.app import create_app
 from ceasefire.services import ingest, users
 from ceasefire.services.record import open_record
-from ceasefire.storage.db import session_factory, transaction
 from tests.conftest import AGREEMENT_YAML, event
 
 PANEL_YAML = AGREEMENT_YAML.replace(
@@ -65,16 +64,15 @@ def build_workspace(tmp_path: Path, db: str | None = None) -> tuple[str, dict[st
     ingest.ingest_files([events], db, who=LOCAL_OPERATOR)
     with open_record(db) as rec:
         keys = users.Keystore(tmp_path / "keys")
-        factory = session_factory(rec.engine)
         tokens: dict[str, str] = {}
-        with transaction(factory) as session:
-            admin = users.add_user(session, None, "admin", "admin", keys=keys)
+        admin = users.add_user(rec, None, "admin", "admin", keys=keys)
+        rec.commit()
         for name, (role, party) in ROLES.items():
-            with transaction(factory) as session:
-                admin = users.get_user(session, "admin")
-                if name != "admin":
-                    users.add_user(session, admin, name, role, party=party, keys=keys)
-                tokens[name] = users.issue_token(session, admin, name, signer=keys)
+            admin = users.get_user(rec, "admin")
+            if name != "admin":
+                users.add_user(rec, admin, name, role, party=party, keys=keys)
+            tokens[name] = users.issue_token(rec, admin, name, signer=keys)
+            rec.commit()
     return db, tokens
 
 

@@ -158,8 +158,8 @@ def _with_record(env: Env, work: Callable[[Any], object]) -> Callable[[], object
 
 def _with_session(env: Env, work: Callable[[Any], object]) -> Callable[[], object]:
     def run() -> object:
-        with env.ws.sessions() as session, session.begin():
-            return work(session)
+        with env.ws.record() as rec:
+            return work(rec)
 
     return run
 

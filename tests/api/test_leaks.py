@@ -23,7 +23,7 @@ from ceasefire.core.policy import ANONYMOUS, LOCAL_OPERATOR
 from ceasefire.interfaces.http.app import create_app
 from ceasefire.interfaces.http.auth import SESSION_COOKIE
 from ceasefire.services import ingest, ledger, users
-from ceasefire.storage.db import make_engine, session_factory, transaction
+from ceasefire.storage.record import Record
 from tests.api.conftest import Api, build_workspace
 from tests.cases.conftest import database, url_of
 
@@ -38,14 +38,10 @@ CANDIDATE_PLACE = "Candidateville"
 
 def add_party(db: str, tmp_path: Path, name: str, party: str) -> str:
     keys = users.Keystore(tmp_path / "keys")
-    engine = make_engine(db)
-    try:
-        with transaction(session_factory(engine)) as session:
-            admin = users.get_user(session, "admin")
-            users.add_user(session, admin, name, "party", party=party, keys=keys)
-            return users.issue_token(session, admin, name, signer=keys)
-    finally:
-        engine.dispose()
+    with Record.open(db) as rec:
+        admin = users.get_user(rec, "admin")
+        users.add_user(rec, admin, name, "party", party=party, keys=keys)
+        return users.issue_token(rec, admin, name, signer=keys)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -77,14 +73,10 @@ def page(site: Api, path: str, who: str) -> str:
 
 def exported(site: Api, who: str, tmp_path: Path) -> str:
     """`ceasefire ledger export --as who` (the public: the anonymous viewer)."""
-    engine = make_engine(site.db)
-    try:
-        with transaction(session_factory(engine)) as session:
-            viewer = ANONYMOUS if who == "public" else users.get_user(session, who)
-            out = tmp_path / f"ledger-{who}.jsonl"
-            ledger.export(session, out, viewer=viewer)
-    finally:
-        engine.dispose()
+    with Record.open(site.db) as rec:
+        viewer = ANONYMOUS if who == "public" else users.get_user(rec, who)
+        out = tmp_path / f"ledger-{who}.jsonl"
+        ledger.export(rec, out, viewer=viewer)
     assert ledger.verify_file(out).ok
     return out.read_text("utf-8")
 

@@ -15,7 +15,6 @@ from ceasefire.core.policy import Settings
 from ceasefire.interfaces.http.app import create_app
 from ceasefire.interfaces.http.auth import SESSION_COOKIE
 from ceasefire.services import users
-from ceasefire.storage.db import session_factory, transaction
 from tests.api.conftest import Api
 from tests.conftest import event
 
@@ -175,11 +174,12 @@ def test_pages_carry_a_policy_that_forbids_other_origins(pages: TestClient) -> N
 
 
 def test_login_sets_an_http_only_cookie_and_logout_revokes_it(api: Api, pages: TestClient) -> None:
-    factory = session_factory(api.client.app.state.workspace.engine)  # type: ignore[attr-defined]
-    keys = api.client.app.state.workspace.keys  # type: ignore[attr-defined]
-    with transaction(factory) as session:
-        admin = users.get_user(session, "admin")
-        users.add_user(session, admin, "field", "monitor", password="a long password", keys=keys)
+    workspace = api.client.app.state.workspace  # type: ignore[attr-defined]
+    with workspace.record() as rec:
+        admin = users.get_user(rec, "admin")
+        users.add_user(
+            rec, admin, "field", "monitor", password="a long password", keys=workspace.keys
+        )
     wrong = pages.post("/login", data={"name": "field", "password": "nope", "next": "/map"})
     assert wrong.status_code == 401 and SESSION_COOKIE not in wrong.cookies
     right = pages.post(

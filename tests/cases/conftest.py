@@ -19,14 +19,14 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
 
 from ceasefire.core.model import Agreement, Escalation
 from ceasefire.formats.agreements import Catalogue, load_agreements
 from ceasefire.services import cases
 from ceasefire.services.users import Keystore, add_user
 from ceasefire.storage.cases import User, case_tables
-from ceasefire.storage.db import Base, make_engine, session_factory, transaction
+from ceasefire.storage.db import Base, make_engine
+from ceasefire.storage.record import Record
 
 DEMO = Path(__file__).resolve().parents[2] / "src/ceasefire/data/demo/syria-2016.yaml"
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
@@ -113,11 +113,6 @@ def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
 
 
 @pytest.fixture
-def factory(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
-
-
-@pytest.fixture
 def keys(tmp_path: Path) -> Keystore:
     return Keystore(tmp_path / "keys")
 
@@ -184,26 +179,28 @@ CAST: dict[str, tuple[str, str | None]] = {
 class World:
     """A workspace with the cast registered, a clock and the demo terms."""
 
-    factory: sessionmaker[Session]
+    engine: Engine
     keys: Keystore
     terms: Terms
     clock: Clock
 
-    def user(self, session: Session, name: str) -> User:
-        found = session.get(User, name)
+    def record(self) -> Record:
+        """A unit of work on the world's database: committed at the end of `with`."""
+        return Record.on(self.engine)
+
+    def user(self, rec: Record, name: str) -> User:
+        found = rec.session.get(User, name)
         assert found is not None
         return found
 
-    def ctx(self, session: Session) -> cases.CaseContext:
-        return cases.CaseContext(
-            session=session, signer=self.keys, agreements=self.terms, clock=self.clock
-        )
+    def ctx(self, rec: Record) -> cases.CaseContext:
+        return cases.CaseContext(rec=rec, signer=self.keys, agreements=self.terms, clock=self.clock)
 
     def do(self, name: str | None, fn: object, *args: object, **kwargs: object) -> object:
-        """Run one service call as `name` in its own transaction."""
-        with transaction(self.factory) as session:
-            user = self.user(session, name) if name else None
-            return fn(self.ctx(session), user, *args, **kwargs)  # type: ignore[operator]
+        """Run one service call as `name` in its own unit of work (one `Record`)."""
+        with self.record() as rec:
+            user = self.user(rec, name) if name else None
+            return fn(self.ctx(rec), user, *args, **kwargs)  # type: ignore[operator]
 
     def file(self, name: str, complainant: str, respondent: str, **kwargs: object) -> str:
         kwargs.setdefault("narrative", f"{respondent} shelled {complainant}'s positions")
@@ -228,18 +225,18 @@ class World:
         return self.do("ru-judge", cases.publish_ruling, allegation)
 
 
-def register_cast(factory: sessionmaker[Session], keys: Keystore, at: dt.datetime) -> None:
-    with transaction(factory) as session:
-        add_user(session, None, "root", "admin", keys=keys, now=at)
-    with transaction(factory) as session:
-        root = session.get(User, "root")
+def register_cast(engine: Engine, keys: Keystore, at: dt.datetime) -> None:
+    with Record.on(engine) as rec:
+        add_user(rec, None, "root", "admin", keys=keys, now=at)
+    with Record.on(engine) as rec:
+        root = rec.session.get(User, "root")
         for name, (role, party) in CAST.items():
             if name != "root":
-                add_user(session, root, name, role, party=party, keys=keys, now=at)
+                add_user(rec, root, name, role, party=party, keys=keys, now=at)
 
 
 @pytest.fixture
-def world(factory: sessionmaker[Session], keys: Keystore, terms: Terms) -> World:
+def world(engine: Engine, keys: Keystore, terms: Terms) -> World:
     clock = Clock()
-    register_cast(factory, keys, clock.now)
-    return World(factory, keys, terms, clock)
+    register_cast(engine, keys, clock.now)
+    return World(engine, keys, terms, clock)

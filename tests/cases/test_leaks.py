@@ -16,8 +16,7 @@ from typing import Any
 from ceasefire.core.policy import ANONYMOUS, Action, CaseFacts, IncidentSight, NotFound, can
 from ceasefire.services import cases, ledger, users
 from ceasefire.storage.cases import Allegation
-from ceasefire.storage.cases_store import CaseFilter, CaseStore
-from ceasefire.storage.db import transaction
+from ceasefire.storage.cases_store import CaseFilter
 
 from .conftest import CAST, COH, World
 
@@ -65,9 +64,9 @@ def test_list_and_fetch_agree_for_every_role(world: World) -> None:
         listed_ids = [s.id for s in listed]  # type: ignore[attr-defined]
         assert set(listed_ids) == visible_by_fetch(world, who, ids), who
         # ... and both are what the policy says of each allegation.
-        with transaction(world.factory) as session:
-            user = world.user(session, who) if who else None
-            rows = {a.id: a for a in session.query(Allegation)}
+        with world.record() as rec:
+            user = world.user(rec, who) if who else None
+            rows = {a.id: a for a in rec.session.query(Allegation)}
             by_policy = {
                 i for i, a in rows.items() if can(user, Action.allegations_read, cases.facts(a))
             }
@@ -103,9 +102,9 @@ def test_a_joint_ruling_is_not_overdue_in_sql_either(world: World) -> None:
     world.to_ruled(a)
     world.do("us-judge", cases.sign_ruling, a, position="agree")
     world.clock.advance(days=30)
-    with transaction(world.factory) as session:
-        store = CaseStore(session)
-        scope = cases.reading_scope(world.user(session, "root"))
+    with world.record() as rec:
+        store = rec.cases
+        scope = cases.reading_scope(world.user(rec, "root"))
         late = CaseFilter(overdue=True, now=world.clock())
         assert [x.id for x in store.page(scope, late)] == [a]  # one of two signed
     world.do("ru-judge", cases.sign_ruling, a, position="dissent", statement="no")
@@ -125,12 +124,12 @@ def everything_shown(world: World, who: str | None, allegation_id: str, tmp_path
         parts.append("hidden")
     parts += [s.as_dict() for s in world.do(who, cases.list_allegations)]  # type: ignore[attr-defined]
     parts += [v.as_dict() for v in world.do(who, cases.published_rulings)]  # type: ignore[attr-defined]
-    with transaction(world.factory) as session:
-        user = world.user(session, who) if who else ANONYMOUS
-        parts += [e.line() for e in ledger.read_entries(session, user)]
-        parts += [e.line() for e in ledger.entries_about(session, allegation_id, user)]
+    with world.record() as rec:
+        user = world.user(rec, who) if who else ANONYMOUS
+        parts += [e.line() for e in ledger.read_entries(rec, user)]
+        parts += [e.line() for e in ledger.entries_about(rec, allegation_id, user)]
         out = tmp_path / f"export-{who}.jsonl"
-        ledger.export(session, out, viewer=user)
+        ledger.export(rec, out, viewer=user)
     return json.dumps(parts) + out.read_text("utf-8")
 
 
@@ -169,20 +168,20 @@ def test_ledger_entries_follow_the_rule_of_what_they_record(world: World) -> Non
     b = world.file("opp-rep", "opposition", "gov")
     world.to_published(a)
     world.to_published(b)  # two confirmed violations: a referral (public)
-    with transaction(world.factory) as session:
-        root = world.user(session, "root")
-        users.issue_token(session, root, "gov-rep", signer=world.keys)
-        users.issue_token(session, world.user(session, "mon"), "mon", signer=world.keys)
+    with world.record() as rec:
+        root = world.user(rec, "root")
+        users.issue_token(rec, root, "gov-rep", signer=world.keys)
+        users.issue_token(rec, world.user(rec, "mon"), "mon", signer=world.keys)
     seen: set[str] = set()
-    with transaction(world.factory) as session:
+    with world.record() as rec:
         for who in VIEWERS:
-            user = world.user(session, who) if who else None
-            for entry in ledger.read_entries(session, user):
+            user = world.user(rec, who) if who else None
+            for entry in ledger.read_entries(rec, user):
                 payload = entry.payload
                 full = can(user, Action.ledger_read_full)
                 seen.add(entry.action)
                 if entry.action == "allegation.file":
-                    raw = ledger.entries(session, after=entry.seq - 1, limit=1)[0].payload
+                    raw = ledger.entries(rec, after=entry.seq - 1, limit=1)[0].payload
                     facts = CaseFacts("opposition", "gov", published=True)
                     evidence = can(user, Action.evidence_read, facts)
                     # The filing lists evidence: shown only where the evidence is.
@@ -193,22 +192,22 @@ def test_ledger_entries_follow_the_rule_of_what_they_record(world: World) -> Non
                 if entry.action in ("user.add", "referral.create", "ruling.publish"):
                     assert payload is not None, (who, entry.action)
                 if entry.action in ("token.issue", "token.revoke"):
-                    mine = who is not None and raw_user(session, entry.seq) == who
+                    mine = who is not None and raw_user(rec, entry.seq) == who
                     assert (payload is not None) == (full or mine), (who, entry.action)
     assert {"allegation.file", "user.add", "referral.create", "token.issue"} <= seen
 
 
-def raw_user(session: Any, seq: int) -> str:
-    return str(ledger.entries(session, after=seq - 1, limit=1)[0].payload["user"])
+def raw_user(rec: Any, seq: int) -> str:
+    return str(ledger.entries(rec, after=seq - 1, limit=1)[0].payload["user"])
 
 
 def test_entries_of_unknown_kinds_are_withheld_unless_full(world: World) -> None:
-    with transaction(world.factory) as session:
-        ledger.append(session, "mon", "note.add", {"text": "internal"}, signer=world.keys)
-    with transaction(world.factory) as session:
+    with world.record() as rec:
+        ledger.append(rec, "mon", "note.add", {"text": "internal"}, signer=world.keys)
+    with world.record() as rec:
         for who in VIEWERS:
-            user = world.user(session, who) if who else None
-            [note] = [e for e in ledger.read_entries(session, user) if e.action == "note.add"]
+            user = world.user(rec, who) if who else None
+            [note] = [e for e in ledger.read_entries(rec, user) if e.action == "note.add"]
             assert (note.payload is not None) == can(user, Action.ledger_read_full), who
 
 
@@ -265,14 +264,14 @@ def test_filing_with_a_hidden_candidate_answers_as_for_a_missing_incident(world:
     source = FakeIncidents()
 
     def file(who: str, ref: str) -> str:
-        with transaction(world.factory) as session:
-            ctx = world.ctx(session)
+        with world.record() as rec:
+            ctx = world.ctx(rec)
             ctx.incident_status = source.status
-            party = world.user(session, who).party
+            party = world.user(rec, who).party
             try:
                 cases.file_allegation(
                     ctx,
-                    world.user(session, who),
+                    world.user(rec, who),
                     agreement_id=COH,
                     complainant=party or "opposition",
                     respondent="gov",

@@ -11,13 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from ceasefire.services import cases, ledger
 from ceasefire.services.users import public_key_b64
 from ceasefire.storage.cases import LedgerEntry, LedgerHead, User
-from ceasefire.storage.db import session_factory, transaction
 from ceasefire.storage.ledger_store import HEAD_ID
+from ceasefire.storage.record import Record
 
 from .conftest import Clock, Terms, World, database, register_cast
 
@@ -31,12 +30,12 @@ def busy(world: World) -> None:
 
 
 def verify(world: World) -> ledger.Verification:
-    with transaction(world.factory) as session:
-        return ledger.verify_db(session)
+    with world.record() as rec:
+        return ledger.verify_db(rec)
 
 
-def row(session: Session, seq: int) -> LedgerEntry:
-    found = session.get(LedgerEntry, seq)
+def row(rec: Record, seq: int) -> LedgerEntry:
+    found = rec.session.get(LedgerEntry, seq)
     assert found is not None
     return found
 
@@ -53,8 +52,8 @@ def test_intact(world: World) -> None:
 
 def test_db_edited_payload(world: World) -> None:
     busy(world)
-    with transaction(world.factory) as session:
-        entry = row(session, 10)
+    with world.record() as rec:
+        entry = row(rec, 10)
         entry.payload = entry.payload.replace("50 killed", "5 killed")
     result = verify(world)
     assert (result.ok, result.first_bad) == (False, 10)
@@ -63,8 +62,8 @@ def test_db_edited_payload(world: World) -> None:
 
 def test_db_deleted_entry(world: World) -> None:
     busy(world)
-    with transaction(world.factory) as session:
-        session.execute(delete(LedgerEntry).where(LedgerEntry.seq == 11))
+    with world.record() as rec:
+        rec.session.execute(delete(LedgerEntry).where(LedgerEntry.seq == 11))
     result = verify(world)
     assert (result.ok, result.first_bad) == (False, 11)
     assert "missing" in (result.reason or "")
@@ -72,8 +71,8 @@ def test_db_deleted_entry(world: World) -> None:
 
 def test_db_deleted_last_entry(world: World) -> None:
     busy(world)
-    with transaction(world.factory) as session:
-        session.execute(delete(LedgerEntry).where(LedgerEntry.seq == 14))
+    with world.record() as rec:
+        rec.session.execute(delete(LedgerEntry).where(LedgerEntry.seq == 14))
     result = verify(world)
     assert (result.ok, result.first_bad) == (False, 14)
 
@@ -81,15 +80,15 @@ def test_db_deleted_last_entry(world: World) -> None:
 def test_db_swapped_entries(world: World) -> None:
     busy(world)
     fields = ("at", "user", "action", "payload", "payload_sha256", "prev_hash", "hash", "signature")
-    with transaction(world.factory) as session:
-        a, b = row(session, 11), row(session, 12)
+    with world.record() as rec:
+        a, b = row(rec, 11), row(rec, 12)
         va = {f: getattr(a, f) for f in fields}
         vb = {f: getattr(b, f) for f in fields}
-        session.delete(a)
-        session.delete(b)
-        session.flush()
-        session.add(LedgerEntry(seq=11, **vb))
-        session.add(LedgerEntry(seq=12, **va))
+        rec.session.delete(a)
+        rec.session.delete(b)
+        rec.session.flush()
+        rec.session.add(LedgerEntry(seq=11, **vb))
+        rec.session.add(LedgerEntry(seq=12, **va))
     result = verify(world)
     assert (result.ok, result.first_bad) == (False, 11)
 
@@ -98,8 +97,8 @@ def test_db_forged_signature(world: World) -> None:
     """Rewrite an entry consistently (payload, hashes) and sign it with another key."""
     busy(world)
     forger = Ed25519PrivateKey.generate()
-    with transaction(world.factory) as session:
-        entry = row(session, 12)
+    with world.record() as rec:
+        entry = row(rec, 12)
         payload = json.loads(entry.payload)
         entry.payload = ledger.canonical(payload | {"allegation": "A-2016-0099"}).decode()
         entry.payload_sha256 = ledger.sha256_hex(entry.payload.encode())
@@ -116,13 +115,13 @@ def test_db_forged_signature_with_a_substituted_public_key(world: World) -> None
     """Replacing the user's public key in the table does not help: registration disagrees."""
     busy(world)
     forger = Ed25519PrivateKey.generate()
-    with transaction(world.factory) as session:
-        judge = session.get(User, "us-judge")
+    with world.record() as rec:
+        judge = rec.session.get(User, "us-judge")
         assert judge is not None
         judge.public_key = public_key_b64(forger)
         registered = next(
             e.seq
-            for e in ledger.entries(session)
+            for e in ledger.entries(rec)
             if e.action == "user.add" and e.payload["name"] == "us-judge"
         )
     result = verify(world)
@@ -132,8 +131,8 @@ def test_db_forged_signature_with_a_substituted_public_key(world: World) -> None
 
 def test_db_head_mismatch(world: World) -> None:
     busy(world)
-    with transaction(world.factory) as session:
-        head = session.get(LedgerHead, HEAD_ID)
+    with world.record() as rec:
+        head = rec.session.get(LedgerHead, HEAD_ID)
         assert head is not None
         head.hash = "f" * 64
     assert not verify(world).ok
@@ -146,8 +145,8 @@ def test_db_head_mismatch(world: World) -> None:
 def exported(world: World, tmp_path: Path) -> Path:
     busy(world)
     path = tmp_path / "ledger.jsonl"
-    with transaction(world.factory) as session:
-        assert ledger.export(session, path) == 14
+    with world.record() as rec:
+        assert ledger.export(rec, path) == 14
     assert ledger.verify_file(path).ok
     return path
 
@@ -162,8 +161,8 @@ def write(path: Path, rows: list[bytes]) -> None:
 
 def test_export_header_holds_every_public_key(exported: Path, world: World) -> None:
     header = json.loads(lines(exported)[0])
-    with transaction(world.factory) as session:
-        keys = {u.name: u.public_key for u in session.scalars(select(User))}
+    with world.record() as rec:
+        keys = {u.name: u.public_key for u in rec.session.scalars(select(User))}
     assert header["public_keys"] == keys
     assert header["entries"] == 14
 
@@ -225,8 +224,8 @@ def test_redacted_export_still_verifies(world: World, tmp_path: Path) -> None:
     other = world.file("ru-rep", "russia", "opposition", narrative="secret")
     assert other
     path = tmp_path / "for-gov.jsonl"
-    with transaction(world.factory) as session:
-        ledger.export(session, path, viewer=world.user(session, "gov-rep"))
+    with world.record() as rec:
+        ledger.export(rec, path, viewer=world.user(rec, "gov-rep"))
     exported = path.read_bytes()
     assert b"secret" not in exported
     # The government's own case is readable, its unpublished ruling is not: the proposal
@@ -249,19 +248,18 @@ def export_bytes(
     from ceasefire.services.users import Keystore
 
     with database("sqlite", tmp) as engine:
-        factory = session_factory(engine)
         keys = Keystore(tmp / "keys")
         clock = Clock()
-        register_cast(factory, keys, clock.now)
+        register_cast(engine, keys, clock.now)
         terms = Terms({a.id: a for a in demo_catalogue.agreements})  # type: ignore[attr-defined]
         terms.update("syria-coh-2016", adjudicators=["russia", "usa"])
-        world = World(factory, keys, terms, clock)
+        world = World(engine, keys, terms, clock)
         a = world.file("opp-rep", "opposition", "gov", narrative="Frappe aérienne — مستشفى")
         world.do("gov-rep", cases.answer_allegation, a, "Réponse")
         world.file("ru-rep", "russia", "opposition")
-        with transaction(factory) as session:
-            ledger.export(session, tmp / "full.jsonl")
-            ledger.export(session, tmp / "gov.jsonl", viewer=world.user(session, "gov-rep"))
+        with Record.on(engine) as rec:
+            ledger.export(rec, tmp / "full.jsonl")
+            ledger.export(rec, tmp / "gov.jsonl", viewer=world.user(rec, "gov-rep"))
         yield (tmp / "full.jsonl").read_bytes(), (tmp / "gov.jsonl").read_bytes()
 
 

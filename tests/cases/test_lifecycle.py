@@ -8,14 +8,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from ceasefire.core.errors import InputErrors
 from ceasefire.core.policy import ANONYMOUS
 from ceasefire.formats.agreements import load_agreements
 from ceasefire.services import cases, ledger
 from ceasefire.storage.cases import Allegation, LedgerEntry
-from ceasefire.storage.db import transaction
+from ceasefire.storage.record import Record
 
 from .conftest import COH, World
 from .test_cli_cases import AGREEMENTS
@@ -24,8 +24,8 @@ HOSPITAL = b"%PDF-1.4 statement of the hospital director, 27 April 2016\n"
 
 
 def actions(world: World) -> list[str]:
-    with transaction(world.factory) as session:
-        return [e.action for e in ledger.entries(session)]
+    with world.record() as rec:
+        return [e.action for e in ledger.entries(rec)]
 
 
 def test_full_lifecycle_to_a_joint_ruling_with_a_dissent(world: World) -> None:
@@ -107,8 +107,8 @@ def test_full_lifecycle_to_a_joint_ruling_with_a_dissent(world: World) -> None:
         "ruling.sign",
         "ruling.publish",
     ]
-    with transaction(world.factory) as session:
-        assert ledger.verify_db(session).ok
+    with world.record() as rec:
+        assert ledger.verify_db(rec).ok
 
 
 def test_state_rules(world: World) -> None:
@@ -155,15 +155,15 @@ def test_filing_is_checked_against_the_agreement(world: World) -> None:
             world.file("root", **kwargs)  # type: ignore[arg-type]
     # A guarantor may complain; the admin files on its behalf.
     assert world.file("root", "usa", "gov") == "A-2016-0001"
-    with transaction(world.factory) as session:
-        assert session.scalar(select(func.count()).select_from(Allegation)) == 1
+    with world.record() as rec:
+        assert rec.session.scalar(select(func.count()).select_from(Allegation)) == 1
 
 
 def test_incident_references_can_be_checked_against_the_record(world: World) -> None:
-    with transaction(world.factory) as session:
-        ctx = world.ctx(session)
+    with world.record() as rec:
+        ctx = world.ctx(rec)
         ctx.incident_status = lambda ref: "accepted" if ref == "ucdp:1" else None
-        user = world.user(session, "opp-rep")
+        user = world.user(rec, "opp-rep")
         with pytest.raises(cases.InvalidRequest, match="no incident 'ucdp:2'"):
             cases.file_allegation(
                 ctx,
@@ -223,8 +223,8 @@ def test_overdue_case_is_published_as_no_joint_ruling_with_each_position(world: 
         (a, "no_joint_ruling", False),
         (b, "no_joint_ruling", False),
     ]
-    with transaction(world.factory) as session:
-        entry = ledger.entries(session)[-1]
+    with world.record() as rec:
+        entry = ledger.entries(rec)[-1]
         assert entry.action == "ruling.publish"
         assert entry.payload["positions"][0] == {
             "adjudicator": "russia",
@@ -287,8 +287,8 @@ def test_escalation_refers_k_confirmed_violations_within_d_days(world: World) ->
     assert world.do(None, cases.count_referrals) == 2
     assert world.do(None, cases.count_referrals, agreement_id="elsewhere") == 0
     assert actions(world).count("referral.create") == 2
-    with transaction(world.factory) as session:
-        assert ledger.verify_db(session).ok
+    with world.record() as rec:
+        assert ledger.verify_db(rec).ok
 
 
 def test_no_escalation_without_a_rule(world: World) -> None:
@@ -298,33 +298,73 @@ def test_no_escalation_without_a_rule(world: World) -> None:
 
 
 def test_a_change_and_its_ledger_entry_land_together_or_not_at_all(world: World) -> None:
-    with transaction(world.factory) as session:
-        before = session.scalar(select(func.count()).select_from(LedgerEntry))
+    with world.record() as rec:
+        before = rec.session.scalar(select(func.count()).select_from(LedgerEntry))
 
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), transaction(world.factory) as session:
-        ctx = world.ctx(session)
+    with pytest.raises(Boom), world.record() as rec:
+        ctx = world.ctx(rec)
         cases.file_allegation(
             ctx,
-            world.user(session, "opp-rep"),
+            world.user(rec, "opp-rep"),
             agreement_id=COH,
             complainant="opposition",
             respondent="gov",
             narrative="n",
         )
         raise Boom  # e.g. the process dies before commit
-    with transaction(world.factory) as session:
-        assert session.scalar(select(func.count()).select_from(LedgerEntry)) == before
-        assert session.scalar(select(func.count()).select_from(Allegation)) == 0
+    with world.record() as rec:
+        assert rec.session.scalar(select(func.count()).select_from(LedgerEntry)) == before
+        assert rec.session.scalar(select(func.count()).select_from(Allegation)) == 0
     # A refused action writes nothing either.
     with pytest.raises(cases.StateConflict):
         world.do("opp-rep", cases.withdraw_allegation, world.file("opp-rep", "opposition", "gov"))
         world.do("opp-rep", cases.withdraw_allegation, "A-2016-0001")
-    with transaction(world.factory) as session:
-        assert session.scalar(select(func.count()).select_from(LedgerEntry)) == before + 2
-        assert ledger.verify_db(session).ok
+    with world.record() as rec:
+        assert rec.session.scalar(select(func.count()).select_from(LedgerEntry)) == before + 2
+        assert ledger.verify_db(rec).ok
+
+
+def test_a_step_failing_at_commit_leaves_neither_its_change_nor_its_ledger_entry(
+    world: World,
+) -> None:
+    """One case step is one unit of work: the commit fails after both were written, and
+    neither the review nor its `allegation.review` entry remains."""
+    a = world.file("opp-rep", "opposition", "gov")
+    with world.record() as rec:
+        head = rec.ledger.head()
+
+    class Boom(Exception):
+        pass
+
+    def fail(_session: object) -> None:
+        raise Boom  # e.g. the database goes away as the transaction commits
+
+    def step(rec: Record) -> None:
+        view = cases.review_allegation(world.ctx(rec), world.user(rec, "ru-judge"), a)
+        assert view.status == "under_review"
+        # Both are written (flushed) in the record's transaction before it commits.
+        seq, _hash = rec.ledger.head()
+        assert seq == head[0] + 1
+        assert rec.ledger.entries(after=head[0])[0].action == "allegation.review"
+        event.listen(rec.session, "before_commit", fail)
+
+    with pytest.raises(Boom):
+        ledger.run_serialised(world.engine, step)
+    with world.record() as rec:
+        assert rec.ledger.head() == head
+        assert rec.ledger.entries(after=head[0]) == []
+        assert cases.show_allegation(world.ctx(rec), world.user(rec, "ru-judge"), a).status == (
+            "submitted"
+        )
+        assert ledger.verify_db(rec).ok
+    # Nothing half-written is left in the way: the same step then goes through.
+    world.do("ru-judge", cases.review_allegation, a)
+    with world.record() as rec:
+        assert [e.action for e in ledger.entries(rec, after=head[0])] == ["allegation.review"]
+        assert ledger.verify_db(rec).ok
 
 
 def test_concurrent_appends_do_not_fork_the_chain(world: World) -> None:
@@ -335,7 +375,7 @@ def test_concurrent_appends_do_not_fork_the_chain(world: World) -> None:
         try:
             for i in range(per_thread):
                 ledger.run_serialised(
-                    world.factory,
+                    world.engine,
                     lambda s, i=i: ledger.append(
                         s, "mon", "note", {"thread": n, "i": i}, signer=world.keys
                     ),
@@ -343,26 +383,26 @@ def test_concurrent_appends_do_not_fork_the_chain(world: World) -> None:
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
 
-    with transaction(world.factory) as session:
-        before = ledger.verify_db(session).entries
+    with world.record() as rec:
+        before = ledger.verify_db(rec).entries
     pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
         t.join()
     assert not failures, failures
-    with transaction(world.factory) as session:
-        result = ledger.verify_db(session)
+    with world.record() as rec:
+        result = ledger.verify_db(rec)
         assert result.ok, result.describe()
         assert result.entries == before + threads * per_thread
 
 
 def test_anonymous_reads_like_the_public(world: World) -> None:
     a = world.file("opp-rep", "opposition", "gov")
-    with transaction(world.factory) as session:
+    with world.record() as rec:
         with pytest.raises(cases.NotFound):
-            cases.show_allegation(world.ctx(session), ANONYMOUS, a)
-        assert cases.list_allegations(world.ctx(session), ANONYMOUS) == []
+            cases.show_allegation(world.ctx(rec), ANONYMOUS, a)
+        assert cases.list_allegations(world.ctx(rec), ANONYMOUS) == []
 
 
 def test_agreement_settings_are_validated(tmp_path: Path) -> None:

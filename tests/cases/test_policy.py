@@ -30,7 +30,6 @@ from ceasefire.core.policy import (
 )
 from ceasefire.services import cases
 from ceasefire.services.visibility import incident_sight
-from ceasefire.storage.db import transaction
 
 from .conftest import COH, World
 
@@ -304,9 +303,9 @@ def test_a_party_never_sees_the_other_sides_unpublished_filing(world: World) -> 
     # Its ledger entries are withheld from the government's export, yet still verify.
     from ceasefire.services import ledger
 
-    with transaction(world.factory) as session:
-        redact = ledger.redactor(session, world.user(session, "gov-rep"))
-        shown = [redact(e) for e in ledger.entries(session)]
+    with world.record() as rec:
+        redact = ledger.redactor(rec, world.user(rec, "gov-rep"))
+        shown = [redact(e) for e in ledger.entries(rec)]
         filed = [e for e in shown if e.action == "allegation.file"]
         assert filed and all(e.payload is None for e in filed)
 

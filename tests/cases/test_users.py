@@ -9,15 +9,13 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from ceasefire.core.model import Agreement
 from ceasefire.core.policy import LOCAL_OPERATOR, PermissionDenied
 from ceasefire.services import cases, ledger
 from ceasefire.services import users as svc
 from ceasefire.storage.cases import User
-from ceasefire.storage.db import transaction
-from ceasefire.storage.users_store import UserStore
+from ceasefire.storage.record import Record
 
 from .conftest import COH, World
 
@@ -29,16 +27,16 @@ def test_private_keys_live_in_the_keystore_with_mode_0600(world: World) -> None:
     assert "us-judge.ed25519" in files and len(files) == 9
     for path in directory.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    with transaction(world.factory) as session:
-        for user in session.scalars(select(User)):
+    with world.record() as rec:
+        for user in rec.session.scalars(select(User)):
             assert "PRIVATE" not in user.public_key and len(user.public_key) == 44
             key = world.keys.load(user.name)
             assert svc.public_key_b64(key) == user.public_key
 
 
 def test_registration_is_a_signed_ledger_entry(world: World) -> None:
-    with transaction(world.factory) as session:
-        first, *rest = [e for e in ledger.entries(session) if e.action == "user.add"]
+    with world.record() as rec:
+        first, *rest = [e for e in ledger.entries(rec) if e.action == "user.add"]
         assert (first.user, first.payload["name"]) == ("root", "root")  # self-signed bootstrap
         assert all(e.user == "root" for e in rest)
         judge = next(e for e in rest if e.payload["name"] == "ru-judge")
@@ -46,16 +44,16 @@ def test_registration_is_a_signed_ledger_entry(world: World) -> None:
             "name": "ru-judge",
             "role": "adjudicator",
             "party": "russia",
-            "public_key": world.user(session, "ru-judge").public_key,
+            "public_key": world.user(rec, "ru-judge").public_key,
         }
 
 
 def test_who_may_add_users(world: World) -> None:
-    with transaction(world.factory) as session:
+    with world.record() as rec:
         with pytest.raises(PermissionDenied):
-            svc.add_user(session, world.user(session, "ru-judge"), "x", "monitor", keys=world.keys)
+            svc.add_user(rec, world.user(rec, "ru-judge"), "x", "monitor", keys=world.keys)
         with pytest.raises(PermissionDenied):
-            svc.add_user(session, None, "x", "monitor", keys=world.keys)
+            svc.add_user(rec, None, "x", "monitor", keys=world.keys)
     bad = [
         ({"name": "Bad Name", "role": "monitor"}, "invalid user name"),
         ({"name": "x", "role": "king"}, "unknown role"),
@@ -66,11 +64,11 @@ def test_who_may_add_users(world: World) -> None:
         ({"name": "mon", "role": "monitor"}, "already exists"),
     ]
     for kwargs, message in bad:
-        with transaction(world.factory) as session, pytest.raises(svc.UserError, match=message):
+        with world.record() as rec, pytest.raises(svc.UserError, match=message):
             name, role = kwargs.pop("name"), kwargs.pop("role")
             svc.add_user(
-                session,
-                world.user(session, "root"),
+                rec,
+                world.user(rec, "root"),
                 name,
                 role,
                 keys=world.keys,
@@ -80,63 +78,61 @@ def test_who_may_add_users(world: World) -> None:
 
 
 def test_who_may_list_users_and_what_the_local_operator_may_sign(world: World) -> None:
-    with transaction(world.factory) as session:
-        names = [u.name for u in svc.list_users(session, world.user(session, "root"))]
+    with world.record() as rec:
+        names = [u.name for u in svc.list_users(rec, world.user(rec, "root"))]
         assert names == sorted(names) and {"root", "mon", "us-judge"} <= set(names)
-        assert [u.name for u in svc.list_users(session, LOCAL_OPERATOR)] == names
+        assert [u.name for u in svc.list_users(rec, LOCAL_OPERATOR)] == names
         for name in ("mon", "us-judge", "gov-rep", "reader"):
             with pytest.raises(PermissionDenied, match="users.manage"):
-                svc.list_users(session, world.user(session, name))
+                svc.list_users(rec, world.user(rec, name))
         # The operator may act, but holds no key: nothing signed on the ledger in its name.
         with pytest.raises(PermissionDenied, match="--as NAME"):
-            svc.add_user(session, LOCAL_OPERATOR, "clerk", "monitor", keys=world.keys)
+            svc.add_user(rec, LOCAL_OPERATOR, "clerk", "monitor", keys=world.keys)
         with pytest.raises(PermissionDenied, match="--as NAME"):
-            svc.issue_token(session, LOCAL_OPERATOR, "mon", signer=world.keys)
-    with transaction(world.factory) as session:
-        assert "clerk" not in [u.name for u in svc.list_users(session, LOCAL_OPERATOR)]
-        assert ledger.verify_db(session).ok
+            svc.issue_token(rec, LOCAL_OPERATOR, "mon", signer=world.keys)
+    with world.record() as rec:
+        assert "clerk" not in [u.name for u in svc.list_users(rec, LOCAL_OPERATOR)]
+        assert ledger.verify_db(rec).ok
 
 
-def test_the_local_operator_registers_the_first_admin(
-    factory: sessionmaker[Session], keys: svc.Keystore
-) -> None:
-    with transaction(factory) as session:
-        svc.add_user(session, LOCAL_OPERATOR, "root", "admin", keys=keys)
-    with transaction(factory) as session:
-        [entry] = ledger.entries(session)
+def test_the_local_operator_registers_the_first_admin(engine: Engine, keys: svc.Keystore) -> None:
+    with Record.on(engine) as rec:
+        svc.add_user(rec, LOCAL_OPERATOR, "root", "admin", keys=keys)
+    with Record.on(engine) as rec:
+        [entry] = ledger.entries(rec)
         assert (entry.user, entry.action, entry.payload["name"]) == ("root", "user.add", "root")
-        assert ledger.verify_db(session).ok
+        assert ledger.verify_db(rec).ok
 
 
-def test_first_user_must_be_an_admin(factory: sessionmaker[Session], keys: svc.Keystore) -> None:
-    with transaction(factory) as session, pytest.raises(svc.UserError, match="first user"):
-        svc.add_user(session, None, "mon", "monitor", keys=keys)
+def test_first_user_must_be_an_admin(engine: Engine, keys: svc.Keystore) -> None:
+    with Record.on(engine) as rec, pytest.raises(svc.UserError, match="first user"):
+        svc.add_user(rec, None, "mon", "monitor", keys=keys)
 
 
 def test_tokens(world: World) -> None:
-    with transaction(world.factory) as session:
-        mon, root = world.user(session, "mon"), world.user(session, "root")
-        own = svc.issue_token(session, mon, "mon", signer=world.keys)
-        by_admin = svc.issue_token(session, root, "gov-rep", signer=world.keys)
+    with world.record() as rec:
+        mon, root = world.user(rec, "mon"), world.user(rec, "root")
+        own = svc.issue_token(rec, mon, "mon", signer=world.keys)
+        by_admin = svc.issue_token(rec, root, "gov-rep", signer=world.keys)
         with pytest.raises(PermissionDenied):
-            svc.issue_token(session, mon, "gov-rep", signer=world.keys)
+            svc.issue_token(rec, mon, "gov-rep", signer=world.keys)
     assert len(own) >= 43 and own != by_admin
-    with transaction(world.factory) as session:
+    with world.record() as rec:
         mine, theirs = (
-            svc.authenticate_token(session, own),
-            svc.authenticate_token(session, by_admin),
+            svc.authenticate_token(rec, own),
+            svc.authenticate_token(rec, by_admin),
         )
         assert mine is not None and mine.name == "mon"
         assert theirs is not None and theirs.name == "gov-rep"
-        assert svc.authenticate_token(session, own + "x") is None
-        assert svc.authenticate_token(session, "") is None
-        stored = UserStore(session).token_digests()
+        assert svc.authenticate_token(rec, own + "x") is None
+        assert svc.authenticate_token(rec, "") is None
+        stored = rec.users.token_digests()
         assert own not in stored and svc.token_sha256(own) in stored
-        assert svc.revoke_tokens(session, world.user(session, "mon"), "mon", signer=world.keys) == 1
-    with transaction(world.factory) as session:
-        assert svc.authenticate_token(session, own) is None
-        assert ledger.verify_db(session).ok
-        assert [e.action for e in ledger.entries(session)][-3:] == [
+        assert svc.revoke_tokens(rec, world.user(rec, "mon"), "mon", signer=world.keys) == 1
+    with world.record() as rec:
+        assert svc.authenticate_token(rec, own) is None
+        assert ledger.verify_db(rec).ok
+        assert [e.action for e in ledger.entries(rec)][-3:] == [
             "token.issue",
             "token.issue",
             "token.revoke",
@@ -146,22 +142,22 @@ def test_tokens(world: World) -> None:
 def test_passwords(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     # Cheaper argon2 parameters keep the test quick; the scheme is the same.
     monkeypatch.setattr(svc, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
-    with transaction(world.factory) as session:
+    with world.record() as rec:
         svc.add_user(
-            session,
-            world.user(session, "root"),
+            rec,
+            world.user(rec, "root"),
             "clerk",
             "monitor",
             keys=world.keys,
             password="correct horse",
         )
-    with transaction(world.factory) as session:
-        hashed = world.user(session, "clerk").password_hash
+    with world.record() as rec:
+        hashed = world.user(rec, "clerk").password_hash
         assert hashed is not None and hashed.startswith("$argon2")
-        assert svc.verify_password(session, "clerk", "correct horse") is not None
-        assert svc.verify_password(session, "clerk", "wrong horse") is None
-        assert svc.verify_password(session, "nobody", "correct horse") is None
-        assert svc.verify_password(session, "mon", "anything") is None  # no password set
+        assert svc.verify_password(rec, "clerk", "correct horse") is not None
+        assert svc.verify_password(rec, "clerk", "wrong horse") is None
+        assert svc.verify_password(rec, "nobody", "correct horse") is None
+        assert svc.verify_password(rec, "mon", "anything") is None  # no password set
 
 
 def test_missing_or_exposed_key_stops_the_action(world: World) -> None:
@@ -172,9 +168,9 @@ def test_missing_or_exposed_key_stops_the_action(world: World) -> None:
     path.unlink()
     with pytest.raises(svc.KeystoreError, match="cannot act or sign"):
         world.file("opp-rep", "opposition", "gov")
-    with transaction(world.factory) as session:
-        assert ledger.verify_db(session).ok
-        assert cases.list_allegations(world.ctx(session), world.user(session, "root")) == []
+    with world.record() as rec:
+        assert ledger.verify_db(rec).ok
+        assert cases.list_allegations(world.ctx(rec), world.user(rec, "root")) == []
 
 
 def test_keystore_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -199,8 +195,8 @@ def test_stored_agreements_read_the_record(engine: Engine, demo_catalogue: objec
     agreement = agreement.model_copy(update={"adjudicators": ["russia", "usa"]})
     with engine.begin() as conn:
         conn.execute(insert(table).values(id=COH, document=agreement.model_dump(mode="json")))
-    with Session(engine) as session:
-        stored = cases.StoredAgreements(session)
+    with Record.on(engine) as rec:
+        stored = cases.StoredAgreements(rec)
         assert stored.agreement(COH) == agreement
         with pytest.raises(KeyError):
             stored.agreement("nope")

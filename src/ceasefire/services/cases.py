@@ -14,8 +14,9 @@ position or their silence: the record shows who did not rule.
 
 Every change is appended to the ledger in the same transaction. Each mutating
 function locks the ledger head before reading, so changes to cases are applied
-one after another and none works from a stale state. The caller owns the
-transaction (`ceasefire.storage.db.transaction`).
+one after another and none works from a stale state. The caller owns the unit
+of work (the `Record` in `CaseContext.rec`): a step's change and its ledger entry
+commit together when the record does, or not at all.
 """
 
 from __future__ import annotations
@@ -26,10 +27,7 @@ import mimetypes
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
-from typing import Any, Protocol
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ceasefire.core.engine import TEXT
 from ceasefire.core.model import Agreement
@@ -46,7 +44,6 @@ from ceasefire.core.policy import (
 )
 from ceasefire.services import ledger
 from ceasefire.services.visibility import IncidentSource, incident_visible, visible_incident
-from ceasefire.storage.agreements_store import AgreementStore
 from ceasefire.storage.cases import (
     OPEN_STATUSES,
     OUTCOMES,
@@ -61,6 +58,9 @@ from ceasefire.storage.cases import (
     Signature,
 )
 from ceasefire.storage.cases_store import CaseFilter, CaseStore, Scope, case_facts
+
+if TYPE_CHECKING:
+    from ceasefire.storage.record import Record
 
 INCIDENT_REF = re.compile(r"^[A-Za-z0-9_.-]+:\S+$")
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
@@ -93,8 +93,8 @@ class AgreementLookup(Protocol):
 class StoredAgreements:
     """Agreement terms as loaded into the record (`ceasefire agreements load`)."""
 
-    def __init__(self, session: Session) -> None:
-        self.store = AgreementStore(session)
+    def __init__(self, rec: Record) -> None:
+        self.store = rec.agreements
 
     def agreement(self, agreement_id: str) -> Agreement:
         found = self.store.agreement(agreement_id)
@@ -103,9 +103,9 @@ class StoredAgreements:
         return found
 
 
-def stored_incident_status(session: Session) -> Callable[[str], str | None] | None:
+def stored_incident_status(rec: Record) -> Callable[[str], str | None] | None:
     """The status of an incident `source:source_id` in the record; None if it holds none."""
-    store = CaseStore(session)
+    store = rec.cases
     return store.incident_status if store.holds_incidents() else None
 
 
@@ -115,9 +115,9 @@ def utcnow() -> dt.datetime:
 
 @dataclass
 class CaseContext:
-    """What every case operation needs: the transaction, a signer, the terms, a clock."""
+    """What every case operation needs: the unit of work, a signer, the terms, a clock."""
 
-    session: Session
+    rec: Record
     signer: ledger.Signer
     agreements: AgreementLookup
     clock: Callable[[], dt.datetime] = utcnow
@@ -126,9 +126,9 @@ class CaseContext:
     #: `source:source_id` (`accepted`, `candidate`), None when the record does not hold it.
     incident_status: Callable[[str], str | None] | None = None
 
-    @cached_property
+    @property
     def store(self) -> CaseStore:
-        return CaseStore(self.session)
+        return self.rec.cases
 
     def now(self) -> dt.datetime:
         moment = self.clock()
@@ -309,7 +309,7 @@ def _load(
 ) -> Allegation:
     """The allegation, if the user may do `action` on it; unseen ones are `NotFound`."""
     if write:
-        ledger.lock_head(ctx.session)
+        ledger.lock_head(ctx.rec)
     allegation = ctx.store.get(allegation_id, reading_scope(user))
     what = f"allegation {allegation_id}"
     if allegation is None:
@@ -325,7 +325,7 @@ def _load(
 def _log(
     ctx: CaseContext, user: Principal, action: str, payload: dict[str, Any], now: dt.datetime
 ) -> None:
-    ledger.append(ctx.session, user.name, action, payload, signer=ctx.signer, at=now)
+    ledger.append(ctx.rec, user.name, action, payload, signer=ctx.signer, at=now)
 
 
 def _text(value: str, what: str) -> str:
@@ -454,7 +454,7 @@ def file_allegation(
 ) -> CaseView:
     """File an allegation; a party representative only in its own party's name."""
     now = ctx.now()
-    ledger.lock_head(ctx.session)
+    ledger.lock_head(ctx.rec)
     require(user, Action.allegations_file, CaseFacts(complainant, respondent), ctx.settings)
     agreement = ctx.agreement(agreement_id)
     parties = {p.actor for p in agreement.party_list()}

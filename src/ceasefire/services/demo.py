@@ -89,7 +89,6 @@ def demo_record(
     (`CEASEFIRE_KEYS`, else beside the database). Returns the database URL.
     """
     from ceasefire.services import ingest, record, users
-    from ceasefire.storage.db import session_factory, transaction
 
     folder.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{folder / 'record.db'}"
@@ -100,15 +99,13 @@ def demo_record(
     with record.open_record(db) as rec:
         record.ingest_incidents(rec, list(incident_files or [data / EVENTS]))
         keys = users.Keystore.for_database(db)
-        factory = session_factory(rec.engine)
+        rec.commit()
         first, *others = DEMO_ACCOUNTS
-        with transaction(factory) as session:
-            users.add_user(session, None, first, "admin", keys=keys, password=passwords[first])
+        users.add_user(rec, None, first, "admin", keys=keys, password=passwords[first])
+        rec.commit()
         for name in others:
             role, party = DEMO_ACCOUNTS[name]
-            with transaction(factory) as session:
-                admin = users.get_user(session, first)
-                users.add_user(
-                    session, admin, name, role, party=party, password=passwords[name], keys=keys
-                )
+            admin = users.get_user(rec, first)
+            users.add_user(rec, admin, name, role, party=party, password=passwords[name], keys=keys)
+            rec.commit()
     return db

@@ -37,11 +37,10 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy.orm import Session
 
 from ceasefire.core.policy import (
     AccountFacts,
@@ -55,9 +54,11 @@ from ceasefire.core.policy import (
 )
 from ceasefire.services.visibility import incident_visible
 from ceasefire.storage.cases import LedgerEntry, LedgerHead
-from ceasefire.storage.cases_store import CaseStore
-from ceasefire.storage.ledger_store import GENESIS, LedgerStore
-from ceasefire.storage.ledger_store import run_serialised as run_serialised  # for callers
+from ceasefire.storage.ledger_store import GENESIS
+from ceasefire.storage.record import run_serialised as run_serialised  # for callers
+
+if TYPE_CHECKING:
+    from ceasefire.storage.record import Record
 
 FORMAT = "ceasefire-ledger"
 VERSION = 1
@@ -122,17 +123,17 @@ def jsonable(value: Any) -> Any:
 # --------------------------------------------------------------------- append
 
 
-def lock_head(session: Session) -> LedgerHead:
+def lock_head(rec: Record) -> LedgerHead:
     """Lock (creating if need be) the chain head; held until the transaction ends.
 
     Services call this first, so whole case changes are serialised, not just appends:
     two signatures arriving together cannot both see a ruling as not yet joint.
     """
-    return LedgerStore(session).lock_head()
+    return rec.ledger.lock_head()
 
 
 def append(
-    session: Session,
+    rec: Record,
     user: str,
     action: str,
     payload: Mapping[str, Any],
@@ -141,7 +142,7 @@ def append(
     at: dt.datetime | None = None,
 ) -> LedgerEntry:
     """Append one signed entry in the caller's transaction."""
-    store = LedgerStore(session)
+    store = rec.ledger
     head = store.lock_head()
     seq = head.seq + 1
     payload_text = canonical(jsonable(payload))
@@ -198,9 +199,9 @@ class Entry:
 ENTRY_KEYS = frozenset(Entry.__dataclass_fields__)
 
 
-def entries(session: Session, *, after: int = 0, limit: int | None = None) -> list[Entry]:
+def entries(rec: Record, *, after: int = 0, limit: int | None = None) -> list[Entry]:
     """Entries in order, payloads parsed and complete (the local operator's view)."""
-    rows = LedgerStore(session).entries(after=after, limit=limit)
+    rows = rec.ledger.entries(after=after, limit=limit)
     return [_entry(row, json.loads(row.payload)) for row in rows]
 
 
@@ -243,9 +244,9 @@ class _Reader:
 
     BATCH = 500
 
-    def __init__(self, session: Session, viewer: Principal | None, settings: Settings) -> None:
+    def __init__(self, rec: Record, viewer: Principal | None, settings: Settings) -> None:
         self.viewer, self.settings = viewer, settings
-        self.store = CaseStore(session)
+        self.store = rec.cases
         self.facts: dict[str, CaseFacts | None] = {}
         self.incidents: dict[str, str | None] = {}
         self._holds_incidents: bool | None = None
@@ -308,7 +309,7 @@ class _Reader:
 
 
 def redactor(
-    session: Session,
+    rec: Record,
     viewer: Principal | None,
     settings: Settings | None = None,
     *,
@@ -323,7 +324,7 @@ def redactor(
     chosen = settings or Settings()
     if can(viewer, Action.ledger_read_full, settings=chosen):
         return lambda entry: entry
-    reader = _Reader(session, viewer, chosen)
+    reader = _Reader(rec, viewer, chosen)
     reader.prime(ahead)
 
     def redact(entry: Entry) -> Entry:
@@ -335,7 +336,7 @@ def redactor(
 
 
 def read_entries(
-    session: Session,
+    rec: Record,
     viewer: Principal | None,
     *,
     after: int = 0,
@@ -344,34 +345,34 @@ def read_entries(
 ) -> list[Entry]:
     """Entries after `after` as `viewer` may read them (withheld payloads keep their hashes)."""
     require(viewer, Action.ledger_read, settings=settings)
-    found = entries(session, after=after, limit=limit)
-    redact = redactor(session, viewer, settings, ahead=found)
+    found = entries(rec, after=after, limit=limit)
+    redact = redactor(rec, viewer, settings, ahead=found)
     return [redact(e) for e in found]
 
 
 def entries_about(
-    session: Session,
+    rec: Record,
     allegation_id: str,
     viewer: Principal | None,
     settings: Settings | None = None,
 ) -> list[Entry]:
     """The entries that name one allegation, as `viewer` may read them (the case's history)."""
     require(viewer, Action.ledger_read, settings=settings)
-    redact = redactor(session, viewer, settings)
+    redact = redactor(rec, viewer, settings)
     found = []
-    for row in LedgerStore(session).mentioning(allegation_id):
+    for row in rec.ledger.mentioning(allegation_id):
         payload = json.loads(row.payload)
         if isinstance(payload, dict) and str(payload.get("allegation")) == allegation_id:
             found.append(redact(_entry(row, payload)))
     return found
 
 
-def public_keys(session: Session) -> dict[str, str]:
-    return LedgerStore(session).public_keys()
+def public_keys(rec: Record) -> dict[str, str]:
+    return rec.ledger.public_keys()
 
 
 def export(
-    session: Session,
+    rec: Record,
     path: str | Path,
     *,
     viewer: Principal | None = None,
@@ -385,16 +386,14 @@ def export(
     """
     if viewer is not None:
         require(viewer, Action.ledger_read, settings=settings)
-    rows = entries(session)
-    redact = (
-        redactor(session, viewer, settings, ahead=rows) if viewer is not None else (lambda e: e)
-    )
+    rows = entries(rec)
+    redact = redactor(rec, viewer, settings, ahead=rows) if viewer is not None else (lambda e: e)
     header = {
         "format": FORMAT,
         "version": VERSION,
         "entries": len(rows),
         "head": rows[-1].hash if rows else GENESIS,
-        "public_keys": public_keys(session),
+        "public_keys": public_keys(rec),
     }
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=".ledger-", dir=target.parent or Path("."))
@@ -503,9 +502,9 @@ def _check_chain(
     return count, withheld, prev, registered
 
 
-def verify_db(session: Session) -> Verification:
+def verify_db(rec: Record) -> Verification:
     """Check the database's chain, signatures against `users.public_key`, and the head row."""
-    store = LedgerStore(session)
+    store = rec.ledger
     keys = store.public_keys()
 
     def rows() -> Iterator[tuple[int, Entry | _Bad, str | None]]:
@@ -535,12 +534,10 @@ def verify_db(session: Session) -> Verification:
     return Verification(True, count, withheld=withheld)
 
 
-def check(
-    session: Session, viewer: Principal | None, settings: Settings | None = None
-) -> Verification:
+def check(rec: Record, viewer: Principal | None, settings: Settings | None = None) -> Verification:
     """`verify_db` for a reader (anyone may check the chain: `ledger.read`)."""
     require(viewer, Action.ledger_read, settings=settings)
-    return verify_db(session)
+    return verify_db(rec)
 
 
 def _parse_line(raw: bytes, number: int) -> Any:
@@ -625,8 +622,8 @@ def verify_file(path: str | Path) -> Verification:
     return verify_export(Path(path).read_bytes(), str(path))
 
 
-def verify(source: Session | str | Path) -> Verification:
-    """Verify the database (a session) or an exported file (a path)."""
-    if isinstance(source, Session):
-        return verify_db(source)
-    return verify_file(source)
+def verify(source: Record | str | Path) -> Verification:
+    """Verify the database (a record) or an exported file (a path)."""
+    if isinstance(source, str | Path):
+        return verify_file(source)
+    return verify_db(source)

@@ -20,12 +20,12 @@ import secrets
 import stat
 from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy.orm import Session
 
 from ceasefire.core.policy import (
     LOCAL_OPERATOR,
@@ -41,6 +41,9 @@ from ceasefire.services import ledger
 from ceasefire.storage.cases import ROLES, User
 from ceasefire.storage.db import database_url
 from ceasefire.storage.users_store import UserStore
+
+if TYPE_CHECKING:
+    from ceasefire.storage.record import Record
 
 ENV_KEYS = "CEASEFIRE_KEYS"
 DEFAULT_KEYS = ".ceasefire-keys"
@@ -161,9 +164,9 @@ def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def get_user(session: Session, name: str) -> User:
+def get_user(rec: Record, name: str) -> User:
     """The stored user of that name (who is acting, or whom an action is about)."""
-    user = UserStore(session).get(name)
+    user = rec.users.get(name)
     if user is None:
         raise NotFound(f"user {name!r} not found")
     return user
@@ -181,15 +184,15 @@ def acting(db: str | None, name: str | None) -> Principal:
     from ceasefire.storage.record import Record
 
     with Record.open(db) as rec:
-        user = get_user(rec.session, name)
+        user = get_user(rec, name)
         rec.users.detach(user)
         return user
 
 
-def list_users(session: Session, actor: Principal) -> list[User]:
+def list_users(rec: Record, actor: Principal) -> list[User]:
     """Every account with its role and party: for those who manage users."""
     require(actor, Action.users_manage, what="user")
-    return UserStore(session).all()
+    return rec.users.all()
 
 
 def _bootstrap(actor: Principal | None, name: str) -> None:
@@ -213,7 +216,7 @@ def _signing_user(store: UserStore, actor: Principal | None, doing: str) -> str:
 
 
 def add_user(
-    session: Session,
+    rec: Record,
     actor: Principal | None,
     name: str,
     role: str,
@@ -230,8 +233,8 @@ def add_user(
     local operator may create it); after that only an admin may add users.
     `known_actors`, when given, checks `party`.
     """
-    ledger.lock_head(session)
-    store = UserStore(session)
+    ledger.lock_head(rec)
+    store = rec.users
     if not NAME_RE.match(name):
         raise UserError(f"invalid user name {name!r}: lower-case letters, digits, `_.-`")
     if role not in ROLES:
@@ -269,7 +272,7 @@ def add_user(
     )
     signer: ledger.Signer = KeySigner(name, key) if first else keys
     ledger.append(
-        session,
+        rec,
         author,
         ledger.USER_ADD,
         {"name": name, "role": role, "party": party or None, "public_key": user.public_key},
@@ -282,7 +285,7 @@ def add_user(
 
 
 def issue_token(
-    session: Session,
+    rec: Record,
     actor: Principal,
     name: str,
     *,
@@ -290,17 +293,17 @@ def issue_token(
     now: dt.datetime | None = None,
 ) -> str:
     """A new API token for `name`; only its SHA-256 is kept. Returned once, never again."""
-    ledger.lock_head(session)
+    ledger.lock_head(rec)
     require(actor, Action.tokens_issue, AccountFacts(name), what="user")
-    store = UserStore(session)
+    store = rec.users
     author = _signing_user(store, actor, "issuing a token")
-    get_user(session, name)
+    get_user(rec, name)
     token = secrets.token_urlsafe(32)
     digest = token_sha256(token)
     moment = now or utcnow()
     store.add_token(digest, name, moment)
     ledger.append(
-        session,
+        rec,
         author,
         "token.issue",
         {"user": name, "token": digest[:16]},
@@ -311,7 +314,7 @@ def issue_token(
 
 
 def revoke_tokens(
-    session: Session,
+    rec: Record,
     actor: Principal,
     name: str,
     *,
@@ -319,14 +322,14 @@ def revoke_tokens(
     now: dt.datetime | None = None,
 ) -> int:
     """Revoke every token of `name`; returns how many were live."""
-    ledger.lock_head(session)
+    ledger.lock_head(rec)
     require(actor, Action.tokens_issue, AccountFacts(name), what="user")
-    store = UserStore(session)
+    store = rec.users
     author = _signing_user(store, actor, "revoking tokens")
-    get_user(session, name)
+    get_user(rec, name)
     count = store.revoke_all(name)
     ledger.append(
-        session,
+        rec,
         author,
         "token.revoke",
         {"user": name, "revoked": count},
@@ -336,20 +339,20 @@ def revoke_tokens(
     return count
 
 
-def authenticate_token(session: Session, token: str) -> User | None:
+def authenticate_token(rec: Record, token: str) -> User | None:
     """The user a bearer token belongs to, or None (unknown or revoked)."""
     if not token:
         return None
-    store = UserStore(session)
+    store = rec.users
     row = store.token(token_sha256(token))
     if row is None or row.revoked:
         return None
     return store.get(row.user_name)
 
 
-def verify_password(session: Session, name: str, password: str) -> User | None:
+def verify_password(rec: Record, name: str, password: str) -> User | None:
     """The user when the password matches, else None; upgrades old argon2 parameters."""
-    store = UserStore(session)
+    store = rec.users
     user = store.get(name)
     if user is None or user.password_hash is None:
         _hasher.hash(password)  # spend the same time whether or not the user exists
@@ -364,29 +367,29 @@ def verify_password(session: Session, name: str, password: str) -> User | None:
 
 
 def log_in(
-    session: Session, name: str, password: str, *, signer: ledger.Signer
+    rec: Record, name: str, password: str, *, signer: ledger.Signer
 ) -> tuple[User, str] | None:
     """Check a password and issue the token a browser keeps for this login; None if wrong.
 
     A login is a token like any other (ledger entry `token.issue`), so logging in
     and out is on the record and a revoked login stops working at once.
     """
-    user = verify_password(session, name.strip(), password)
+    user = verify_password(rec, name.strip(), password)
     if user is None:
         return None
-    return user, issue_token(session, user, user.name, signer=signer)
+    return user, issue_token(rec, user, user.name, signer=signer)
 
 
-def log_out(session: Session, token: str, *, signer: ledger.Signer) -> bool:
+def log_out(rec: Record, token: str, *, signer: ledger.Signer) -> bool:
     """Revoke this login's token only (other logins and API tokens stay)."""
-    ledger.lock_head(session)
-    store = UserStore(session)
+    ledger.lock_head(rec)
+    store = rec.users
     row = store.token(token_sha256(token))
     if row is None or row.revoked:
         return False
     store.revoke_token(row)
     ledger.append(
-        session,
+        rec,
         row.user_name,
         "token.revoke",
         {"user": row.user_name, "revoked": 1},

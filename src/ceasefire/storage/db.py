@@ -1,4 +1,4 @@
-"""Database URLs, engines and sessions. SQLite runs in WAL mode; PostgreSQL through psycopg 3.
+"""Database URLs and engines. SQLite runs in WAL mode; PostgreSQL through psycopg 3.
 
 Every table of the record derives from `Base`; Alembic migrations in
 `ceasefire/storage/migrations/` create them (`ceasefire db upgrade`).
@@ -7,13 +7,11 @@ Every table of the record derives from `Base`; Alembic migrations in
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 
 DEFAULT_DB = "ceasefire.db"
 ENV_DB = "CEASEFIRE_DB"
@@ -49,14 +47,3 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work is committed together, or not at all."""
-    with factory() as session, session.begin():
-        yield session

@@ -7,19 +7,15 @@ in the session it is given, so an entry lands with the change it records.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ceasefire.storage.cases import LedgerEntry, LedgerHead, User
 
 GENESIS = "0" * 64
 HEAD_ID = 1
-T = TypeVar("T")
 
 
 class LedgerStore:
@@ -95,24 +91,3 @@ class LedgerStore:
         """Every user's public key, by name: what the chain's signatures are checked with."""
         rows = self.session.execute(select(User.name, User.public_key).order_by(User.name))
         return {name: key for name, key in rows}
-
-
-def run_serialised(
-    factory: sessionmaker[Session], work: Callable[[Session], T], attempts: int = 8
-) -> T:
-    """Run `work` in one transaction, retrying when a concurrent writer got there first.
-
-    SQLite refuses a writer whose snapshot went stale ("database is locked"); the
-    unique `prev_hash` of the ledger refuses a fork. Both mean: start again on the
-    new head.
-    """
-    for attempt in range(attempts):
-        try:
-            with factory() as session, session.begin():
-                return work(session)
-        except (OperationalError, IntegrityError) as exc:
-            retriable = isinstance(exc, OperationalError) or "ledger" in str(exc.orig).lower()
-            if not retriable or attempt == attempts - 1:
-                raise
-            time.sleep(0.01 * (2**attempt))
-    raise AssertionError("unreachable")  # pragma: no cover

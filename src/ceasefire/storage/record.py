@@ -20,12 +20,15 @@ themselves: a migration is never part of somebody's unit of work.
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ceasefire.storage import migrations
@@ -38,8 +41,9 @@ from ceasefire.storage.tables import ACTORS, AGREEMENTS, FINDINGS, INCIDENTS, ZO
 if TYPE_CHECKING:
     from ceasefire.storage.cases_store import CaseStore
     from ceasefire.storage.ledger_store import LedgerStore
-    from ceasefire.storage.settings_store import SettingsStore
     from ceasefire.storage.users_store import UserStore
+
+T = TypeVar("T")
 
 
 class SchemaError(RuntimeError):
@@ -66,7 +70,6 @@ class Record:
         self._cases: CaseStore | None = None
         self._ledger: LedgerStore | None = None
         self._users: UserStore | None = None
-        self._settings: SettingsStore | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -154,28 +157,6 @@ class Record:
             self._users = UserStore(self.session)
         return self._users
 
-    @property
-    def settings(self) -> SettingsStore:
-        """The workspace's own settings (its region)."""
-        if self._settings is None:
-            from ceasefire.storage.settings_store import SettingsStore
-
-            self._settings = SettingsStore(self.session)
-        return self._settings
-
-    @property
-    def region_id(self) -> str | None:
-        """The id of the region the record names; None for one made before records named it."""
-        from ceasefire.storage.settings_store import REGION
-
-        return self.settings.get(REGION)
-
-    def name_region(self, region_id: str) -> None:
-        """Store the record's region, in the record's transaction (the services check the id)."""
-        from ceasefire.storage.settings_store import REGION
-
-        self.settings.set(REGION, region_id)
-
     # ------------------------------------------------------------------ schema
 
     def upgrade(self, revision: str = "head") -> str | None:
@@ -243,4 +224,23 @@ class Record:
         }
 
 
-__all__ = ["Record", "SchemaError"]
+def run_serialised(engine: Engine, work: Callable[[Record], T], attempts: int = 8) -> T:
+    """Run `work` in one record on `engine`, retrying when a concurrent writer got there first.
+
+    SQLite refuses a writer whose snapshot went stale ("database is locked"); the
+    unique `prev_hash` of the ledger refuses a fork. Both mean: start again on the
+    new head, in a fresh unit of work (the failed one was rolled back whole).
+    """
+    for attempt in range(attempts):
+        try:
+            with Record.on(engine) as rec:
+                return work(rec)
+        except (OperationalError, IntegrityError) as exc:
+            retriable = isinstance(exc, OperationalError) or "ledger" in str(exc.orig).lower()
+            if not retriable or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+__all__ = ["Record", "SchemaError", "run_serialised"]

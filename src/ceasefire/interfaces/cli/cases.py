@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from ceasefire.interfaces.cli.support import console
 from ceasefire.interfaces.cli.support import fail as _fail
@@ -25,6 +24,9 @@ from ceasefire.interfaces.cli.workspace import user as _user
 from ceasefire.interfaces.cli.workspace import workspace as _workspace
 from ceasefire.services import cases as case_service
 from ceasefire.services import users as user_service
+
+if TYPE_CHECKING:
+    from ceasefire.storage.record import Record
 
 AgreementFiles = Annotated[
     list[Path] | None,
@@ -99,13 +101,13 @@ def cases_file(
             raise _fail(f"{path}: {exc.strerror or exc}") from None
     with _workspace(db) as space:
 
-        def work(session: Session) -> case_service.CaseView:
-            user = user_service.get_user(session, as_user)
+        def work(rec: Record) -> case_service.CaseView:
+            user = user_service.get_user(rec, as_user)
             who = complainant or user.party
             if who is None:
                 raise case_service.InvalidRequest("give --complainant ACTOR")
             return case_service.file_allegation(
-                space.context(session, agreements),
+                space.context(rec, agreements),
                 user,
                 agreement_id=agreement,
                 complainant=who,
@@ -130,9 +132,9 @@ def _act(
 ) -> case_service.CaseView:
     with _workspace(db) as space:
 
-        def work(session: Session) -> case_service.CaseView:
-            user = user_service.get_user(session, as_user)
-            return action(space.context(session, agreements), user)
+        def work(rec: Record) -> case_service.CaseView:
+            user = user_service.get_user(rec, as_user)
+            return action(space.context(rec, agreements), user)
 
         return space.write(work)
 
@@ -218,9 +220,9 @@ def cases_publish(
     """Publish the joint ruling, or after the deadline, `no_joint_ruling` with positions."""
     with _workspace(db) as space:
 
-        def work(session: Session) -> case_service.PublishResult:
-            user = user_service.get_user(session, as_user)
-            return case_service.publish_ruling(space.context(session, agreements), user, allegation)
+        def work(rec: Record) -> case_service.PublishResult:
+            user = user_service.get_user(rec, as_user)
+            return case_service.publish_ruling(space.context(rec, agreements), user, allegation)
 
         result = space.write(work)
     console.print(f"{allegation}: published [bold]{result.ruling.outcome}[/]")
@@ -260,10 +262,10 @@ def cases_list(
     """The allegations you may see, with their deadlines; overdue ones flagged."""
     with _workspace(db) as space:
 
-        def work(session: Session) -> list[case_service.CaseSummary]:
+        def work(rec: Record) -> list[case_service.CaseSummary]:
             return case_service.list_allegations(
-                space.context(session),
-                _user(session, as_user),
+                space.context(rec),
+                _user(rec, as_user),
                 agreement_id=agreement,
                 status=status,
                 overdue=True if overdue else None,

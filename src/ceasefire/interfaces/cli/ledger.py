@@ -7,16 +7,18 @@ with `ceasefire ledger verify FILE`; a tampered entry exits 1, naming it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from ceasefire.core.policy import LOCAL_OPERATOR
 from ceasefire.interfaces.cli.support import console, errors, fail
 from ceasefire.interfaces.cli.workspace import Db, workspace
 from ceasefire.interfaces.cli.workspace import user as named_user
 from ceasefire.services import ledger as ledger_service
+
+if TYPE_CHECKING:
+    from ceasefire.storage.record import Record
 
 ledger_app = typer.Typer(help="The signed, hash-chained record of every change.")
 
@@ -33,9 +35,9 @@ def ledger_export(
     """Write the ledger with every user's public key, for anyone to verify offline."""
     with workspace(db) as space:
 
-        def work(session: Session) -> int:
-            viewer = named_user(session, as_user) or LOCAL_OPERATOR  # who holds the file: all of it
-            return ledger_service.export(session, file, viewer=viewer)
+        def work(rec: Record) -> int:
+            viewer = named_user(rec, as_user) or LOCAL_OPERATOR  # who holds the file: all of it
+            return ledger_service.export(rec, file, viewer=viewer)
 
         count = space.read(work)
     console.print(f"{count} entries written to {file}")

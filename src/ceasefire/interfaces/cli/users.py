@@ -8,18 +8,19 @@ is the local operator's (see `ceasefire.core.policy.LocalOperator`).
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from ceasefire.core.policy import LOCAL_OPERATOR
 from ceasefire.interfaces.cli.support import console, errors
 from ceasefire.interfaces.cli.workspace import Db, workspace
 from ceasefire.interfaces.cli.workspace import user as named_user
 from ceasefire.services import users as user_service
-from ceasefire.storage.cases_store import CaseStore
+
+if TYPE_CHECKING:
+    from ceasefire.storage.record import Record
 
 users_app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
 
@@ -43,12 +44,12 @@ def users_add(
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     with workspace(db) as space:
 
-        def work(session: Session) -> str:
-            actor = named_user(session, as_user)
+        def work(rec: Record) -> str:
+            actor = named_user(rec, as_user)
             # No actors loaded yet: nothing to check the party against.
-            actors = CaseStore(session).actor_ids() if party else None
+            actors = rec.cases.actor_ids() if party else None
             user = user_service.add_user(
-                session,
+                rec,
                 actor,
                 name,
                 role,
@@ -75,9 +76,9 @@ def users_token(
     """Issue an API token; it is printed once and stored only as its SHA-256."""
     with workspace(db) as space:
 
-        def work(session: Session) -> str:
-            actor = user_service.get_user(session, as_user or name)
-            return user_service.issue_token(session, actor, name, signer=space.keys)
+        def work(rec: Record) -> str:
+            actor = user_service.get_user(rec, as_user or name)
+            return user_service.issue_token(rec, actor, name, signer=space.keys)
 
         token = space.write(work)
     sys.stdout.write(token + "\n")

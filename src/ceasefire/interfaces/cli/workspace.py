@@ -14,13 +14,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from ceasefire.interfaces.cli.support import DbOption, reported
 from ceasefire.services import cases as case_service
 from ceasefire.services import ledger as ledger_service
 from ceasefire.services import users as user_service
-from ceasefire.storage.db import make_engine, session_factory
+from ceasefire.storage.db import make_engine
+from ceasefire.storage.record import Record
 
 T = TypeVar("T")
 
@@ -32,22 +32,26 @@ AsOptional = Annotated[
 
 
 class Workspace:
-    """The database, its sessions and the keystore named by `--db` and the environment."""
+    """The database and the keystore named by `--db` and the environment.
+
+    Each command's work runs in one `Record` on the workspace's engine: its
+    changes and their ledger entries commit together, or not at all.
+    """
 
     def __init__(self, db: str | None) -> None:
         self.engine: Engine = make_engine(db)
-        self.factory: sessionmaker[Session] = session_factory(self.engine)
         self.keys = user_service.Keystore.for_database(db)
 
-    def write(self, work: Callable[[Session], T]) -> T:
-        return ledger_service.run_serialised(self.factory, work)
+    def write(self, work: Callable[[Record], T]) -> T:
+        """Run a change in one unit of work, again on a fresh head if a writer got there first."""
+        return ledger_service.run_serialised(self.engine, work)
 
-    def read(self, work: Callable[[Session], T]) -> T:
-        with self.factory() as session, session.begin():
-            return work(session)
+    def read(self, work: Callable[[Record], T]) -> T:
+        with Record.on(self.engine) as rec:
+            return work(rec)
 
     def context(
-        self, session: Session, agreement_files: list[Path] | None = None
+        self, rec: Record, agreement_files: list[Path] | None = None
     ) -> case_service.CaseContext:
         agreements: case_service.AgreementLookup
         if agreement_files:
@@ -55,12 +59,12 @@ class Workspace:
 
             agreements = load_agreements(agreement_files)
         else:
-            agreements = case_service.StoredAgreements(session)
+            agreements = case_service.StoredAgreements(rec)
         return case_service.CaseContext(
-            session=session,
+            rec=rec,
             signer=self.keys,
             agreements=agreements,
-            incident_status=case_service.stored_incident_status(session),
+            incident_status=case_service.stored_incident_status(rec),
         )
 
     def close(self) -> None:
@@ -78,6 +82,6 @@ def workspace(db: str | None) -> Iterator[Workspace]:
         space.close()
 
 
-def user(session: Session, name: str | None) -> Any:
+def user(rec: Record, name: str | None) -> Any:
     """The user `--as NAME` names, or None (the caller decides what no name means)."""
-    return user_service.get_user(session, name) if name else None
+    return user_service.get_user(rec, name) if name else None

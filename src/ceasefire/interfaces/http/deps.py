@@ -14,31 +14,25 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session, sessionmaker
 
 from ceasefire.core.policy import Settings
-from ceasefire.regions import Region
 from ceasefire.services import cases, users
-from ceasefire.services.record import make_ready, workspace_region
-from ceasefire.storage.db import database_url, make_engine, session_factory
+from ceasefire.storage.db import database_url, make_engine
 from ceasefire.storage.record import Record
 
 
 class Workspace:
-    """What the app holds for its lifetime: the engine, sessions, keys and settings."""
+    """What the app holds for its lifetime: the engine, keys and settings."""
 
     def __init__(self, db: str | None, settings: Settings | None = None) -> None:
         self.engine = make_engine(database_url(db))
         try:
             with self.record() as rec:
-                make_ready(rec)
-                # The record's, for the app's lifetime: the base map, the pages, the report form.
-                self.region: Region = workspace_region(rec)
+                rec.ensure_ready()
         except BaseException:
             self.engine.dispose()
             raise
         self.url = self.engine.url.render_as_string(hide_password=True)
-        self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.keys = users.Keystore.for_database(self.url)
         self.settings = settings or Settings.from_env()
 
@@ -51,22 +45,22 @@ class Workspace:
 
     def user_for(self, token: str) -> users.User | None:
         """The user a bearer token or login cookie belongs to, detached from its session."""
-        with self.sessions() as session:
-            user = users.authenticate_token(session, token)
+        with self.record() as rec:
+            user = users.authenticate_token(rec, token)
             if user is not None:
-                session.expunge(user)
+                rec.users.detach(user)
             return user
 
     @contextmanager
     def cases(self) -> Iterator[cases.CaseContext]:
         """A case context whose changes and ledger entries commit together."""
-        with self.sessions() as session, session.begin():
+        with self.record() as rec:
             yield cases.CaseContext(
-                session=session,
+                rec=rec,
                 signer=self.keys,
-                agreements=cases.StoredAgreements(session),
+                agreements=cases.StoredAgreements(rec),
                 settings=self.settings,
-                incident_status=cases.stored_incident_status(session),
+                incident_status=cases.stored_incident_status(rec),
             )
 
 

@@ -41,16 +41,16 @@ class Verification(BaseModel):
 @router.get("/ledger", response_model=Page[Entry])
 def entries(ws: Ws, who: Caller, after: Offset = 0, limit: Limit = 100) -> Any:
     """Ledger entries; payloads the caller may not read are withheld, their hashes kept."""
-    with ws.sessions() as session:
-        found = ledger.read_entries(session, who, after=after, limit=limit, settings=ws.settings)
+    with ws.record() as rec:
+        found = ledger.read_entries(rec, who, after=after, limit=limit, settings=ws.settings)
         items = [e.line() for e in found]
     return Page[Entry].of(items=items, total=None, limit=limit, offset=after)
 
 
 @router.get("/ledger/verify", response_model=Verification)
 def verify(ws: Ws, who: Caller) -> Any:
-    with ws.sessions() as session:
-        result = ledger.check(session, who, ws.settings)
+    with ws.record() as rec:
+        result = ledger.check(rec, who, ws.settings)
     return Verification(
         intact=result.ok,
         entries=result.entries,

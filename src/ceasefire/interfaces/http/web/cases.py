@@ -102,7 +102,7 @@ async def file_case(
 def case_page(request: Request, ws: Ws, rec: Rec, login: Viewer, allegation_id: str) -> Response:
     with ws.cases() as ctx:
         case = cases.show_allegation(ctx, login.who, allegation_id).as_dict()
-        entries = ledger.entries_about(ctx.session, allegation_id, login.who, ws.settings)
+        entries = ledger.entries_about(ctx.rec, allegation_id, login.who, ws.settings)
         history = [e.line() for e in entries]
         shown = cases.linked_incidents(ctx, login.who, allegation_id, rec.incidents)
         linked = [i.as_dict() for i in shown]

@@ -43,8 +43,8 @@ def login(
     password: str = Form(..., max_length=1000),
     next: str = Form("/map", max_length=2000),
 ) -> Response:
-    with ws.sessions() as session, session.begin():
-        found = users.log_in(session, name, password, signer=ws.keys)
+    with ws.record() as rec:
+        found = users.log_in(rec, name, password, signer=ws.keys)
     if found is None:
         return render(
             request, "login.html", http_status=401, next=safe_next(next), failed=True, name=name
@@ -58,8 +58,8 @@ def login(
 @router.post("/logout")
 def logout(ws: Ws, login: Viewer, csrf: str = Form("")) -> Response:
     if login.token is not None and csrf_ok(login, csrf):
-        with ws.sessions() as session, session.begin():
-            users.log_out(session, login.token, signer=ws.keys)
+        with ws.record() as rec:
+            users.log_out(rec, login.token, signer=ws.keys)
     response = redirect("/map")
     clear_login_cookie(response)
     return response

@@ -18,8 +18,8 @@ def register(request: Request, ws: Ws, login: Viewer) -> Response:
     with ws.cases() as ctx:
         items = []
         for view in cases.published_rulings(ctx, login.who):
-            history = ledger.entries_about(ctx.session, view.id, login.who, ws.settings)
+            history = ledger.entries_about(ctx.rec, view.id, login.who, ws.settings)
             published = [e.line() for e in history if e.action == "ruling.publish"]
             items.append({"case": view.as_dict(), "entry": published[-1] if published else None})
-        check = ledger.check(ctx.session, login.who, ws.settings)
+        check = ledger.check(ctx.rec, login.who, ws.settings)
     return render(request, "register.html", items=items, intact=check.ok, verdict=check.describe())
