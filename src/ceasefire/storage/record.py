@@ -41,6 +41,7 @@ from ceasefire.storage.tables import ACTORS, AGREEMENTS, FINDINGS, INCIDENTS, ZO
 if TYPE_CHECKING:
     from ceasefire.storage.cases_store import CaseStore
     from ceasefire.storage.ledger_store import LedgerStore
+    from ceasefire.storage.settings_store import SettingsStore
     from ceasefire.storage.users_store import UserStore
 
 T = TypeVar("T")
@@ -70,6 +71,7 @@ class Record:
         self._cases: CaseStore | None = None
         self._ledger: LedgerStore | None = None
         self._users: UserStore | None = None
+        self._settings: SettingsStore | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -156,6 +158,28 @@ class Record:
 
             self._users = UserStore(self.session)
         return self._users
+
+    @property
+    def settings(self) -> SettingsStore:
+        """The workspace's own settings (its region)."""
+        if self._settings is None:
+            from ceasefire.storage.settings_store import SettingsStore
+
+            self._settings = SettingsStore(self.session)
+        return self._settings
+
+    @property
+    def region_id(self) -> str | None:
+        """The id of the region the record names; None for one made before records named it."""
+        from ceasefire.storage.settings_store import REGION
+
+        return self.settings.get(REGION)
+
+    def name_region(self, region_id: str) -> None:
+        """Store the record's region, in the record's transaction (the services check the id)."""
+        from ceasefire.storage.settings_store import REGION
+
+        self.settings.set(REGION, region_id)
 
     # ------------------------------------------------------------------ schema
 

@@ -16,7 +16,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ceasefire.core.policy import Settings
+from ceasefire.regions import Region
 from ceasefire.services import cases, users
+from ceasefire.services.record import make_ready, workspace_region
 from ceasefire.storage.db import database_url, make_engine
 from ceasefire.storage.record import Record
 
@@ -28,7 +30,9 @@ class Workspace:
         self.engine = make_engine(database_url(db))
         try:
             with self.record() as rec:
-                rec.ensure_ready()
+                make_ready(rec)
+                # The record's, for the app's lifetime: the base map, the pages, the report form.
+                self.region: Region = workspace_region(rec)
         except BaseException:
             self.engine.dispose()
             raise
