@@ -51,3 +51,37 @@ def test_readme_workflow(tmp_path: Path, monkeypatch) -> None:  # type: ignore[n
     )
     assert bad.exit_code == 1, bad.output
     assert f"tampered: entry {changed}:" in " ".join(bad.output.split()), bad.output
+
+
+def record_block() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("<!-- record example:", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+
+
+def test_readme_record_example(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The notebook's view of the record the commands made: the figures its comments state."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CEASEFIRE_KEYS", raising=False)
+    runner = CliRunner()
+    for line in workflow_lines()[1:4]:  # init, agreements load, ingest
+        args = [
+            str(ROOT / a) if a.startswith("src/ceasefire/data/") else a
+            for a in shlex.split(line)[1:]
+        ]
+        result = runner.invoke(app, [*args, "--db", "taskforce.db"])
+        assert result.exit_code == 0, f"{line}\n{result.output}"
+    block = record_block()
+    stated = [int(n) for n in re.findall(r"#\s*([\d,]+)\s*$", block, flags=re.M)]
+    capsys.readouterr()
+    exec(compile(block, "README.md (record example)", "exec"), {})
+    printed = [int(n) for n in capsys.readouterr().out.split()]
+    assert printed == stated and len(stated) == 2
+    # The same count from the files, without the record: the notebook API on the demo data.
+    import ceasefire
+
+    demo = ROOT / "src" / "ceasefire" / "data" / "demo"
+    frame = ceasefire.assess(demo / "syria-2016.yaml", demo / "ged_syria_2016.csv")
+    quiet = frame.query(
+        "agreement_id == 'syria-quiet-2016-04' and reading == 'text' and category == 'violation'"
+    )
+    assert printed == [frame.incident_id.nunique(), len(quiet)]
