@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,3 +91,47 @@ def event(ident: str, **kw: object) -> dict:
     base.update(kw)
     base["time"] = {"timezone": "Asia/Damascus", **base["time"]}
     return base
+
+
+# --- a test run leaves the tree as it found it -------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+_TREE = pytest.StashKey[dict[str, str] | None]()
+
+
+def tree_state() -> dict[str, str] | None:
+    """Each changed or new file of the checkout (git's view) with a digest of its content."""
+    try:
+        listed = subprocess.run(
+            ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+            cwd=ROOT, capture_output=True, check=True, timeout=60,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None  # not a git checkout (an installed copy): nothing to compare
+    state = {}
+    for entry in listed.decode("utf-8", "surrogateescape").split("\0"):
+        if len(entry) > 3:
+            path = ROOT / entry[3:]
+            content = path.read_bytes() if path.is_file() else b"<gone>"
+            state[entry[3:]] = hashlib.sha256(content).hexdigest()
+    return state
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.stash[_TREE] = tree_state()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = session.stash.get(_TREE, None)
+    after = tree_state()
+    if before is None or after is None or before == after:
+        return
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = (
+        "the test run changed files in the checkout (tests write to temporary folders; "
+        "tools/screenshots.py refreshes docs/screenshots): " + ", ".join(changed)
+    )
+    if reporter is not None:
+        reporter.write_line(message, red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
