@@ -97,13 +97,17 @@ def test_every_action_is_checked_by_a_service() -> None:
     assert not missing, f"no service checks {missing}"
 
 
+#: The policy's questions: asked only by services (menus and form hints included).
+POLICY_CALLS = {"require", "can", "may_ever", "rule_for"}
+
+
 def test_no_route_or_command_enforces_a_rule() -> None:
-    """Interfaces translate: they never call `require` (a refusal comes from a service)."""
+    """Interfaces translate: they never ask the policy (refusals and hints come from services)."""
     calls = [
-        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        f"{path.relative_to(PACKAGE)}:{node.lineno} {_callee(node)}"
         for path in sorted(INTERFACES.rglob("*.py"))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.Call) and _callee(node) == "require"
+        if isinstance(node, ast.Call) and _callee(node) in POLICY_CALLS
     ]
     assert not calls, f"policy checks in the interfaces: {calls}"
 

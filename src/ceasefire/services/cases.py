@@ -36,6 +36,7 @@ from ceasefire.core.policy import (
     CaseFacts,
     NotFound,
     Principal,
+    Rule,
     Settings,
     can,
     require,
@@ -439,6 +440,18 @@ def next_actions(ctx: CaseContext, user: Principal | None, allegation: Allegatio
 
 
 # ---------------------------------------------------------------- actions
+
+
+def may_file_own(user: Principal) -> bool:
+    """Whether the user may file an allegation for its own party (an admin: for any)."""
+    party = getattr(user, "party", None) or ""
+    return can(user, Action.allegations_file, CaseFacts(complainant=party, respondent=""))
+
+
+def reading_reach(user: Principal) -> str:
+    """Which allegations the user may read, in the policy's own words (the queue says it)."""
+    rule = rule_for(role_of(user), Action.allegations_read)
+    return "every allegation" if rule is Rule.yes else rule.value
 
 
 def file_allegation(

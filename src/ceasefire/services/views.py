@@ -24,7 +24,7 @@ import shapely
 from ceasefire.core.actors import ActorRegistry, standing
 from ceasefire.core.engine import CATEGORIES, TEXT
 from ceasefire.core.model import Agreement, Category
-from ceasefire.core.policy import Action, Principal, Settings, can, require
+from ceasefire.core.policy import Action, Principal, Settings, can, may_ever, require
 from ceasefire.core.timing import OPEN_END, iso, local_day, window, zone_info
 from ceasefire.formats.agreements import Catalogue
 from ceasefire.formats.boundaries import boundary_text
@@ -273,6 +273,19 @@ def map_layer_json(
 def _require_map(who: Principal, settings: Settings) -> None:
     require(who, Action.incidents_read, settings=settings, what="incident")
     require(who, Action.findings_read, settings=settings, what="finding")
+
+
+def navigation(who: Principal, settings: Settings, signed_in: bool) -> list[tuple[str, str]]:
+    """The pages a viewer may open, as (path, label): what the site's menu shows."""
+    pages = [
+        ("/map", "Map", True),
+        ("/dashboard", "Compliance", can(who, Action.findings_read, settings=settings)),
+        ("/agreements", "Agreements", True),
+        ("/incidents/new", "Report", can(who, Action.incidents_submit, settings=settings)),
+        ("/cases", "Cases", signed_in or may_ever(who, Action.allegations_file)),
+        ("/register", "Public register", True),
+    ]
+    return [(path, label) for path, label, shown in pages if shown]
 
 
 def may_read_map(who: Principal, settings: Settings) -> bool:

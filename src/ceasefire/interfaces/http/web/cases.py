@@ -14,7 +14,7 @@ from ceasefire.core.policy import PolicyError, Principal
 from ceasefire.interfaces.http.auth import Viewer, check_form
 from ceasefire.interfaces.http.deps import Rec, Ws
 from ceasefire.interfaces.http.errors import ApiError
-from ceasefire.interfaces.http.web.render import may_file, reach, redirect, render
+from ceasefire.interfaces.http.web.render import redirect, render
 from ceasefire.services import cases, ledger, views
 
 router = APIRouter(include_in_schema=False)
@@ -37,8 +37,8 @@ def case_queue(
         items=items,
         status=status or "",
         overdue=overdue,
-        may_file=may_file(login.who, login.signed_in),
-        reach=reach(login.who),
+        may_file=login.signed_in and cases.may_file_own(login.who),
+        reach=cases.reading_reach(login.who),
     )
 
 
@@ -57,7 +57,7 @@ def case_form(request: Request, rec: Rec, login: Viewer, incident: str = "") -> 
         respondents=sorted(respondents.items()),
         incident=incident,
         party=own or "",
-        may_file=may_file(login.who, login.signed_in),
+        may_file=login.signed_in and cases.may_file_own(login.who),
     )
 
 

@@ -20,19 +20,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ceasefire._version import __version__
-from ceasefire.core.policy import (
-    Action,
-    CaseFacts,
-    Principal,
-    Rule,
-    can,
-    may_ever,
-    role_of,
-    rule_for,
-)
+from ceasefire.core.policy import role_of
 from ceasefire.interfaces.http.auth import csrf_token, viewer
-from ceasefire.interfaces.http.deps import Workspace, workspace
+from ceasefire.interfaces.http.deps import workspace
 from ceasefire.interfaces.http.web import vendor
+from ceasefire.services import views
 
 HERE = Path(__file__).resolve().parent
 CSP = "; ".join(
@@ -75,23 +67,6 @@ templates.env.globals["version"] = __version__
 MISSING = vendor.missing()
 
 
-def may(ws: Workspace, who: Principal, action: Action) -> bool:
-    return can(who, action, settings=ws.settings)
-
-
-def menu(ws: Workspace, who: Principal, signed_in: bool) -> list[tuple[str, str]]:
-    """The main menu: each page the viewer may open."""
-    items = [
-        ("/map", "Map", True),
-        ("/dashboard", "Compliance", may(ws, who, Action.findings_read)),
-        ("/agreements", "Agreements", True),
-        ("/incidents/new", "Report", may(ws, who, Action.incidents_submit)),
-        ("/cases", "Cases", may_ever(who, Action.allegations_file) or signed_in),
-        ("/register", "Public register", True),
-    ]
-    return [(href, label) for href, label, shown in items if shown]
-
-
 def render(request: Request, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
     """A page in the site's frame, for the viewer of this request."""
     login = viewer(request)
@@ -100,7 +75,7 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
         "signed_in": login.signed_in,
         "role": role_of(login.who).value,
         "csrf": csrf_token(login.token),
-        "nav": menu(workspace(request), login.who, login.signed_in),
+        "nav": views.navigation(login.who, workspace(request).settings, login.signed_in),
         "path": request.url.path,
         "assets_missing": MISSING,
         "region": workspace(request).region,  # the one the record names
@@ -126,17 +101,3 @@ async def security_headers(request: Request, call_next: Callable[[Request], Any]
 def redirect(path: str) -> RedirectResponse:
     """After a form: see the result with GET."""
     return RedirectResponse(path, status_code=303)
-
-
-def may_file(who: Principal, signed_in: bool) -> bool:
-    """Whether the user may file for its own party (or, as an admin, for any)."""
-    party = getattr(who, "party", None) or ""
-    return signed_in and can(
-        who, Action.allegations_file, CaseFacts(complainant=party, respondent="")
-    )
-
-
-def reach(who: Principal) -> str:
-    """Which allegations the user may read, in the policy's own words."""
-    rule = rule_for(role_of(who), Action.allegations_read)
-    return "every allegation" if rule is Rule.yes else rule.value
