@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import ColumnElement, Connection, Select, Text, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -32,6 +32,22 @@ from ceasefire.storage.tables import (
 
 #: The columns of a finding row, as `insert` takes them.
 COLUMNS = ("incident_pk", "agreement_id", "reading", "category", "probability", "reasons")
+
+
+class FindingQuery(TypedDict, total=False):
+    """The filters `find` and `count` share, so a page and its total ask the same question."""
+
+    agreement: str | None
+    reading: str | None
+    category: str | Sequence[str] | None
+    actor: str | None
+    start: Instant | None
+    end: Instant | None
+    bbox: BBox | None
+    status: str | None
+    source: str | None
+    incident_pk: int | None
+    sight: IncidentSight | None
 
 
 class FindingStore:
@@ -70,21 +86,7 @@ class FindingStore:
     # ------------------------------------------------------------------ reading
 
     def find(
-        self,
-        *,
-        agreement: str | None = None,
-        reading: str | None = None,
-        category: str | Sequence[str] | None = None,
-        actor: str | None = None,
-        start: Instant | None = None,
-        end: Instant | None = None,
-        bbox: BBox | None = None,
-        status: str | None = None,
-        source: str | None = None,
-        incident_pk: int | None = None,
-        sight: IncidentSight | None = None,
-        limit: int | None = 100,
-        offset: int = 0,
+        self, *, limit: int | None = 100, offset: int = 0, **where: Unpack[FindingQuery]
     ) -> list[dict[str, Any]]:
         """Stored findings joined with their incidents, filtered, a page at a time.
 
@@ -92,10 +94,7 @@ class FindingStore:
         to it, as perpetrator or target. Pairs the engine ruled out at once
         (outside the window or the zones) have no row: they are `out_of_scope`.
         """
-        query = self._query(
-            agreement, reading, category, actor, start, end, bbox, status, source, incident_pk,
-            sight,
-        )  # fmt: skip
+        query = self._query(where)
         query = query.order_by(F.incident_pk, F.agreement_id, F.reading).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -106,44 +105,18 @@ class FindingStore:
             out.append(record)
         return out
 
-    def count(
-        self,
-        *,
-        agreement: str | None = None,
-        reading: str | None = None,
-        category: str | Sequence[str] | None = None,
-        actor: str | None = None,
-        start: Instant | None = None,
-        end: Instant | None = None,
-        bbox: BBox | None = None,
-        status: str | None = None,
-        source: str | None = None,
-        incident_pk: int | None = None,
-        sight: IncidentSight | None = None,
-    ) -> int:
+    def count(self, **where: Unpack[FindingQuery]) -> int:
         """How many findings `find` would list without a limit (for pagination)."""
-        query = self._query(
-            agreement, reading, category, actor, start, end, bbox, status, source, incident_pk,
-            sight,
-        )  # fmt: skip
-        counted = select(func.count()).select_from(query.subquery())
+        counted = select(func.count()).select_from(self._query(where).subquery())
         return int(self._conn().execute(counted).scalar_one())
 
-    def _query(
-        self,
-        agreement: str | None,
-        reading: str | None,
-        category: str | Sequence[str] | None,
-        actor: str | None,
-        start: Instant | None,
-        end: Instant | None,
-        bbox: BBox | None,
-        status: str | None,
-        source: str | None,
-        incident_pk: int | None,
-        sight: IncidentSight | None = None,
-    ) -> Select[Any]:
-        where = incident_filters(start, end, bbox, source, status, sight)
+    def _query(self, q: FindingQuery) -> Select[Any]:
+        where = incident_filters(
+            q.get("start"), q.get("end"), q.get("bbox"), q.get("source"), q.get("status"),
+            q.get("sight"),
+        )  # fmt: skip
+        agreement, reading = q.get("agreement"), q.get("reading")
+        category, incident_pk, actor = q.get("category"), q.get("incident_pk"), q.get("actor")
         if agreement is not None:
             where.append(F.agreement_id == agreement)
         if reading is not None:
@@ -196,4 +169,4 @@ class FindingStore:
         return list(self._conn().execute(query).all())
 
 
-__all__ = ["COLUMNS", "FindingStore"]
+__all__ = ["COLUMNS", "FindingQuery", "FindingStore"]
