@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, TypedDict, Unpack
+from typing import Any, Unpack
 
 from sqlalchemy import ColumnElement, Connection, Select, Text, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from ceasefire.core.policy import IncidentSight
 from ceasefire.storage.agreements_store import AgreementStore
 from ceasefire.storage.bulk import bulk_for
 from ceasefire.storage.incidents_store import incident_dict
 from ceasefire.storage.tables import (
     FINDINGS,
     INCIDENTS,
-    BBox,
     F,
     I,
-    Instant,
+    IncidentQuery,
     chunks,
     incident_filters,
 )
@@ -34,20 +32,14 @@ from ceasefire.storage.tables import (
 COLUMNS = ("incident_pk", "agreement_id", "reading", "category", "probability", "reasons")
 
 
-class FindingQuery(TypedDict, total=False):
+class FindingQuery(IncidentQuery, total=False):
     """The filters `find` and `count` share, so a page and its total ask the same question."""
 
     agreement: str | None
     reading: str | None
     category: str | Sequence[str] | None
     actor: str | None
-    start: Instant | None
-    end: Instant | None
-    bbox: BBox | None
-    status: str | None
-    source: str | None
     incident_pk: int | None
-    sight: IncidentSight | None
 
 
 class FindingStore:

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -30,10 +30,9 @@ from ceasefire.storage.models import STATUSES
 from ceasefire.storage.tables import (
     FINDINGS,
     INCIDENTS,
-    BBox,
     F,
     I,
-    Instant,
+    IncidentQuery,
     chunks,
     incident_filters,
     sight_filter,
@@ -311,13 +310,9 @@ class IncidentStore:
     def load(
         self,
         *,
-        start: Instant | None = None,
-        end: Instant | None = None,
-        bbox: BBox | None = None,
-        source: str | None = None,
-        status: str | None = None,
         ids: Iterable[int] | None = None,
         areas: AreaLookup | None = None,
+        **filters: Unpack[IncidentQuery],
     ) -> tuple[Incidents, npt.NDArray[np.int64]]:
         """Stored incidents as the engine's columns, with their row keys in the same order.
 
@@ -325,7 +320,7 @@ class IncidentStore:
         boundaries); without it, or for a code it does not know, an incident
         known only to an area keeps the point and radius it was stored with.
         """
-        where = incident_filters(start, end, bbox, source, status)
+        where = incident_filters(**filters)
         conn = self._conn()
         if ids is None:
             return self._load(conn, where, areas)
@@ -409,24 +404,10 @@ class IncidentStore:
         return out
 
     def find(
-        self,
-        *,
-        start: Instant | None = None,
-        end: Instant | None = None,
-        bbox: BBox | None = None,
-        source: str | None = None,
-        status: str | None = None,
-        sight: IncidentSight | None = None,
-        limit: int | None = 100,
-        offset: int = 0,
+        self, *, limit: int | None = 100, offset: int = 0, **filters: Unpack[IncidentQuery]
     ) -> list[dict[str, Any]]:
         """Incidents as plain dicts (for JSON and GeoJSON), in row-key order, a page at a time."""
-        query = (
-            select(INCIDENTS)
-            .where(*incident_filters(start, end, bbox, source, status, sight))
-            .order_by(I.pk)
-            .offset(offset)
-        )
+        query = select(INCIDENTS).where(*incident_filters(**filters)).order_by(I.pk).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         return [incident_dict(row) for row in self._conn().execute(query).mappings()]

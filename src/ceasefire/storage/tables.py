@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
@@ -59,6 +59,17 @@ def instant(value: Instant | None) -> int | None:
 def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+class IncidentQuery(TypedDict, total=False):
+    """The filters on incidents (`incident_filters`' keywords), named once for every store."""
+
+    start: Instant | None
+    end: Instant | None
+    bbox: BBox | None
+    source: str | None
+    status: str | None
+    sight: IncidentSight | None
 
 
 def incident_filters(
