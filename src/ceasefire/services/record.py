@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,7 @@ from ceasefire.regions import Region, default_region, load_region
 from ceasefire.storage.incidents_store import IncidentRows
 from ceasefire.storage.models import STATUSES
 from ceasefire.storage.record import Record
-from ceasefire.storage.tables import BBox, Instant
+from ceasefire.storage.tables import IncidentQuery
 
 #: Rows per ingest transaction: large enough for bulk speed, small enough that a
 #: crash loses little work and a transaction holds little memory.
@@ -138,20 +138,11 @@ def area_lookup(region: Region) -> Callable[[str], BaseGeometry | None]:
 
 
 def stored_incidents(
-    rec: Record,
-    *,
-    start: Instant | None = None,
-    end: Instant | None = None,
-    bbox: BBox | None = None,
-    source: str | None = None,
-    status: str | None = None,
-    ids: Iterable[int] | None = None,
+    rec: Record, *, ids: Iterable[int] | None = None, **filters: Unpack[IncidentQuery]
 ) -> Incidents:
     """Stored incidents as the engine's columns, areas rebuilt from the record's region."""
     areas = area_lookup(workspace_region(rec))
-    incidents, _ = rec.incidents.load(
-        start=start, end=end, bbox=bbox, source=source, status=status, ids=ids, areas=areas
-    )
+    incidents, _ = rec.incidents.load(ids=ids, areas=areas, **filters)
     return incidents
 
 
