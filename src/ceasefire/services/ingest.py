@@ -11,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Unpack
 
 from ceasefire.core.catalogue import Catalogue
 from ceasefire.core.errors import InputError
 from ceasefire.core.policy import Action, Principal, require
-from ceasefire.formats.incidents import Format
 from ceasefire.formats.sources import Content, Source
 from ceasefire.regions import Region, default_region, load_region
 from ceasefire.services import record
 from ceasefire.services.record import (
-    DEFAULT_BATCH,
+    IngestOptions,
     IngestReport,
     Progress,
     open_record,
@@ -97,13 +97,8 @@ def ingest_files(
     paths: Sequence[Source],
     db: str | None = None,
     *,
-    format: Format | None = None,
-    timezone: str | None = None,
-    batch_size: int = DEFAULT_BATCH,
-    status: str = "accepted",
-    submitted_by: str | None = None,
-    progress: Progress | None = None,
     who: Principal,
+    **options: Unpack[IngestOptions],
 ) -> IngestReport:
     """Read incident files (or `Content`, streams) and upsert them, batch by batch.
 
@@ -111,16 +106,7 @@ def ingest_files(
     """
     require(who, Action.incidents_submit, what="incident")
     with open_record(db) as rec:
-        return record.ingest_incidents(
-            rec,
-            paths,
-            format=format,
-            timezone=timezone,
-            batch_size=batch_size,
-            status=status,
-            submitted_by=submitted_by,
-            progress=progress,
-        )
+        return record.ingest_incidents(rec, paths, **options)
 
 
 def ingest_articles(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Unpack
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -261,6 +261,17 @@ def _recompute(
 
 
 # ---------------------------------------------------------------------- incidents
+
+
+class IngestOptions(TypedDict, total=False):
+    """`ingest_incidents`' keywords, for the services that pass them on (its defaults apply)."""
+
+    format: Format | None
+    timezone: str | None
+    batch_size: int
+    status: str
+    submitted_by: str | None
+    progress: Progress | None
 
 
 def ingest_incidents(
