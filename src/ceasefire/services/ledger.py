@@ -170,7 +170,7 @@ def append(
 
 @dataclass(frozen=True)
 class Entry:
-    """One entry as read back; `payload` is None when withheld from the reader."""
+    """One entry; `payload` is null when withheld, its hash is always there to check."""
 
     seq: int
     at: str

@@ -17,20 +17,6 @@ from ceasefire.services import ledger
 router = APIRouter(prefix=API, tags=["ledger"], responses=ERRORS)
 
 
-class Entry(BaseModel):
-    """One entry; `payload` is null when withheld, its hash is always there to check."""
-
-    seq: int
-    at: str
-    user: str
-    action: str
-    payload: Any
-    payload_sha256: str
-    prev_hash: str
-    hash: str
-    signature: str
-
-
 class Verification(BaseModel):
     intact: bool
     entries: int
@@ -38,13 +24,13 @@ class Verification(BaseModel):
     message: str
 
 
-@router.get("/ledger", response_model=Page[Entry])
+@router.get("/ledger", response_model=Page[ledger.Entry])
 def entries(ws: Ws, who: Caller, after: Offset = 0, limit: Limit = 100) -> Any:
     """Ledger entries; payloads the caller may not read are withheld, their hashes kept."""
     with ws.record() as rec:
         found = ledger.read_entries(rec, who, after=after, limit=limit, settings=ws.settings)
         items = [e.line() for e in found]
-    return Page[Entry].of(items=items, total=None, limit=limit, offset=after)
+    return Page[ledger.Entry].of(items=items, total=None, limit=limit, offset=after)
 
 
 @router.get("/ledger/verify", response_model=Verification)
