@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -222,3 +224,37 @@ def test_incidents_name_who_acted_as_the_findings_do(api: Api, tmp_path: Path) -
     assert (items["e1"]["perpetrator"], items["e1"]["sides"]) == ("gov", "gov ~ opposition")
     one = api.get(f"{V}/incidents/{items['d1']['pk']}").json()
     assert (one["perpetrator"], one["directed"]) == ("", False)
+
+
+@pytest.mark.parametrize("name", ["تقرير الموقع.pdf", 'say "no" \\ now.txt', "photo.txt"])
+def test_evidence_downloads_under_its_own_name(api: Api, name: str) -> None:
+    """Any script, quotes, backslashes: the download answers; filename* gives the name back."""
+    body = {
+        "agreement_id": "quiet",
+        "complainant": "opposition",
+        "respondent": "gov",
+        "narrative": "Evidence named in Arabic, as a field office would.",
+        "incidents": ["native:e1"],
+        "evidence": [
+            {
+                "filename": name,
+                "media_type": "application/pdf",
+                "content_base64": base64.b64encode(b"%PDF-1.4 report").decode(),
+            }
+        ],
+    }
+    filed = api.post(f"{V}/allegations", "rep-opp", json=body)
+    assert filed.status_code == 201, filed.text
+    case = filed.json()
+    got = api.get(
+        f"{V}/allegations/{case['id']}/evidence/{case['evidence'][0]['sha256']}", "rep-opp"
+    )
+    assert got.status_code == 200 and got.content == b"%PDF-1.4 report"
+    header = got.headers["content-disposition"]
+    header.encode("latin-1")  # a header a client can read
+    encoded = re.search(r"filename\*=UTF-8''([^;\s]+)", header)
+    plain = re.search(r'filename="([^"]*)"', header)
+    stored = case["evidence"][0]["filename"]  # the service keeps the last part of a path
+    assert stored == name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    assert encoded is not None and unquote(encoded.group(1)) == stored
+    assert plain is not None and plain.group(1).isascii()

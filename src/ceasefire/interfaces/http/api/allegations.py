@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -176,8 +177,18 @@ def evidence(ws: Ws, who: Caller, allegation_id: str, sha256: str) -> Response:
     return Response(
         item.content,
         media_type=item.media_type or "application/octet-stream",
-        headers={"content-disposition": f'attachment; filename="{item.filename}"'},
+        headers={"content-disposition": attachment(item.filename)},
     )
+
+
+def attachment(name: str) -> str:
+    """A download's name for any script (RFC 6266 with RFC 5987's `filename*`).
+
+    Headers are Latin-1, so the plain `filename` is an ASCII stand-in (non-ASCII,
+    quotes and backslashes replaced) and `filename*` carries the name in UTF-8.
+    """
+    plain = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @router.post("/allegations/{allegation_id}/answer", response_model=Allegation)
