@@ -19,8 +19,6 @@ from typing import Any
 from ceasefire.services.demo import DEMO_ACCOUNTS, demo_record
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Where `tools/screenshots.py` asks the page tests to save the README's screenshots.
-DOCS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_FLAGS = [
     "--headless=new",

@@ -20,7 +20,6 @@ from tests.web.browser import (
     ACCOUNTS,
     AXE,
     CHROMIUM_FLAGS,
-    DOCS,
     Server,
     build_record,
     chromium_path,
@@ -29,7 +28,7 @@ from tests.web.browser import (
     serve,
 )
 
-__all__ = ["ACCOUNTS", "AXE", "DOCS", "Server", "build_record", "serve"]
+__all__ = ["ACCOUNTS", "AXE", "Server", "build_record", "serve"]
 
 
 @pytest.fixture(scope="session")
