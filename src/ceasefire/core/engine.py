@@ -94,16 +94,21 @@ class Scope:
         return f"{self.agreement.id}/{self.reading}"
 
 
+def party_since(agreement: Agreement) -> dict[str, int | None]:
+    """Each party's acceptance date as the UTC instant of that local midnight (None: the start)."""
+    tz = zone_info(agreement.timezone)
+    return {
+        p.actor: (None if p.since is None else local_day(p.since, tz)[0])
+        for p in agreement.party_list()
+    }
+
+
 def build_scopes(agreements: Iterable[Agreement], zones: Mapping[str, BaseGeometry]) -> list[Scope]:
     """Scopes for the agreements' own terms (`text`) and each party's reading."""
     prepared: dict[tuple[str, ...], PreparedZone] = {}
     scopes: list[Scope] = []
     for agreement in agreements:
-        tz = zone_info(agreement.timezone)
-        since = {
-            p.actor: (None if p.since is None else local_day(p.since, tz)[0])
-            for p in agreement.party_list()
-        }
+        since = party_since(agreement)
         for reading in [None, *agreement.readings]:
             ids = tuple(reading.zones if reading and reading.zones else agreement.zones)
             zone = prepared.get(ids)

@@ -123,8 +123,3 @@ def window(agreement: Agreement, reading: Reading | None = None) -> Window:
         who = "text" if reading is None else f"{reading.by}: as text"
         label = f"{who}: " + _end_label(agreement.end, agreement.duration)
     return Window(start, end, label)
-
-
-def since_instant(day: dt.date | None, tz: ZoneInfo) -> int | None:
-    """A party's acceptance date as the UTC instant of that local midnight."""
-    return None if day is None else local_day(day, tz)[0]

@@ -22,10 +22,10 @@ import numpy as np
 import shapely
 
 from ceasefire.core.actors import ActorRegistry, standing
-from ceasefire.core.engine import CATEGORIES, TEXT
+from ceasefire.core.engine import CATEGORIES, TEXT, party_since
 from ceasefire.core.model import Agreement, Category
 from ceasefire.core.policy import Action, Principal, Settings, can, may_ever, require
-from ceasefire.core.timing import OPEN_END, iso, local_day, window, zone_info
+from ceasefire.core.timing import OPEN_END, iso, window
 from ceasefire.formats.agreements import Catalogue
 from ceasefire.formats.boundaries import boundary_text
 from ceasefire.regions import Region, default_region
@@ -192,14 +192,6 @@ def reading_names(agreement: Agreement) -> list[str]:
     return [TEXT, *(r.by for r in agreement.readings)]
 
 
-def _party_since(agreement: Agreement) -> dict[str, int | None]:
-    tz = zone_info(agreement.timezone)
-    return {
-        p.actor: (None if p.since is None else local_day(p.since, tz)[0])
-        for p in agreement.party_list()
-    }
-
-
 def side_names(agreement: Agreement) -> list[str]:
     return [p.actor for p in agreement.party_list()] + [EXCLUDED, OTHER]
 
@@ -300,7 +292,7 @@ def _map_layer(repo: Record, agreement_id: str | None, reading: str | None) -> d
     agreement, reading = agreement_and_reading(catalogue, agreement_id, reading)
     rows = repo.incidents.points(agreement.id, reading)
     sides = side_names(agreement)
-    since = _party_since(agreement)
+    since = party_since(agreement)
     masks: dict[tuple[str | None, str | None], int] = {}
     n = len(rows)
     pk = np.empty(n, np.int64)
