@@ -203,8 +203,6 @@ def revision() -> ModuleType:
 def test_revision_0003_creates_exactly_the_settings_table(db_url: str) -> None:
     module = revision()
     assert (module.revision, module.down_revision) == ("0003_workspace", "0002_cases")
-    with Record.open(db_url) as rec:
-        assert rec.head() == "0003_workspace"
     wanted = MetaData()
     SETTINGS.to_metadata(wanted)
     engine = make_engine(db_url)  # an empty database: the revision on its own
@@ -229,8 +227,8 @@ def test_an_old_record_upgrades_and_falls_back_to_the_default_region(
         rec.upgrade("0002_cases")
         assert rec.region_id is None  # no settings table yet, and reading it is no error
     before, after = ingest.upgrade_database(db_url)
-    assert (before, after) == ("0002_cases", "0003_workspace")
     with Record.open(db_url) as rec:
+        assert (before, after) == ("0002_cases", rec.head())
         assert rec.region_id is None
         assert record.workspace_region(rec).id == "syria"
     # It is read in whichever region is the default, as before the migration ...

@@ -1,4 +1,5 @@
-"""Revision 0002_cases creates exactly the tables of `ceasefire.storage.cases`."""
+"""Revision 0002_cases, with the later revisions that change them (0004_accounts), creates
+exactly the tables of `ceasefire.storage.cases`."""
 
 from __future__ import annotations
 
@@ -17,8 +18,12 @@ from ceasefire.storage.cases import CASE_TABLE_NAMES, case_tables
 VERSIONS = Path(__file__).resolve().parents[2] / "src/ceasefire/storage/migrations/versions"
 
 
-def revision() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("rev_0002_cases", VERSIONS / "0002_cases.py")
+#: The revisions that create or change the case tables, oldest first.
+CASE_REVISIONS = ("0002_cases", "0004_accounts")
+
+
+def revision(name: str = "0002_cases") -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"rev_{name}", VERSIONS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -31,29 +36,31 @@ def test_revision_ids() -> None:
 
 
 def test_upgrade_matches_the_models_and_downgrade_removes_them(bare_engine: Engine) -> None:
-    module = revision()
+    modules = [revision(name) for name in CASE_REVISIONS]
     wanted = MetaData()
     for table in case_tables():
         table.to_metadata(wanted)
     with bare_engine.begin() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         with Operations.context(context):
-            module.upgrade()
+            for module in modules:
+                module.upgrade()
         assert set(CASE_TABLE_NAMES) <= set(inspect(conn).get_table_names())
         differences = compare_metadata(context, wanted)
         assert differences == [], differences
         with Operations.context(context):
-            module.downgrade()
+            for module in reversed(modules):
+                module.downgrade()
         assert not set(CASE_TABLE_NAMES) & set(inspect(conn).get_table_names())
 
 
 def test_the_whole_chain_upgrades(bare_engine: Engine) -> None:
-    """With the record's revision 0001 and its environment, `upgrade` reaches 0002."""
+    """With the record's revision 0001 and its environment, `upgrade` reaches 0004."""
     try:
         from ceasefire.storage import migrations
     except ImportError as exc:  # pragma: no cover - the record side is absent
         pytest.skip(f"migrations environment not importable: {exc}")
-    migrations.upgrade(bare_engine, "0002_cases")
-    assert migrations.current(bare_engine) == "0002_cases"
+    migrations.upgrade(bare_engine, CASE_REVISIONS[-1])
+    assert migrations.current(bare_engine) == CASE_REVISIONS[-1]
     names = set(inspect(bare_engine).get_table_names())
     assert set(CASE_TABLE_NAMES) <= names and "incidents" in names

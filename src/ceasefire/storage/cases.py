@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -44,6 +45,10 @@ OUTCOMES = (
     "no_joint_ruling",
 )
 POSITIONS = ("agree", "dissent")
+#: Where a user's private key is: in the server's keystore, or only with the user.
+KEY_MODES = ("server", "own")
+#: A browser's login session, or a token issued for scripts.
+TOKEN_KINDS = ("login", "api")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -78,6 +83,10 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     public_key: Mapped[str] = mapped_column(String(64), doc="Ed25519 raw public key, base64")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    key_mode: Mapped[str] = mapped_column(
+        String(8), default="server", server_default="server", doc="server | own (KEY_MODES)"
+    )
 
 
 class ApiToken(Base):
@@ -89,6 +98,32 @@ class ApiToken(Base):
     user_name: Mapped[str] = mapped_column(ForeignKey("users.name"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(
+        String(8), default="api", server_default="api", doc="login | api (TOKEN_KINDS)"
+    )
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class LoginFailure(Base):
+    """One wrong password: counted per name and per client to lock out guessing."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LoginLock(Base):
+    """A name locked against logins until `until` (or an admin's unlock); not a foreign key,
+    so guessing at names that do not exist is locked out too and reveals nothing."""
+
+    __tablename__ = "login_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    locked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class Allegation(Base):
@@ -236,6 +271,8 @@ class LedgerHead(Base):
 CASE_TABLE_NAMES = (
     "users",
     "api_tokens",
+    "login_failures",
+    "login_locks",
     "allegations",
     "allegation_incidents",
     "evidence",
