@@ -238,6 +238,8 @@ def parse_vkey(vkey: str) -> tuple[str, bytes, int, bytes]:
     if not re.fullmatch(r"[0-9a-f]{8}", key_id_hex):
         raise ValueError(f"bad key ID {key_id_hex!r}")
     raw = _b64decode(material)
+    if not raw:
+        raise ValueError("verifier key has no key material")
     key_id, sig_type, key = bytes.fromhex(key_id_hex), raw[0], raw[1:]
     derive = {0x01: ed25519_key_id, 0x04: cosignature_key_id}.get(sig_type)
     if derive is not None and (len(key) != 32 or derive(name, key) != key_id):

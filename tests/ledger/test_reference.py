@@ -417,6 +417,7 @@ def test_a_note_signed_here_round_trips_and_foreign_lines_are_ignored() -> None:
     PETER_VKEY.replace("c74f20a3", "c74f20a4"),  # an ID that is not the key's
     PETER_VKEY.replace("c74f20a3", "C74F20A3"),  # hex is lowercase
     "PeterNeumann+c74f20a3",  # no key
+    "PeterNeumann+c74f20a3+",
     "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
     # Source: the same note_test.go, TestNewVerifier: a key of the wrong length.
     "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",
