@@ -45,6 +45,7 @@ def test_registration_is_a_signed_ledger_entry(world: World) -> None:
             "role": "adjudicator",
             "party": "russia",
             "public_key": world.user(rec, "ru-judge").public_key,
+            "key": "server",
         }
 
 
@@ -128,7 +129,8 @@ def test_tokens(world: World) -> None:
         assert svc.authenticate_token(rec, "") is None
         stored = rec.users.token_digests()
         assert own not in stored and svc.token_sha256(own) in stored
-        assert svc.revoke_tokens(rec, world.user(rec, "mon"), "mon", signer=world.keys) == 1
+        revoked = svc.revoke_tokens(rec, world.user(rec, "mon"), "mon", signer=world.keys)
+        assert revoked == [svc.token_sha256(own)]
     with world.record() as rec:
         assert svc.authenticate_token(rec, own) is None
         assert ledger.verify_db(rec).ok

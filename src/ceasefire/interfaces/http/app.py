@@ -25,6 +25,7 @@ from ceasefire.interfaces.http.api import (
     ledger,
     map,
     rulings,
+    tokens,
 )
 from ceasefire.interfaces.http.deps import Workspace
 from ceasefire.interfaces.http.errors import API, MAX_BODY
@@ -39,6 +40,7 @@ API_ROUTERS = [
     ledger.router,
     map.router,
     health.router,
+    tokens.router,
 ]
 
 

@@ -1,6 +1,8 @@
 """Who is asking: a bearer token for the API, the login cookie for the pages, CSRF for forms.
 
-The login cookie carries an API token (HttpOnly, SameSite=Strict). The pages'
+The login cookie carries a login token (HttpOnly, SameSite=Strict) that expires
+with the session (`users.SESSION_TTL`, 12 h); an expired, revoked or disabled
+user's token is no one's. The pages'
 scripts read the API with it, but only with GET: nothing is changed by a
 cookie alone. A form posts a token derived from the login, which a page of
 another site cannot read.
@@ -18,10 +20,10 @@ from fastapi import Depends, Request, Response
 from ceasefire.core.policy import Anonymous, PolicyError, Principal
 from ceasefire.interfaces.http.deps import Ws, workspace
 from ceasefire.interfaces.http.errors import ApiError
+from ceasefire.services.users import SESSION_TTL
 
-#: The login cookie the pages set; it carries an API token.
+#: The login cookie the pages set; it carries a login token.
 SESSION_COOKIE = "ceasefire_session"
-COOKIE_DAYS = 7
 
 
 def caller(request: Request, ws: Ws) -> Principal:
@@ -37,7 +39,7 @@ def caller(request: Request, ws: Ws) -> Principal:
         raise ApiError(401, "unauthorized", "use `Authorization: Bearer TOKEN`")
     user = ws.user_for(token.strip())
     if user is None:
-        raise ApiError(401, "unauthorized", "unknown or revoked token")
+        raise ApiError(401, "unauthorized", "unknown, expired or revoked token")
     return user
 
 
@@ -95,12 +97,17 @@ def set_login_cookie(request: Request, response: Response, token: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=COOKIE_DAYS * 86400,
+        max_age=int(SESSION_TTL.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
         path="/",
     )
+
+
+def client_address(request: Request) -> str:
+    """The address login failures are counted against (the peer the server sees)."""
+    return request.client.host if request.client is not None else "unknown"
 
 
 def clear_login_cookie(response: Response) -> None:
