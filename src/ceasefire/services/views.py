@@ -16,7 +16,7 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import shapely
@@ -53,26 +53,60 @@ _CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 16
 
 
-def cached(repo: Record, name: str, build: Callable[[], T], *key: Any) -> T:
-    """`build()`, reused while the record's `version()` stays the same.
+class _Flight:
+    """The lock that one build of a view holds, and how many requests share it."""
 
-    The map layer of 100,000 incidents takes about half a second to read; a
-    monitor going back and forth between the map and the dashboard should not
-    pay it each time. Any ingest, agreement or zone change invalidates it.
-    """
-    version = repo.version()
-    slot = (repo.url, name, *key)
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+
+
+#: The builds under way (or waited for), by cache slot.
+_FLIGHTS: dict[tuple[Any, ...], _Flight] = {}
+
+
+def _fresh(slot: tuple[Any, ...], version: tuple[Any, ...]) -> tuple[bool, Any]:
     with _CACHE_LOCK:
         hit = _CACHE.get(slot)
         if hit is not None and hit[0] == version:
             _CACHE.move_to_end(slot)
-            return hit[1]
-    value = build()
+            return True, hit[1]
+    return False, None
+
+
+def cached(repo: Record, name: str, build: Callable[[], T], *key: Any) -> T:
+    """`build()`, reused while the record's `version()` stays the same, built once.
+
+    The map layer of 100,000 incidents takes about half a second to read; a
+    monitor going back and forth between the map and the dashboard should not
+    pay it each time. Any ingest, agreement or zone change invalidates it.
+    Requests that ask while it is being built wait for that build (one lock per
+    view), so fifty requests after a write cost one build, not fifty.
+    """
+    version = repo.version()
+    slot = (repo.url, name, *key)
+    found, value = _fresh(slot, version)
+    if found:
+        return cast(T, value)
     with _CACHE_LOCK:
-        _CACHE[slot] = (version, value)
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return value
+        flight = _FLIGHTS.setdefault(slot, _Flight())
+        flight.users += 1
+    try:
+        with flight.lock:
+            found, value = _fresh(slot, version)  # built while this request waited
+            if found:
+                return cast(T, value)
+            value = build()
+            with _CACHE_LOCK:
+                _CACHE[slot] = (version, value)
+                while len(_CACHE) > CACHE_SIZE:
+                    _CACHE.popitem(last=False)
+            return value
+    finally:
+        with _CACHE_LOCK:
+            flight.users -= 1
+            if not flight.users:
+                del _FLIGHTS[slot]
 
 
 def visible_incident(
@@ -408,7 +442,11 @@ def base_map_json(region: Region | None = None) -> str:
     from the region's files (`base_map` in its region.yaml), simplified within
     `BASE_MAP_TOLERANCE`; `region` carries its name, bounds and time zone.
     """
-    return _base_map_json(region or default_region())
+    with _BASE_MAP_LOCK:  # built once, however many first requests ask at the same time
+        return _base_map_json(region or default_region())
+
+
+_BASE_MAP_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)

@@ -8,14 +8,11 @@ and shape the answer. Who may do what is decided by the services and
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
 from ceasefire._version import __version__
 from ceasefire.core.policy import Settings
-from ceasefire.interfaces.http import errors
+from ceasefire.interfaces.http import errors, limits
 from ceasefire.interfaces.http.api import (
     agreements,
     allegations,
@@ -28,7 +25,7 @@ from ceasefire.interfaces.http.api import (
     tokens,
 )
 from ceasefire.interfaces.http.deps import Workspace
-from ceasefire.interfaces.http.errors import API, MAX_BODY
+from ceasefire.interfaces.http.errors import API
 from ceasefire.interfaces.http.web import site
 
 API_ROUTERS = [
@@ -44,16 +41,6 @@ API_ROUTERS = [
 ]
 
 
-async def limit_body(request: Request, call_next: Callable[[Request], Any]) -> Any:
-    """Refuse a body that says it is too large before reading any of it."""
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-        return errors.answer(
-            request, 413, "too_large", f"request bodies are limited to {MAX_BODY} bytes"
-        )
-    return await call_next(request)
-
-
 def create_app(db: str | None = None, *, settings: Settings | None = None) -> FastAPI:
     """The API and the pages over the workspace `db` (else `CEASEFIRE_DB`, else ./ceasefire.db)."""
     app = FastAPI(
@@ -61,13 +48,18 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> Fa
         version=__version__,
         description="Agreements, incidents, findings, allegations, rulings and the ledger.",
         openapi_url=f"{API}/openapi.json",
-        docs_url=f"{API}/docs",
+        # The interactive docs page would load its scripts from a CDN, which a
+        # mission's offline network does not reach: the OpenAPI document is served.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.workspace = Workspace(db, settings)
     errors.install(app)
-    app.middleware("http")(limit_body)
+    app.add_exception_handler(limits.Refusal, limits.quiet)
     for router in API_ROUTERS:
         app.include_router(router)
     site.install(app)
+    # Last added, so outermost: sizes and text are checked before any other work.
+    routes = [route for router in (*API_ROUTERS, *site.ROUTERS) for route in router.routes]
+    app.add_middleware(limits.Guard, routes=routes)
     return app

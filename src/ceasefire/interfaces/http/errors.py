@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ceasefire.core.errors import InputError
@@ -23,7 +24,6 @@ from ceasefire.core.policy import PolicyError
 from ceasefire.services import cases, users, views
 
 API = "/api/v1"
-MAX_BODY = 20 * 1024 * 1024
 
 #: Which status and code each service error means (a subclass finds its own entry first).
 SERVICE_ERRORS: list[tuple[type[Exception], int, str]] = [
@@ -80,6 +80,16 @@ def answer(request: Request, status: int, code: str, message: str, details: Any 
     return error_json(status, code, message, details)
 
 
+async def respond(
+    request: Request, status: int, code: str, message: str, details: Any = None
+) -> Any:
+    """`answer`, from a handler on the event loop: a page is rendered in a worker thread,
+    since rendering looks the viewer up in the database."""
+    if is_api(request) or getattr(request.app.state, "error_page", None) is None:
+        return answer(request, status, code, message, details)
+    return await run_in_threadpool(answer, request, status, code, message, details)
+
+
 def _message(exc: Exception) -> str:
     # A KeyError's text is the repr of its argument; say the argument itself.
     return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
@@ -87,24 +97,25 @@ def _message(exc: Exception) -> str:
 
 def _service_handler(status: int, code: str) -> Callable[[Request, Exception], Any]:
     async def handle(request: Request, exc: Exception) -> Any:
-        return answer(request, status, code, _message(exc))
+        return await respond(request, status, code, _message(exc))
 
     return handle
 
 
 async def _api_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, ApiError)
-    return answer(request, exc.status, exc.code, exc.message, exc.details)
+    return await respond(request, exc.status, exc.code, exc.message, exc.details)
 
 
 async def _policy_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, PolicyError)
-    return answer(request, exc.status, "not_found" if exc.status == 404 else "forbidden", str(exc))
+    code = "not_found" if exc.status == 404 else "forbidden"
+    return await respond(request, exc.status, code, str(exc))
 
 
 async def _input_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, InputError)
-    return answer(request, 422, "invalid_input", exc.describe())
+    return await respond(request, 422, "invalid_input", exc.describe())
 
 
 async def _validation_error(request: Request, exc: Exception) -> Any:
@@ -116,14 +127,15 @@ async def _validation_error(request: Request, exc: Exception) -> Any:
     if not is_api(request):
         # A page's form: say which field, in words.
         said = "; ".join(f"{d['loc'][-1]}: {d['msg']}" for d in details if d["loc"])
-        return answer(request, 422, "invalid_request", f"the form is not valid ({said})")
+        return await respond(request, 422, "invalid_request", f"the form is not valid ({said})")
     return error_json(422, "invalid_request", "the request is not valid", details)
 
 
 async def _http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return answer(request, exc.status_code, code, str(exc.detail))
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+    code = codes.get(exc.status_code, "http_error")
+    return await respond(request, exc.status_code, code, str(exc.detail))
 
 
 def install(app: FastAPI) -> None:

@@ -15,7 +15,8 @@ from ceasefire.interfaces.http.api.params import Limit, Offset
 from ceasefire.interfaces.http.api.schemas import Body, Page
 from ceasefire.interfaces.http.auth import Caller
 from ceasefire.interfaces.http.deps import Ws
-from ceasefire.interfaces.http.errors import API, ERRORS, MAX_BODY, ApiError
+from ceasefire.interfaces.http.errors import API, ERRORS, ApiError
+from ceasefire.interfaces.http.limits import MAX_EVIDENCE_BODY
 from ceasefire.services import cases
 
 router = APIRouter(prefix=API, tags=["allegations"], responses=ERRORS)
@@ -24,7 +25,7 @@ router = APIRouter(prefix=API, tags=["allegations"], responses=ERRORS)
 class EvidenceUpload(Body):
     filename: str = Field(min_length=1, max_length=255)
     media_type: str | None = Field(default=None, max_length=255)
-    content_base64: str = Field(max_length=MAX_BODY)
+    content_base64: str = Field(max_length=MAX_EVIDENCE_BODY)
 
 
 class FileAllegation(Body):

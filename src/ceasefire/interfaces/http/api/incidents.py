@@ -10,13 +10,15 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, computed_field
 from starlette.concurrency import run_in_threadpool
 
+from ceasefire.core.policy import Principal
 from ceasefire.formats.findings import who_acted
 from ceasefire.interfaces.http.api.params import BBoxText, Limit, Offset, bbox_of, instant
 from ceasefire.interfaces.http.api.schemas import Feature, FeatureCollection, Open, Page
 from ceasefire.interfaces.http.auth import Caller
 from ceasefire.interfaces.http.deps import Rec, Ws
-from ceasefire.interfaces.http.errors import API, ERRORS, MAX_BODY, ApiError
+from ceasefire.interfaces.http.errors import API, ERRORS, ApiError
 from ceasefire.services import ingest, views
+from ceasefire.storage.record import Record
 
 router = APIRouter(prefix=API, tags=["incidents"], responses=ERRORS)
 
@@ -155,13 +157,19 @@ def incident(ws: Ws, rec: Rec, who: Caller, pk: Annotated[int, PathParam(ge=1, l
 @router.post("/incidents", status_code=201, response_model=Submitted)
 async def submit_incidents(rec: Rec, who: Caller, request: Request) -> Any:
     """Monitors submit native incidents (one JSON object, a list, or JSON Lines)."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ApiError(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
+    raw = await request.body()  # bounded, and checked for depth and text, by `limits.Guard`
+    report = await run_in_threadpool(_submit, rec, who, raw)
+    return Submitted(inserted=report.inserted, updated=report.updated, unchanged=report.unchanged)
+
+
+def _submit(rec: Record, who: Principal, raw: bytes) -> ingest.IngestReport:
+    return ingest.submit_incidents(rec, who, json_lines(raw))
+
+
+def json_lines(raw: bytes) -> str:
+    """A JSON object, a list of them, or JSON Lines, as JSON Lines (run in a worker thread)."""
     try:
         data = json.loads(raw)
-        text = "\n".join(json.dumps(d) for d in (data if isinstance(data, list) else [data]))
+        return "\n".join(json.dumps(d) for d in (data if isinstance(data, list) else [data]))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        text = raw.decode("utf-8", errors="replace")
-    report = await run_in_threadpool(ingest.submit_incidents, rec, who, text)
-    return Submitted(inserted=report.inserted, updated=report.updated, unchanged=report.unchanged)
+        return raw.decode("utf-8", errors="replace")
