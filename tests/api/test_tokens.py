@@ -15,6 +15,7 @@ from ceasefire.interfaces.http.app import create_app
 from ceasefire.services import ledger, users
 from ceasefire.services.record import open_record
 from tests.api.conftest import ROLES, Api
+from tests.conftest import event
 
 EVERYONE = [*ROLES, "public"]
 PASSWORD = "correct horse"
@@ -248,3 +249,22 @@ def test_the_account_page_lists_own_tokens_and_revokes_with_csrf(api: Api) -> No
 def test_the_account_page_needs_a_login(api: Api) -> None:
     response = api.client.get("/account", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+# -------------------------------------------------------------- time range
+
+
+def test_a_report_dated_year_0001_is_refused_and_listings_stay_fine(api: Api) -> None:
+    bad = event("ancient", time={"start": "0001-01-01"})
+    response = api.post("/api/v1/incidents", "monitor", json=[event("fine"), bad])
+    refused(response, 422, "invalid_input")
+    message = response.json()["error"]["message"]
+    assert "id ancient" in message and "'time.start'" in message and "outside" in message
+    assert api.post("/api/v1/incidents", "monitor", json=[event("fine")]).status_code in (
+        200,
+        201,
+    )
+    for who in ("public", "monitor", "admin"):
+        listing = api.get("/api/v1/incidents", who)
+        assert listing.status_code == 200, listing.text
+        assert "ancient" not in listing.text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,10 +18,16 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
+from ceasefire.core.errors import InputError
 from ceasefire.core.policy import ANONYMOUS, LOCAL_OPERATOR, NotFound, PermissionDenied
+from ceasefire.formats.agreements import load_agreements
+from ceasefire.formats.incidents import read_incidents
 from ceasefire.services import ledger, users
 from ceasefire.storage.record import Record
 from tests.cases.conftest import CAST, World
+from tests.conftest import event
+from tests.test_bad_input import ucdp_row, write_ucdp
+from tests.test_readers import acled_row, write_acled
 
 VERSIONS = Path(__file__).resolve().parents[2] / "src/ceasefire/storage/migrations/versions"
 PASSWORD = "correct horse"
@@ -344,3 +351,54 @@ def test_a_login_is_a_12_hour_login_token_and_logout_revokes_it(world: World) ->
         )
         assert users.authenticate_token(rec, token) is None
         assert users.log_out(rec, token, signer=world.keys) is False
+
+
+# -------------------------------------------------------------- time range
+
+
+def native_file(tmp_path: Path, start: str) -> Path:
+    path = tmp_path / "events.jsonl"
+    rows = [event("ok"), event("bad", time={"start": start})]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "start", ["0001-01-01", "1899-12-31", "0001-01-01T00:00:00Z", "2999-01-01T10:00:00+03:00"]
+)
+def test_a_native_time_outside_the_range_is_refused_naming_file_record_and_field(
+    tmp_path: Path, agreement_file: Path, start: str
+) -> None:
+    path = native_file(tmp_path, start)
+    with pytest.raises(InputError) as caught:
+        read_incidents(path, load_agreements([agreement_file]).actors)
+    message = caught.value.describe()
+    assert str(path) in message and "id bad" in message and "'time.start'" in message
+    assert "outside the accepted range" in message
+
+
+def test_times_inside_the_range_are_read(tmp_path: Path, agreement_file: Path) -> None:
+    soon = (dt.date.today() + dt.timedelta(days=300)).isoformat()
+    table, _ = read_incidents(native_file(tmp_path, soon), load_agreements([agreement_file]).actors)
+    assert len(table) == 2
+    old = dt.date(1900, 1, 2).isoformat()
+    table, _ = read_incidents(native_file(tmp_path, old), load_agreements([agreement_file]).actors)
+    assert len(table) == 2
+
+
+def test_ucdp_and_acled_dates_outside_the_range_are_refused(
+    tmp_path: Path, agreement_file: Path
+) -> None:
+    actors = load_agreements([agreement_file]).actors
+    ged = write_ucdp(
+        tmp_path / "ged.csv", [ucdp_row(id="7", date_start="0001-01-01", date_end="2016-01-01")]
+    )
+    with pytest.raises(InputError) as caught:
+        read_incidents(ged, actors)
+    assert "field 'date_start'" in caught.value.describe()
+    assert "outside the accepted range" in caught.value.describe()
+    acled = write_acled(tmp_path / "acled.csv", [acled_row(event_date="3016-05-01")])
+    with pytest.raises(InputError) as caught:
+        read_incidents(acled, actors)
+    assert "field 'event_date'" in caught.value.describe()
+    assert "outside the accepted range" in caught.value.describe()

@@ -351,6 +351,22 @@ def _int(row: dict[str, Any], key: str, allowed: range) -> int:
 _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y", "%Y/%m/%d", "%d %b %Y")
 
 
+#: Incident times outside [EARLIEST, today + FUTURE] are refused when read: a year-0001
+#: date is a typo, and such a time cannot be converted or listed on every backend.
+EARLIEST = dt.date(1900, 1, 1)
+FUTURE = dt.timedelta(days=365)
+
+
+def sane_day(day: dt.date, field: str, text: str, today: dt.date | None = None) -> dt.date:
+    """The day, if it lies between 1900-01-01 and a year from today; else a row error."""
+    latest = (today or dt.datetime.now(dt.UTC).date()) + FUTURE
+    if not EARLIEST <= day <= latest:
+        raise _RowError(
+            field, f"{text!r} is outside the accepted range ({EARLIEST} to {latest}, a year ahead)"
+        )
+    return day
+
+
 def _date(row: dict[str, Any], key: str) -> dt.date:
     value = str(row.get(key) or "").strip()
     if not value:
@@ -358,7 +374,7 @@ def _date(row: dict[str, Any], key: str) -> dt.date:
     head = value[:10] if len(value) > 10 and value[4] == "-" else value
     for fmt in _DATE_FORMATS:
         try:
-            return dt.datetime.strptime(head, fmt).date()
+            return sane_day(dt.datetime.strptime(head, fmt).date(), key, value)
         except ValueError:
             continue
     raise _RowError(key, f"{value!r} is not a valid date")
@@ -742,8 +758,10 @@ def _instant_or_day(text: str, tz: ZoneInfo | None, field: str) -> tuple[int, in
             moment = None
         else:
             moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            day = moment.date()
     except ValueError as exc:
         raise _RowError(field, f"{text!r} is not a valid date or date-time") from exc
+    sane_day(day, field, text)
     if moment is not None and moment.tzinfo is not None:
         instant = int(moment.timestamp())
         return instant, instant, "exact"
