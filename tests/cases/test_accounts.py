@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import os
+import stat
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -402,3 +404,28 @@ def test_ucdp_and_acled_dates_outside_the_range_are_refused(
         read_incidents(acled, actors)
     assert "field 'event_date'" in caught.value.describe()
     assert "outside the accepted range" in caught.value.describe()
+
+
+# --------------------------------------------------------------- 0600 files
+
+
+def test_the_sqlite_files_and_the_keystore_are_private(tmp_path: Path) -> None:
+    previous = os.umask(0o022)  # a usual umask: files would be world-readable
+    try:
+        db = tmp_path / "record.db"
+        keys = users.Keystore(tmp_path / "keys")
+        with Record.open(str(db)) as rec:
+            rec.init()
+        with Record.open(str(db)) as rec:
+            users.add_user(rec, None, "root", "admin", keys=keys)
+            # Still open: the write-ahead log and its index exist beside the file.
+            assert (tmp_path / "record.db-wal").exists() and (tmp_path / "record.db-shm").exists()
+            modes = {
+                p.name: stat.S_IMODE(p.stat().st_mode)
+                for p in (db, tmp_path / "record.db-wal", tmp_path / "record.db-shm")
+            }
+        assert modes == {"record.db": 0o600, "record.db-wal": 0o600, "record.db-shm": 0o600}
+        assert stat.S_IMODE(keys.path("root").stat().st_mode) == 0o600
+        assert stat.S_IMODE(keys.directory.stat().st_mode) == 0o700
+    finally:
+        os.umask(previous)

@@ -2,6 +2,10 @@
 
 Every table of the record derives from `Base`; Alembic migrations in
 `ceasefire/storage/migrations/` create them (`ceasefire db upgrade`).
+
+A new SQLite file is created with mode 0600 (under umask 077) before SQLite opens
+it; SQLite gives its `-wal` and `-shm` files the database file's mode, so the
+record is readable by its owner only.
 """
 
 from __future__ import annotations
@@ -41,9 +45,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def create_private(path: Path) -> None:
+    """Create `path` empty with mode 0600 unless it exists (umask 077 around the creation)."""
+    previous = os.umask(0o077)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except (FileExistsError, FileNotFoundError, NotADirectoryError):
+        return  # there already, or no such folder: SQLite says so when it opens it
+    finally:
+        os.umask(previous)
+    os.close(fd)
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     resolved = database_url(url)
     engine = create_engine(resolved, **kwargs)
     if engine.dialect.name == "sqlite":
+        file = engine.url.database
+        if file and file != ":memory:" and not file.startswith("file:"):
+            create_private(Path(file))
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
