@@ -7,6 +7,7 @@ One module per command group, each a thin wrapper over the services:
 - `extract`: extract (news articles)
 - `users`, `cases`, `ledger`: one group each (signed actions on the record),
   over the workspace and `--as NAME` of `workspace`
+- `keys`: own signing keys (generate, public), kept by their holder
 - `regions`: the regions on the search path (bundled, `CEASEFIRE_REGIONS_PATH`)
 - `support`: the one error reporter, progress bars and shared options
 
@@ -53,6 +54,9 @@ class LazyGroup:
 LAZY_GROUPS = {
     "users": LazyGroup(
         "ceasefire.interfaces.cli.users", "users_app", "Users, roles and API tokens."
+    ),
+    "keys": LazyGroup(
+        "ceasefire.interfaces.cli.keys", "keys_app", "Own signing keys, kept off the server."
     ),
     "cases": LazyGroup("ceasefire.interfaces.cli.cases", "cases_app", "Allegations and rulings."),
     "ledger": LazyGroup(
