@@ -194,8 +194,8 @@ def _events(env: Env, name: str) -> str:
 
 
 def _ledger_withheld(entries: list[Any]) -> bool:
-    """Whether some entry's payload is withheld (what `ledger.read_full` would show)."""
-    return any(e["payload"] is None for e in entries)
+    """Whether some entry is withheld (what `ledger.read_full` would show)."""
+    return any(e.get("withheld") or "commitment" in e for e in entries)
 
 
 PROBES: dict[Action, Probe] = {

@@ -76,7 +76,12 @@ def exported(site: Api, who: str, tmp_path: Path) -> str:
     with Record.open(site.db) as rec:
         viewer = ANONYMOUS if who == "public" else users.get_user(rec, who)
         out = tmp_path / f"ledger-{who}.jsonl"
-        ledger.export(rec, out, viewer=viewer)
+        ledger.export(
+            rec,
+            out,
+            keys=ledger.LogKey(users.Keystore.for_database(site.db).directory),
+            viewer=viewer,
+        )
     assert ledger.verify_file(out).ok
     return out.read_text("utf-8")
 

@@ -19,7 +19,7 @@ VERSIONS = Path(__file__).resolve().parents[2] / "src/ceasefire/storage/migratio
 
 
 #: The revisions that create or change the case tables, oldest first.
-CASE_REVISIONS = ("0002_cases", "0004_accounts")
+CASE_REVISIONS = ("0002_cases", "0004_accounts", "0005_transparency")
 
 
 def revision(name: str = "0002_cases") -> ModuleType:

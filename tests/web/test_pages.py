@@ -252,12 +252,12 @@ def test_a_case_from_allegation_to_the_public_register(visit: Any, site: Any) ->
     public.goto("/register")
     article = public.page.locator(f"article:has(h2#r-{case})")
     assert "violation confirmed" in article.inner_text()
-    shown = article.locator("code.entry-hash").inner_text()
+    shown = article.locator("code.entry-hash").text_content() or ""
     assert re.fullmatch(r"[0-9a-f]{64}", shown)
     with urllib.request.urlopen(f"{site.base}/api/v1/ledger?limit=1000") as answer:
         entries = json.load(answer)["items"]
     published = [e for e in entries if e["action"] == "ruling.publish"]
-    assert published[-1]["hash"] == shown
+    assert published[-1]["leaf_hash"] == shown
     assert "intact" in public.page.locator("#ledger-state").inner_text()
     screenshot(public.page, "register")
     # The other party now sees it too: published.

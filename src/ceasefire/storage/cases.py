@@ -241,7 +241,13 @@ class Referral(Base):
 
 
 class LedgerEntry(Base):
-    """One link of the hash chain. `at` is text: the exact string that was hashed."""
+    """One leaf of the transparency log (see `ceasefire.core.log` for its exact form).
+
+    `at` is text: the exact string that was hashed. `leaf_hash` is the RFC 9162 leaf
+    hash of the entry; `payload_sha256`, `prev_hash` and `hash` are set only on
+    entries written before the log was a tree (format 1), `salt` and `key_mode`
+    only on those written since.
+    """
 
     __tablename__ = "ledger"
     __table_args__ = (UniqueConstraint("prev_hash", name="uq_ledger_prev_hash"),)
@@ -251,20 +257,49 @@ class LedgerEntry(Base):
     user: Mapped[str] = mapped_column("user_name", String(64))
     action: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text, doc="canonical JSON")
-    payload_sha256: Mapped[str] = mapped_column(String(64))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    salt: Mapped[str | None] = mapped_column(String(32), default=None)
+    key_mode: Mapped[str | None] = mapped_column(String(8), default=None)
     signature: Mapped[str] = mapped_column(String(128))
+    leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    payload_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
 
 
 class LedgerHead(Base):
-    """The single row every append locks first, so concurrent appends queue instead of forking."""
+    """The single row every append locks first, so concurrent appends queue instead of forking.
+
+    `seq` is the tree size, `hash` the newest leaf hash; `origin` and `log_key` name
+    the log and the public key its checkpoints are signed with (set at the first one).
+    """
 
     __tablename__ = "ledger_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str | None] = mapped_column(String(128), default=None)
+    log_key: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class LedgerNode(Base):
+    """The hash of one complete subtree: leaves [index·2^level, (index+1)·2^level)."""
+
+    __tablename__ = "ledger_nodes"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column("idx", Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerCheckpoint(Base):
+    """A checkpoint the log signed, as the note text, with the cosignatures witnesses sent."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 #: The tables of this module, in creation order (tests create them without migrations).
@@ -282,6 +317,8 @@ CASE_TABLE_NAMES = (
     "referrals",
     "ledger",
     "ledger_head",
+    "ledger_nodes",
+    "ledger_checkpoints",
 )
 
 

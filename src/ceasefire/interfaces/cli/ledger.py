@@ -1,11 +1,14 @@
-"""`ceasefire ledger`: export the signed, hash-chained record and verify it.
+"""`ceasefire ledger`: the transparency log — checkpoints, export, verify, proofs, witnessing.
 
-An export carries every user's public key, so anyone can verify it offline
-with `ceasefire ledger verify FILE`; a tampered entry exits 1, naming it.
+An export carries a checkpoint signed by the log for exactly its entries, so anyone
+can verify it offline with `ceasefire ledger verify FILE`; a checkpoint kept outside
+the server (`ceasefire ledger checkpoint -o FILE`) catches anything but appending
+(`--since FILE`). A tampered log exits 1, naming the first bad entry.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,9 +21,15 @@ from ceasefire.interfaces.cli.workspace import user as named_user
 from ceasefire.services import ledger as ledger_service
 
 if TYPE_CHECKING:
+    from ceasefire.core.checkpoint import Checkpoint
     from ceasefire.storage.record import Record
 
-ledger_app = typer.Typer(help="The signed, hash-chained record of every change.")
+ledger_app = typer.Typer(help="The signed transparency log of every change.")
+
+Since = Annotated[
+    Path | None,
+    typer.Option("--since", help="a checkpoint kept earlier: prove the log only grew since"),
+]
 
 
 @ledger_app.command("export")
@@ -28,19 +37,40 @@ def ledger_export(
     file: Annotated[Path, typer.Argument(help="write JSON Lines here")],
     as_user: Annotated[
         str | None,
-        typer.Option("--as", help="export as this user sees it (others' payloads withheld)"),
+        typer.Option("--as", help="export as this user sees it (others' entries withheld)"),
     ] = None,
     db: Db = None,
 ) -> None:
-    """Write the ledger with every user's public key, for anyone to verify offline."""
+    """Write the log with its signed checkpoint, for anyone to verify offline."""
     with workspace(db) as space:
+        keys = ledger_service.LogKey(space.keys.directory)
 
         def work(rec: Record) -> int:
             viewer = named_user(rec, as_user) or LOCAL_OPERATOR  # who holds the file: all of it
-            return ledger_service.export(rec, file, viewer=viewer)
+            return ledger_service.export(rec, file, keys=keys, viewer=viewer)
 
-        count = space.read(work)
+        count = space.write(work)
     console.print(f"{count} entries written to {file}")
+
+
+@ledger_app.command("checkpoint")
+def ledger_checkpoint(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="also write the checkpoint here")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Sign (if the log grew) and print the checkpoint: keep it to check the log later."""
+    with workspace(db) as space:
+        keys = ledger_service.LogKey(space.keys.directory)
+        signed = space.write(lambda rec: ledger_service.checkpoint(rec, keys))
+    if output is not None:
+        output.write_text(signed.text(), encoding="utf-8")
+    print(signed.text(), end="")
+
+
+def _since(path: Path | None) -> Checkpoint | None:
+    return ledger_service.read_checkpoint(path) if path is not None else None
 
 
 @ledger_app.command("verify")
@@ -48,19 +78,37 @@ def ledger_verify(
     file: Annotated[
         Path | None, typer.Argument(help="an exported ledger (default: the database's)")
     ] = None,
+    since: Since = None,
     db: Db = None,
 ) -> None:
-    """Check the chain and every signature; exit 1 naming the first bad entry."""
+    """Check the tree, every signature and checkpoint, and (database) the live tables."""
+    earlier = _since(since)
     if file is not None:
         try:
-            result = ledger_service.verify_file(file)
+            result = ledger_service.verify_file(file, since=earlier)
         except OSError as exc:
             raise fail(f"{file}: {exc.strerror or exc}") from None
     else:
         with workspace(db) as space:
-            result = space.read(ledger_service.verify_db)
+            result = space.read(lambda rec: ledger_service.verify_db(rec, since=earlier))
     if result.ok:
         console.print(f"[green]ok[/]: {result.describe()}")
         return
     errors.print(f"[bold red]tampered:[/] {result.describe()}", highlight=False)
+    for line in result.differences:
+        errors.print(f"  - {line}", highlight=False)
     raise typer.Exit(1)
+
+
+@ledger_app.command("prove")
+def ledger_prove(
+    entry: Annotated[int, typer.Argument(help="the entry's number (seq)")],
+    size: Annotated[
+        int | None, typer.Option("--size", help="in the checkpoint of this many entries")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Print the inclusion proof of one entry in a signed checkpoint (JSON)."""
+    with workspace(db) as space:
+        proof = space.read(lambda rec: ledger_service.prove(rec, entry, LOCAL_OPERATOR, size=size))
+    print(json.dumps(proof.as_dict(), indent=2))

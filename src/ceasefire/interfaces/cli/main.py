@@ -62,7 +62,7 @@ LAZY_GROUPS = {
     "ledger": LazyGroup(
         "ceasefire.interfaces.cli.ledger",
         "ledger_app",
-        "The signed, hash-chained record of every change.",
+        "The signed transparency log of every change.",
     ),
     "regions": LazyGroup(
         "ceasefire.interfaces.cli.regions",

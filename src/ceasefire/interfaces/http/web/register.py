@@ -1,4 +1,4 @@
-"""The public register: every published ruling with its ledger entry, and the ledger's check."""
+"""The public register: every published ruling with its ledger entry, proof and checkpoint."""
 
 from __future__ import annotations
 
@@ -15,11 +15,21 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/register", response_class=HTMLResponse)
 def register(request: Request, ws: Ws, login: Viewer) -> Response:
+    keys = ledger.LogKey(ws.keys.directory)
     with ws.cases() as ctx:
-        items = []
-        for view in cases.published_rulings(ctx, login.who):
-            history = ledger.entries_about(ctx.rec, view.id, login.who, ws.settings)
-            published = [e.line() for e in history if e.action == "ruling.publish"]
-            items.append({"case": view.as_dict(), "entry": published[-1] if published else None})
+        views = cases.published_rulings(ctx, login.who)
+        panels = [(v.id, v.ruling.panel if v.ruling else []) for v in views]
+        proofs = ledger.published_entries(ctx.rec, keys, login.who, panels, ws.settings)
+        signed = ledger.published_checkpoint(ctx.rec, keys, login.who, ws.settings)
         check = ledger.check(ctx.rec, login.who, ws.settings)
-    return render(request, "register.html", items=items, intact=check.ok, verdict=check.describe())
+        items = [{"case": v.as_dict(), "record": proofs.get(v.id)} for v in views]
+        witnessed = ledger.witnesses(ctx.rec, signed)
+    return render(
+        request,
+        "register.html",
+        items=items,
+        intact=check.ok,
+        verdict=check.describe(),
+        checkpoint=signed.text(),
+        witnessed=witnessed,
+    )

@@ -1,0 +1,223 @@
+"""The live tables replayed from the log: what the record should hold if nothing was edited.
+
+Every change to allegations, answers, rulings, signatures, referrals, users, roles
+and tokens is a ledger entry written in the change's own transaction, so the state
+those entries describe must equal the rows. `expected` folds the entries into that
+state; `differences` names each place where the database says otherwise — a
+ruling's outcome edited in place, a dissent turned into agreement, a role raised,
+a token row inserted — in words a co-chair can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: What each kind of row is compared on (the store reads exactly these fields).
+ALLEGATION_FIELDS = ("agreement", "complainant", "respondent", "narrative", "status", "filed_by")
+RULING_FIELDS = ("outcome", "proposed_outcome", "reasons", "findings", "panel", "published")
+SIGNATURE_FIELDS = ("user", "position", "statement")
+USER_FIELDS = ("role", "party", "public_key", "disabled")
+TOKEN_FIELDS = ("user", "revoked", "expires_at")
+
+
+@dataclass
+class State:
+    """The rows of the record, keyed by what identifies each (as the store returns them)."""
+
+    allegations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    answers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    rulings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    signatures: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    referrals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Users whose tokens a format-1 entry revoked without naming which.
+    vague_tokens: set[str] = field(default_factory=set)
+
+
+class _Fold:
+    """Applies one entry at a time; unknown actions change nothing (they record no row)."""
+
+    def __init__(self) -> None:
+        self.state = State()
+
+    def apply(self, user: str, action: str, p: Mapping[str, Any]) -> None:
+        handler = getattr(self, "on_" + action.replace(".", "_"), None)
+        if handler is not None:
+            handler(user, p)
+
+    def _status(self, p: Mapping[str, Any], status: str) -> None:
+        found = self.state.allegations.get(str(p.get("allegation")))
+        if found is not None:
+            found["status"] = status
+
+    def on_allegation_file(self, user: str, p: Mapping[str, Any]) -> None:
+        self.state.allegations[str(p["allegation"])] = {
+            "agreement": p.get("agreement"),
+            "complainant": p.get("complainant"),
+            "respondent": p.get("respondent"),
+            "narrative": p.get("narrative"),
+            "status": "submitted",
+            "filed_by": user,
+        }
+
+    def on_allegation_review(self, user: str, p: Mapping[str, Any]) -> None:
+        self._status(p, "under_review")
+
+    def on_allegation_withdraw(self, user: str, p: Mapping[str, Any]) -> None:
+        self._status(p, "withdrawn")
+
+    def on_allegation_answer(self, user: str, p: Mapping[str, Any]) -> None:
+        self.state.answers.setdefault(str(p["allegation"]), []).append((user, str(p["text"])))
+
+    def on_ruling_propose(self, user: str, p: Mapping[str, Any]) -> None:
+        self.state.rulings[str(p["allegation"])] = {
+            "outcome": p.get("outcome"),
+            "proposed_outcome": None,
+            "reasons": p.get("reasons"),
+            "findings": list(p.get("findings") or []),
+            "panel": list(p.get("panel") or []),
+            "published": False,
+        }
+        self._status(p, "ruled")
+
+    def on_ruling_sign(self, user: str, p: Mapping[str, Any]) -> None:
+        key = (str(p["allegation"]), str(p["adjudicator"]))
+        self.state.signatures[key] = {
+            "user": user,
+            "position": p.get("position"),
+            "statement": p.get("statement") or "",
+        }
+
+    def on_ruling_publish(self, user: str, p: Mapping[str, Any]) -> None:
+        ref = str(p["allegation"])
+        ruling = self.state.rulings.get(ref)
+        if ruling is None:  # published past the deadline with nothing proposed
+            ruling = self.state.rulings[ref] = {"findings": []}
+        ruling.update(
+            outcome=p.get("outcome"), proposed_outcome=p.get("proposed_outcome"), published=True
+        )
+        self._status(p, "published")
+
+    def on_referral_create(self, user: str, p: Mapping[str, Any]) -> None:
+        self.state.referrals[str(p["referral"])] = {
+            "respondent": p.get("respondent"),
+            "allegations": list(p.get("allegations") or []),
+        }
+
+    def on_user_add(self, user: str, p: Mapping[str, Any]) -> None:
+        self.state.users[str(p["name"])] = {
+            "role": p.get("role"),
+            "party": p.get("party"),
+            "public_key": p.get("public_key"),
+            "disabled": False,
+        }
+
+    def _user(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        return self.state.users.setdefault(str(p.get("name")), {})
+
+    def on_user_key(self, user: str, p: Mapping[str, Any]) -> None:
+        self._user(p)["public_key"] = p.get("public_key")
+
+    def on_user_role(self, user: str, p: Mapping[str, Any]) -> None:
+        self._user(p).update(role=p.get("role"), party=p.get("party"))
+
+    def on_user_disable(self, user: str, p: Mapping[str, Any]) -> None:
+        self._user(p)["disabled"] = True
+
+    def on_user_enable(self, user: str, p: Mapping[str, Any]) -> None:
+        self._user(p)["disabled"] = False
+
+    def on_token_issue(self, user: str, p: Mapping[str, Any]) -> None:
+        digest = p.get("token_sha256") or p.get("token")  # format 1 kept a 16-digit prefix
+        token: dict[str, Any] = {"user": p.get("user"), "revoked": False}
+        if "expires_at" in p:
+            token["expires_at"] = p["expires_at"]
+        self.state.tokens[str(digest)] = token
+
+    def on_token_revoke(self, user: str, p: Mapping[str, Any]) -> None:
+        named = p.get("tokens")
+        if not isinstance(named, list):
+            self.state.vague_tokens.add(str(p.get("user")))
+            return
+        for digest in named:
+            token = self.state.tokens.get(str(digest))
+            if token is not None:
+                token["revoked"] = True
+
+
+def expected(entries: Iterable[tuple[str, str, Mapping[str, Any]]]) -> State:
+    """The state the (user, action, payload) of every entry, in order, describes."""
+    fold = _Fold()
+    for user, action, payload in entries:
+        fold.apply(user, action, payload)
+    return fold.state
+
+
+def _rows(
+    kind: str,
+    logged: Mapping[Any, Mapping[str, Any]],
+    live: Mapping[Any, Mapping[str, Any]],
+    fields: Iterable[str],
+    name: Any = str,
+) -> list[str]:
+    out: list[str] = []
+    for key in sorted(set(logged) | set(live), key=str):
+        what = f"{kind} {name(key)}"
+        if key not in logged:
+            out.append(f"{what}: in the database, but no ledger entry created it")
+            continue
+        if key not in live:
+            out.append(f"{what}: on the ledger, but missing from the database")
+            continue
+        for f in fields:
+            want, have = logged[key].get(f), live[key].get(f)
+            if f in logged[key] and want != have:
+                out.append(f"{what}: {f} is {have!r} in the database, the ledger says {want!r}")
+    return out
+
+
+def _tokens(logged: State, live: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    out: list[str] = []
+    prefixes = {k: v for k, v in logged.tokens.items() if len(k) == 16}
+    for digest, row in sorted(live.items()):
+        entry = logged.tokens.get(digest) or prefixes.get(digest[:16])
+        shown = f"token {digest[:12]}… of {row.get('user')!r}"
+        if entry is None:
+            out.append(f"{shown}: in the database, but never issued on the ledger")
+            continue
+        if entry.get("user") != row.get("user"):
+            out.append(f"{shown}: the ledger issued it to {entry.get('user')!r}")
+        vague = row.get("user") in logged.vague_tokens
+        if not vague and bool(entry.get("revoked")) != bool(row.get("revoked")):
+            said = "revoked" if entry.get("revoked") else "live"
+            out.append(f"{shown}: the ledger says it is {said}")
+        if "expires_at" in entry and entry["expires_at"] != row.get("expires_at"):
+            out.append(
+                f"{shown}: expires {row.get('expires_at')!r}, "
+                f"the ledger says {entry['expires_at']!r}"
+            )
+    return out
+
+
+def differences(logged: State, live: State) -> list[str]:
+    """Every way the live rows differ from what the ledger describes, one line each."""
+    out: list[str] = []
+    out += _rows("allegation", logged.allegations, live.allegations, ALLEGATION_FIELDS)
+    out += _rows("ruling of", logged.rulings, live.rulings, RULING_FIELDS)
+    out += _rows(
+        "signature",
+        logged.signatures,
+        live.signatures,
+        SIGNATURE_FIELDS,
+        name=lambda k: f"of {k[1]} on {k[0]}",
+    )
+    out += _rows("referral", logged.referrals, live.referrals, ("respondent", "allegations"))
+    out += _rows("user", logged.users, live.users, USER_FIELDS)
+    for ref in sorted(set(logged.answers) | set(live.answers)):
+        if logged.answers.get(ref, []) != live.answers.get(ref, []):
+            out.append(f"answers to {ref}: the database's differ from the ledger's")
+    out += _tokens(logged, live.tokens)
+    return out
