@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from ceasefire.interfaces.http import limits
 from ceasefire.interfaces.http.app import create_app
 from ceasefire.interfaces.http.auth import SESSION_COOKIE
-from ceasefire.services import views
+from ceasefire.services import users, views
 from tests.api.conftest import Api, build_workspace
 from tests.cases.conftest import database, url_of
 from tests.conftest import event
@@ -311,3 +311,45 @@ def test_a_failing_build_is_not_kept_and_leaves_no_lock(api: Api) -> None:
     unknown = api.get(f"{V}/map/incidents", "monitor", params={"agreement": "nope"})
     assert refusal(unknown)[:2] == (404, "not_found")
     assert views._FLIGHTS == {}
+
+
+# --- password work -----------------------------------------------------------------------------
+
+
+def test_password_checks_run_a_few_at_a_time(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twelve logins at once: never more than PASSWORD_CONCURRENCY hash at the same time."""
+    monkeypatch.setattr(limits, "PASSWORD_CONCURRENCY", 2)
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def slow_log_in(*args: Any, **kwargs: Any) -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.2)  # as long as argon2 takes
+        with lock:
+            running -= 1
+
+    monkeypatch.setattr(users, "log_in", slow_log_in)
+    statuses: list[int] = []
+
+    def attempt(i: int) -> None:
+        answer = api.client.post("/login", data={"name": f"u{i}", "password": "wrong"})
+        statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [401] * 12
+    assert most == 2
+
+
+def test_password_checks_beyond_the_queue_are_503(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "PASSWORD_QUEUE", 0)
+    answer = api.client.post("/login", data={"name": "admin", "password": "x"})
+    assert answer.status_code == 503 and "too many logins" in answer.text

@@ -21,9 +21,12 @@ their text fields checked on the way.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import json
+import os
 import re
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +57,13 @@ EVIDENCE_ROUTES = {("POST", "/cases"), ("POST", f"{errors.API}/allegations")}
 MAX_JSON_DEPTH = 64
 #: Values (scalars and containers) in one JSON body: ~30 per incident, 30,000 incidents.
 MAX_JSON_ITEMS = 1_000_000
+#: Routes that hash a password (argon2: ~64 MiB and a core's worth of work each).
+PASSWORD_ROUTES = {("POST", "/login"), ("POST", f"{errors.API}/users")}
+#: How many password hashes run at once; the rest wait their turn off the worker threads,
+#: so a flood of logins neither starves the other requests nor multiplies argon2's memory.
+PASSWORD_CONCURRENCY = max(1, os.cpu_count() or 1)
+#: Beyond this many waiting, a password request is answered 503 at once.
+PASSWORD_QUEUE = 200
 #: Bodies up to this size are checked on the event loop; larger ones in a worker thread.
 INLINE_CHECK = 256 * 1024
 #: A text field of a multipart form longer than this is left to the form parser's own limit.
@@ -386,6 +396,24 @@ def streamed(receive: Receive, limit: int, fields: FormFields) -> Receive:
     return counted
 
 
+class Gate:
+    """`PASSWORD_CONCURRENCY` at a time through, counting those who wait."""
+
+    def __init__(self) -> None:
+        self.slots = asyncio.Semaphore(PASSWORD_CONCURRENCY)
+        self.waiting = 0
+
+    async def __aenter__(self) -> None:
+        self.waiting += 1
+        try:
+            await self.slots.acquire()
+        finally:
+            self.waiting -= 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.slots.release()
+
+
 class Guard:
     """The outermost middleware: refuse what no route should see (see the module's text)."""
 
@@ -393,6 +421,10 @@ class Guard:
         """`routes`: the app's routes, which name the parameter a bad path segment fills."""
         self.app = app
         self.routes = routes
+        #: One gate per event loop (a test client may run the app on several).
+        self.gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Gate] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -403,7 +435,16 @@ class Guard:
         except Refusal as refusal:
             await self.refuse(scope, receive, send, refusal)
             return
-        await self.run(scope, inner, receive, send)
+        if (scope["method"], scope["path"]) not in PASSWORD_ROUTES:
+            await self.run(scope, inner, receive, send)
+            return
+        gate = self.gates.setdefault(asyncio.get_running_loop(), Gate())
+        if gate.waiting >= PASSWORD_QUEUE:
+            busy = Refusal(503, "busy", "too many logins at once; try again in a few seconds")
+            await self.refuse(scope, receive, send, busy)
+            return
+        async with gate:
+            await self.run(scope, inner, receive, send)
 
     async def admit(self, scope: Scope, receive: Receive) -> Receive:
         """The `receive` the app gets, once what can be checked before it runs is checked."""

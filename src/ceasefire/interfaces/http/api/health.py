@@ -21,5 +21,6 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health)
-def health() -> Health:
+async def health() -> Health:
+    """Answered on the event loop, never queued behind the worker threads (logins, builds)."""
     return Health(status="ok", version=__version__, time=iso(int(time.time())))

@@ -73,7 +73,7 @@ async def file_case(
     incidents: str = Form("", max_length=100_000),
     evidence: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
-    who = check_form(request, csrf)
+    who = await run_in_threadpool(check_form, request, csrf)  # it looks the login up
     refs = [r.strip() for r in incidents.replace(",", " ").split() if r.strip()]
     files = [
         cases.EvidenceFile(item.filename, await item.read(), item.content_type)
@@ -142,7 +142,7 @@ async def case_step(request: Request, ws: Ws, allegation_id: str, step: str) -> 
         raise ApiError(404, "not_found", f"no step {step!r}")
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    who = check_form(request, values.pop("csrf", ""))
+    who = await run_in_threadpool(check_form, request, values.pop("csrf", ""))
 
     def act() -> None:
         with ws.cases() as ctx:

@@ -89,10 +89,16 @@ def _submit(rec: Record, who: Principal, record: dict[str, Any]) -> None:
 async def report(request: Request, rec: Rec) -> Response:
     form = await request.form()
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    # The login, the record and the page are database work: off the event loop.
+    response: Response = await run_in_threadpool(_report, request, rec, values)
+    return response
+
+
+def _report(request: Request, rec: Record, values: dict[str, str]) -> Response:
     who = check_form(request, values.pop("csrf", ""))
     ident = values.get("id") or f"{who.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
     try:
-        await run_in_threadpool(_submit, rec, who, report_record(values, ident))
+        _submit(rec, who, report_record(values, ident))
     except InputError as exc:
         return report_form(request, rec, values, error=exc.describe())
     stored = rec.incidents.get((REPORT_SOURCE, ident))
