@@ -145,6 +145,11 @@ def verify_cosignature(checkpoint: Checkpoint, cosig: Cosignature, public: bytes
     return True
 
 
+def b64decode(text: str) -> bytes:
+    """A public key or hash in base64, refused (CheckpointError) when it is not."""
+    return _b64(text, "the value")
+
+
 def _b64(text: str, what: str) -> bytes:
     try:
         raw = base64.b64decode(text, validate=True)

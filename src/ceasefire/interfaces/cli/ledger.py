@@ -112,3 +112,29 @@ def ledger_prove(
     with workspace(db) as space:
         proof = space.read(lambda rec: ledger_service.prove(rec, entry, LOCAL_OPERATOR, size=size))
     print(json.dumps(proof.as_dict(), indent=2))
+
+
+@ledger_app.command("witness")
+def ledger_witness(
+    url: Annotated[str, typer.Argument(help="the server, e.g. https://taskforce.example")],
+    key: Annotated[Path, typer.Option("--key", help="your Ed25519 private key (PEM)")],
+    state: Annotated[Path, typer.Option("--state", help="where this witness keeps what it saw")],
+    name: Annotated[str, typer.Option("--name", help="your user name on the record")],
+) -> None:
+    """Check the log only grew since your last run, then co-sign its checkpoint.
+
+    Exits 1 when the log is not append-only (the evidence is kept in the state folder),
+    2 when it could not check (network, a refused cosignature).
+    """
+    from ceasefire.services import users
+    from ceasefire.services import witness as witness_service
+
+    own = users.read_key_file(key)
+    try:
+        outcome = witness_service.witness(url, own, name, state)
+    except witness_service.Inconsistent as alarm:
+        errors.print(f"[bold red]inconsistent:[/] {alarm}", highlight=False)
+        raise typer.Exit(1) from None
+    except witness_service.WitnessError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"[green]ok[/]: {outcome.message}")
