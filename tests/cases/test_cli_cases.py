@@ -146,3 +146,47 @@ def test_missing_tables_are_explained(tmp_path: Path, monkeypatch: pytest.Monkey
     result = runner.invoke(app, ["cases", "list"])
     assert result.exit_code == 2
     assert "ceasefire db upgrade" in result.stdout + (result.stderr or "")
+
+
+def test_checkpoints_proofs_and_verify_since(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Keep a checkpoint, let the log grow, prove an entry; then truncate: --since catches it."""
+    cli("users", "add", "root", "--role", "admin")
+    cli("users", "add", "mon", "--role", "monitor", "--as", "root")
+    held = tmp_path / "checkpoint.txt"
+    note = cli("ledger", "checkpoint", "-o", str(held))
+    lines = note.split("\n")
+    assert lines[1] == "2" and lines[3].startswith("time ") and lines[5].startswith("\u2014 ")
+    assert held.read_text() == note
+    cli("users", "add", "gov-rep", "--role", "party", "--party", "gov", "--as", "root")
+    cli("users", "token", "mon", "--as", "root")
+    assert "consistent with the checkpoint of 2 entries" in cli(
+        "ledger", "verify", "--since", str(held)
+    )
+    proof = json.loads(cli("ledger", "prove", "1"))
+    assert proof["seq"] == 1 and proof["tree_size"] == 4 and len(proof["proof"]) == 2
+    export = tmp_path / "ledger.jsonl"
+    cli("ledger", "export", str(export))
+    assert "intact" in cli("ledger", "verify", str(export), "--since", str(held))
+    # A checkpoint from another log (or a garbled one) is refused, naming the file.
+    held.write_text(note.replace(lines[2], "A" * 43 + "="))
+    assert "checkpoint given" in cli("ledger", "verify", "--since", str(held), code=1)
+    held.write_text("nonsense\n")
+    assert "checkpoint.txt" in cli("ledger", "verify", "--since", str(held), code=2)
+    # The newest entries removed and the head fixed: only the checkpoint held outside tells.
+    held.write_text(note)
+    from ceasefire.storage.db import make_engine
+
+    engine = make_engine()
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger WHERE seq > 1"))
+        conn.execute(text("DELETE FROM ledger_nodes WHERE NOT (level = 0 AND idx = 0)"))
+        conn.execute(text("DELETE FROM ledger_checkpoints"))
+        conn.execute(text("DELETE FROM api_tokens"))
+        conn.execute(text("DELETE FROM users WHERE name <> 'root'"))
+        conn.execute(
+            text("UPDATE ledger_head SET seq = 1, hash = (SELECT leaf_hash FROM ledger)")
+        )
+    engine.dispose()
+    assert "intact" in cli("ledger", "verify")
+    caught = cli("ledger", "verify", "--since", str(held), code=1)
+    assert "entry 2" in caught and "truncated" in caught

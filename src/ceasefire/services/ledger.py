@@ -44,6 +44,7 @@ from ceasefire.core import log, merkle
 from ceasefire.core.errors import InputError
 from ceasefire.core.log import canonical, format_at, jsonable, statement
 from ceasefire.core.policy import (
+    LOCAL_OPERATOR,
     AccountFacts,
     Action,
     CaseFacts,
@@ -528,10 +529,17 @@ def prove(
     viewer: Principal | None,
     *,
     size: int | None = None,
+    keys: LogKey | None = None,
     settings: Settings | None = None,
 ) -> InclusionProof:
-    """The inclusion proof of one entry in a signed checkpoint (the latest by default)."""
+    """The inclusion proof of one entry in a signed checkpoint.
+
+    In the checkpoint of `size` entries; else in one of the log as it is now when the
+    log's key is at hand (signed if the log grew); else in the latest one signed.
+    """
     require(viewer, Action.ledger_read, settings=settings)
+    if size is None and keys is not None:
+        size = checkpoint(rec, keys).size
     note = rec.ledger.checkpoint(size) if size is not None else rec.ledger.checkpoint()
     if note is None:
         raise LedgerRefused(
@@ -645,13 +653,13 @@ def export(
     path: str | Path,
     *,
     keys: LogKey,
-    viewer: Principal | None = None,
+    viewer: Principal | None = LOCAL_OPERATOR,
     settings: Settings | None = None,
 ) -> int:
     """Write the log as JSON Lines (header with its checkpoint first); returns the entry count.
 
-    Without a viewer the export is complete (the local operator); with one, entries
-    the viewer may not see are withheld as commitments. Written to a temporary file
+    Entries the viewer may not see are withheld as commitments (`None` is the public;
+    the local operator, the default, sees everything). Written to a temporary file
     and renamed, so a failed export leaves nothing behind.
     """
     target = Path(path)
@@ -673,12 +681,11 @@ def export_lines(
     rec: Record,
     *,
     keys: LogKey,
-    viewer: Principal | None = None,
+    viewer: Principal | None,
     settings: Settings | None = None,
 ) -> Iterator[bytes]:
     """The export, line by line: the header, then one entry (or commitment) a line."""
-    if viewer is not None:
-        require(viewer, Action.ledger_read, settings=settings)
+    require(viewer, Action.ledger_read, settings=settings)
     size = rec.ledger.head()[0]
     signed = checkpoint(rec, keys)
     known = identity(rec)
@@ -692,7 +699,7 @@ def export_lines(
     }
     yield canonical(header) + b"\n"
     rows = entries(rec, after=0, limit=size)
-    redact = redactor(rec, viewer, settings, ahead=rows) if viewer is not None else (lambda e: e)
+    redact = redactor(rec, viewer, settings, ahead=rows)
     for item in rows:
         yield canonical(redact(item).line()) + b"\n"
 

@@ -70,7 +70,12 @@ def ledger_checkpoint(
 
 
 def _since(path: Path | None) -> Checkpoint | None:
-    return ledger_service.read_checkpoint(path) if path is not None else None
+    if path is None:
+        return None
+    try:
+        return ledger_service.read_checkpoint(path)
+    except ledger_service.LedgerRefused as exc:
+        raise fail(str(exc)) from None
 
 
 @ledger_app.command("verify")
@@ -108,9 +113,12 @@ def ledger_prove(
     ] = None,
     db: Db = None,
 ) -> None:
-    """Print the inclusion proof of one entry in a signed checkpoint (JSON)."""
+    """Print the inclusion proof of one entry in a checkpoint (the log's now, by default)."""
     with workspace(db) as space:
-        proof = space.read(lambda rec: ledger_service.prove(rec, entry, LOCAL_OPERATOR, size=size))
+        keys = ledger_service.LogKey(space.keys.directory)
+        proof = space.write(
+            lambda rec: ledger_service.prove(rec, entry, LOCAL_OPERATOR, size=size, keys=keys)
+        )
     print(json.dumps(proof.as_dict(), indent=2))
 
 

@@ -135,8 +135,9 @@ def proof(ws: Ws, who: Caller, seq: int, size: Size | None = None) -> Any:
     """The inclusion proof of entry `seq` in the latest checkpoint (or the one of `size`)."""
     if not 0 < seq <= 2**40:
         raise ApiError(422, "invalid_request", "seq: an entry number from 1")
+    keys = ledger.LogKey(ws.keys.directory)
     with ws.record() as rec:
-        found = ledger.prove(rec, seq, who, size=size, settings=ws.settings)
+        found = ledger.prove(rec, seq, who, size=size, keys=keys, settings=ws.settings)
     return found.as_dict()
 
 

@@ -1,0 +1,85 @@
+"""The ledger over HTTP: honest downloads verify, proofs and checkpoints hold, bad asks are 422."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ceasefire.core import checkpoint as notes
+from ceasefire.core import merkle
+from ceasefire.core.policy import ANONYMOUS, Action, can
+from ceasefire.services import ledger, users
+from ceasefire.storage.record import Record
+
+from .conftest import ROLES, Api
+
+V = "/api/v1"
+
+
+@pytest.mark.parametrize("who", ["public", *ROLES])
+def test_an_honest_download_verifies_for_every_reader(api: Api, who: str) -> None:
+    answer = api.get(f"{V}/ledger/export", who)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/x-ndjson"
+    result = ledger.verify_export(answer.content)
+    assert result.ok, result.describe()
+    held = notes.parse(api.get(f"{V}/ledger/checkpoint", who).text)
+    assert ledger.verify_export(answer.content, since=held).ok
+    with Record.open(api.db) as rec:
+        viewer = ANONYMOUS if who == "public" else users.get_user(rec, who)
+        full = can(viewer, Action.ledger_read_full)
+    # Without the full ledger others' tokens at least are given as position and commitment.
+    assert (result.withheld > 0) == (not full), (who, result.withheld)
+
+
+def test_checkpoint_log_key_and_proofs(api: Api) -> None:
+    info = api.get(f"{V}/ledger/log").json()
+    note = notes.parse(api.get(f"{V}/ledger/checkpoint").text)
+    note.verify(base64.b64decode(info["public_key"]))
+    assert note.origin == info["origin"] and note.size == info["size"]
+    for seq in (1, note.size):
+        proof = api.get(f"{V}/ledger/proof/{seq}", params={"size": note.size}).json()
+        assert merkle.verify_inclusion(
+            seq - 1,
+            note.size,
+            bytes.fromhex(proof["leaf_hash"]),
+            [bytes.fromhex(h) for h in proof["proof"]],
+            note.root,
+        )
+        assert notes.parse(proof["checkpoint"]).root == note.root
+    consistency = api.get(f"{V}/ledger/consistency", params={"from": 2, "to": note.size}).json()
+    first = notes.parse(api.get(f"{V}/ledger/checkpoint", params={"size": note.size}).text)
+    assert first.size == note.size and consistency["proof"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/ledger/proof/0", {}),
+        ("/ledger/proof/999999", {}),
+        ("/ledger/proof/1", {"size": 999999}),
+        ("/ledger/consistency", {"from": 5, "to": 2}),
+        ("/ledger/consistency", {"from": 1, "to": 10**9}),
+        ("/ledger/consistency", {"from": "x", "to": 2}),
+        ("/ledger/checkpoint", {"size": 999999}),
+    ],
+)
+def test_impossible_proofs_are_422(api: Api, path: str, params: dict[str, object]) -> None:
+    answer = api.get(V + path, params=params)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["message"]
+
+
+def test_cosignatures_must_verify_under_a_registered_key(api: Api) -> None:
+    note = notes.parse(api.get(f"{V}/ledger/checkpoint").text)
+    forged = notes.cosign(note, "adj-us", Ed25519PrivateKey.generate(), 1).line()
+    for body in (
+        {"size": note.size, "name": "adj-us", "cosignature": forged},
+        {"size": note.size, "name": "nobody", "cosignature": forged},
+        {"size": note.size, "name": "adj-us", "cosignature": "— adj-us not-base64"},
+        {"size": 10**6, "name": "adj-us", "cosignature": forged},
+    ):
+        answer = api.post(f"{V}/ledger/cosign", json=body)
+        assert answer.status_code == 422, (body, answer.text)
+    assert not notes.parse(api.get(f"{V}/ledger/checkpoint").text).cosignatures
