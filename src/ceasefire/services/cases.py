@@ -43,7 +43,7 @@ from ceasefire.core.policy import (
     role_of,
     rule_for,
 )
-from ceasefire.services import ledger
+from ceasefire.services import ledger, users
 from ceasefire.services.visibility import IncidentSource, incident_visible, visible_incident
 from ceasefire.storage.cases import (
     OPEN_STATUSES,
@@ -324,9 +324,22 @@ def _load(
 
 
 def _log(
-    ctx: CaseContext, user: Principal, action: str, payload: dict[str, Any], now: dt.datetime
+    ctx: CaseContext,
+    user: Principal,
+    action: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    detached: bytes | None = None,
 ) -> None:
-    ledger.append(ctx.rec, user.name, action, payload, signer=ctx.signer, at=now)
+    """Append the entry: signed by `detached` (the user's own key) or by the context's signer.
+
+    The server never signs for a user who holds their own key (`users.OwnKeyRequired`).
+    """
+    if detached is None:
+        row = ctx.rec.users.get(user.name)
+        if row is not None:
+            users.require_server_key(row, ctx.signer, action)
+    ledger.append(ctx.rec, user.name, action, payload, signer=ctx.signer, at=now, detached=detached)
 
 
 def _text(value: str, what: str) -> str:
@@ -644,6 +657,22 @@ def propose_ruling(
     return _view(ctx, user, allegation)
 
 
+def ruling_sign_payload(
+    allegation_id: str, adjudicator: str, position: str, statement: str = ""
+) -> dict[str, Any]:
+    """The exact payload of a `ruling.sign` entry.
+
+    The service records it, and a client holding its own key signs
+    `ledger.statement(user, "ruling.sign", this)`: one function, so both agree.
+    """
+    return {
+        "allegation": allegation_id,
+        "adjudicator": adjudicator,
+        "position": position,
+        "statement": (statement or "").strip(),
+    }
+
+
 def sign_ruling(
     ctx: CaseContext,
     user: Principal,
@@ -651,8 +680,14 @@ def sign_ruling(
     *,
     position: str,
     statement: str = "",
+    signature: bytes | None = None,
 ) -> CaseView:
-    """A panel member signs for its actor: `agree`, or `dissent` with a statement."""
+    """A panel member signs for its actor: `agree`, or `dissent` with a statement.
+
+    `signature` is the member's own Ed25519 signature of the entry's statement
+    (`ruling_sign_payload`); without it the context's signer signs, which a
+    member who holds their own key does not allow.
+    """
     now = ctx.now()
     allegation = _load(ctx, user, allegation_id, Action.rulings_sign)
     ruling = allegation.ruling
@@ -676,18 +711,8 @@ def sign_ruling(
     )
     allegation.updated_at = now
     ctx.store.flush()
-    _log(
-        ctx,
-        user,
-        "ruling.sign",
-        {
-            "allegation": allegation_id,
-            "adjudicator": member,
-            "position": position,
-            "statement": said,
-        },
-        now,
-    )
+    payload = ruling_sign_payload(allegation_id, member, position, said)
+    _log(ctx, user, "ruling.sign", payload, now, detached=signature)
     return _view(ctx, user, allegation)
 
 

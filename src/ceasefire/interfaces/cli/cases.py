@@ -23,6 +23,7 @@ from ceasefire.interfaces.cli.workspace import As, AsOptional, Db
 from ceasefire.interfaces.cli.workspace import user as _user
 from ceasefire.interfaces.cli.workspace import workspace as _workspace
 from ceasefire.services import cases as case_service
+from ceasefire.services import ledger
 from ceasefire.services import users as user_service
 
 if TYPE_CHECKING:
@@ -197,18 +198,32 @@ def cases_sign(
     as_user: As,
     position: Annotated[str, typer.Option("--position", help="agree or dissent")],
     statement: Annotated[str, typer.Option("--statement", help="required to dissent")] = "",
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="sign here with your own key file (the server holds none)"),
+    ] = None,
     agreements: AgreementFiles = None,
     db: Db = None,
 ) -> None:
-    """Sign the proposed ruling for your actor, agreeing or dissenting."""
-    view = _act(
-        db,
-        as_user,
-        agreements,
-        lambda c, u: case_service.sign_ruling(
-            c, u, allegation, position=position, statement=statement
-        ),
-    )
+    """Sign the proposed ruling for your actor, agreeing or dissenting.
+
+    With `--key FILE` the signature is made here, over the exact entry the
+    service records (`cases.ruling_sign_payload`), and sent with the request.
+    """
+    own = user_service.read_key_file(key) if key is not None else None
+
+    def sign(c: case_service.CaseContext, u: Any) -> case_service.CaseView:
+        signature = None
+        if own is not None:
+            payload = case_service.ruling_sign_payload(
+                allegation, u.party or "", position, statement
+            )
+            signature = own.sign(ledger.statement(u.name, "ruling.sign", payload))
+        return case_service.sign_ruling(
+            c, u, allegation, position=position, statement=statement, signature=signature
+        )
+
+    view = _act(db, as_user, agreements, sign)
     joint = view.ruling is not None and view.ruling.joint
     console.print(f"{view.id}: signed ({position}); " + ("joint" if joint else "not yet joint"))
 

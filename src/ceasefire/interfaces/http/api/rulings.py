@@ -12,8 +12,8 @@ from ceasefire.interfaces.http.api.params import Limit, Offset
 from ceasefire.interfaces.http.api.schemas import Body, Page
 from ceasefire.interfaces.http.auth import Caller
 from ceasefire.interfaces.http.deps import Ws
-from ceasefire.interfaces.http.errors import API, ERRORS
-from ceasefire.services import cases
+from ceasefire.interfaces.http.errors import API, ERRORS, ApiError
+from ceasefire.services import cases, ledger
 
 router = APIRouter(prefix=API, tags=["rulings"], responses=ERRORS)
 
@@ -27,6 +27,12 @@ class ProposeRuling(Body):
 class Signature(Body):
     position: Literal["agree", "dissent"]
     statement: str = Field(default="", max_length=100_000)
+    signature: str | None = Field(
+        default=None,
+        max_length=200,
+        description="base64 Ed25519 signature, by the signer's own key, of "
+        '`ledger.statement(user, "ruling.sign", cases.ruling_sign_payload(...))`',
+    )
 
 
 class Referral(BaseModel):
@@ -56,10 +62,22 @@ def rule(ws: Ws, who: Caller, allegation_id: str, body: ProposeRuling) -> Any:
 
 @router.post("/allegations/{allegation_id}/sign", response_model=Allegation)
 def sign(ws: Ws, who: Caller, allegation_id: str, body: Signature) -> Any:
+    detached = _signature(body.signature)
     with ws.cases() as ctx:
         return cases.sign_ruling(
-            ctx, who, allegation_id, position=body.position, statement=body.statement
-        ).as_dict()
+            ctx, who, allegation_id, position=body.position, statement=body.statement,
+            signature=detached,
+        ).as_dict()  # fmt: skip
+
+
+def _signature(text: str | None) -> bytes | None:
+    """The detached signature's bytes; malformed base64 is the client's error (422)."""
+    if text is None:
+        return None
+    try:
+        return ledger.b64_strict(text)
+    except ValueError:
+        raise ApiError(422, "invalid_request", "signature: not valid base64") from None
 
 
 @router.post("/allegations/{allegation_id}/publish", response_model=Published)
