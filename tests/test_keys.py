@@ -244,3 +244,22 @@ def test_the_readme_accounts_and_own_key_lines_run_as_written(
         assert users.get_user(rec, "hnc").disabled and users.get_user(rec, "hnc").role == "monitor"
     verify = runner.invoke(app, ["ledger", "verify"])
     assert verify.exit_code == 0, verify.output
+
+
+def test_any_service_action_of_an_own_key_user_needs_their_signature(
+    api: Api, tmp_path: Path
+) -> None:
+    own_key(api, tmp_path, "rep-opp")
+    body = {
+        "agreement_id": "quiet",
+        "complainant": "opposition",
+        "respondent": "gov",
+        "narrative": "Shelling of a market.",
+        "incidents": ["native:e1"],
+    }
+    response = api.post(f"{V}/allegations", "rep-opp", json=body)
+    assert response.status_code == 403 and "holds their own key" in response.text
+    with open_record(api.db) as rec:
+        assert not [e for e in ledger.entries(rec) if e.action.startswith("allegation.")]
+    # Their token still reads: only what the server would sign for them is refused.
+    assert api.get(f"{V}/allegations", "rep-opp").status_code == 200
