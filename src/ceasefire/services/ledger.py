@@ -756,7 +756,14 @@ class _Walk:
     described: list[tuple[str, str, Mapping[str, Any]]] = field(default_factory=list)
 
 
-def _check_signature(entry: Mapping[str, Any], walk: _Walk, seq: int) -> None:
+#: (leaf hash, public key) pairs whose signature has verified in this process. The leaf
+#: hash covers the whole entry, signature included, so a pair seen before needs no second
+#: Ed25519 check; repeated checks of a long log then cost hashing, not signatures.
+_VERIFIED: set[tuple[bytes, str]] = set()
+_VERIFIED_MAX = 2_000_000
+
+
+def _check_signature(entry: Mapping[str, Any], walk: _Walk, seq: int, leaf: bytes) -> None:
     user, action, payload = entry["user"], entry["action"], entry["payload"]
     if action in (USER_ADD, USER_KEY) and isinstance(payload, dict):
         name, key = payload.get("name"), payload.get("public_key")
@@ -769,11 +776,15 @@ def _check_signature(entry: Mapping[str, Any], walk: _Walk, seq: int) -> None:
     key_text = walk.keys.get(user)
     if key_text is None:
         raise _Bad(seq, f"signed by {user!r}, who is not registered earlier in the ledger")
-    try:
-        _public(key_text).verify(b64_strict(entry["signature"]), log.signed_message(entry))
-    except (InvalidSignature, ValueError) as exc:
-        detail = "" if isinstance(exc, InvalidSignature) else f": {exc}"
-        raise _Bad(seq, f"signature by {user!r} does not verify{detail}") from None
+    if (leaf, key_text) not in _VERIFIED:
+        try:
+            _public(key_text).verify(b64_strict(entry["signature"]), log.signed_message(entry))
+        except (InvalidSignature, ValueError) as exc:
+            detail = "" if isinstance(exc, InvalidSignature) else f": {exc}"
+            raise _Bad(seq, f"signature by {user!r} does not verify{detail}") from None
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED.add((leaf, key_text))
     if action in (USER_ADD, USER_KEY) and isinstance(payload, dict):
         walk.keys[str(payload["name"])] = str(payload["public_key"])
 
@@ -825,8 +836,9 @@ def _walk(items: Iterable[tuple[int, Mapping[str, Any] | str | _Bad, str | None]
             if entry.get("key") not in log.KEY_MODES:
                 raise _Bad(expected, "key is neither `server` nor `own`")
             prev_legacy = None
-        _check_signature(entry, walk, expected)
-        walk.tree.append(log.entry_leaf(entry))
+        leaf = log.entry_leaf(entry)
+        _check_signature(entry, walk, expected, leaf)
+        walk.tree.append(leaf)
         walk.described.append((entry["user"], entry["action"], entry["payload"]))
     return walk
 
