@@ -93,6 +93,9 @@ def _index_old_entries() -> None:
         leaf = log.entry_leaf(entry)
         tree.append(leaf)
         conn.execute(ledger.update().where(ledger.c.seq == row["seq"]).values(leaf_hash=leaf.hex()))
+    if tree.size:  # the head now records the newest leaf, not the newest chain hash
+        head = sa.table("ledger_head", sa.column("id"), sa.column("hash"))
+        conn.execute(head.update().values(hash=tree.levels[0][-1].hex()))
     for level, hashes in enumerate(tree.levels):
         if hashes:
             conn.execute(
@@ -108,6 +111,9 @@ def downgrade() -> None:
         raise RuntimeError(
             f"the log holds {newer} entries of the tree form; a hash chain cannot express them"
         )
+    last = conn.execute(sa.text("SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1")).scalar()
+    if last is not None:
+        conn.execute(sa.text("UPDATE ledger_head SET hash = :h"), {"h": last})
     op.drop_table("ledger_checkpoints")
     op.drop_table("ledger_nodes")
     with op.batch_alter_table("ledger_head") as batch:
