@@ -83,3 +83,38 @@ def test_cosignatures_must_verify_under_a_registered_key(api: Api) -> None:
         answer = api.post(f"{V}/ledger/cosign", json=body)
         assert answer.status_code == 422, (body, answer.text)
     assert not notes.parse(api.get(f"{V}/ledger/checkpoint").text).cosignatures
+
+
+def test_the_register_shows_each_ruling_with_its_entry_proof_and_checkpoint(api: Api) -> None:
+    body = {
+        "agreement_id": "quiet", "complainant": "opposition", "respondent": "gov",
+        "narrative": "Shelling of a market.", "incidents": ["native:e1"],
+    }  # fmt: skip
+    case = str(api.post(f"{V}/allegations", "rep-opp", json=body).json()["id"])
+    for step, who, payload in [
+        ("review", "adj-ru", None),
+        ("ruling", "adj-us", {"outcome": "violation_confirmed", "reasons": "Seen by monitors."}),
+        ("sign", "adj-us", {"position": "agree"}),
+        ("sign", "adj-ru", {"position": "dissent", "statement": "Not proven."}),
+        ("publish", "adj-ru", None),
+    ]:
+        done = api.post(f"{V}/allegations/{case}/{step}", who, json=payload)
+        assert done.status_code == 200, (step, done.text)
+    page = api.get("/register").text
+    assert "signed by the server for adj-ru" in page and "signed by the server for adj-us" in page
+    assert "No witness has co-signed this checkpoint yet." in page
+    note = notes.parse(api.get(f"{V}/ledger/checkpoint").text)
+    assert note.text().split("\n")[0] in page  # the checkpoint the proofs are in
+    entries = api.get(f"{V}/ledger", params={"limit": 1000}).json()["items"]
+    published = [e for e in entries if e.get("action") == "ruling.publish"][-1]
+    assert f"Ledger entry #{published['seq']}" in page and published["leaf_hash"] in page
+    proof = api.get(f"{V}/ledger/proof/{published['seq']}").json()
+    assert all(h in page for h in proof["proof"])
+    assert merkle.verify_inclusion(
+        published["seq"] - 1,
+        note.size,
+        bytes.fromhex(published["leaf_hash"]),
+        [bytes.fromhex(h) for h in proof["proof"]],
+        note.root,
+    )
+    assert "intact" in page

@@ -611,6 +611,8 @@ class PublishedEntry:
     proof: InclusionProof
     witnesses: list[str]
     panel_cosigned: bool
+    #: For each panel actor that signed: who signed and whose hands the key was in.
+    signed_with: dict[str, tuple[str, str]]
 
 
 def published_entries(
@@ -641,7 +643,14 @@ def published_entries(
         entry = published[-1]
         proof = prove(rec, entry.seq, viewer, size=signed.size, settings=settings)
         needed = set(panel)
-        out[allegation_id] = PublishedEntry(entry, proof, names, bool(needed) and needed <= members)
+        signers = {
+            str(e.payload.get("adjudicator")): (str(e.user), str(e.key or "server"))
+            for e in history
+            if e.action == "ruling.sign" and isinstance(e.payload, dict)
+        }
+        out[allegation_id] = PublishedEntry(
+            entry, proof, names, bool(needed) and needed <= members, signers
+        )
     return out
 
 
