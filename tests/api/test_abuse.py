@@ -353,3 +353,4 @@ def test_password_checks_beyond_the_queue_are_503(
     monkeypatch.setattr(limits, "PASSWORD_QUEUE", 0)
     answer = api.client.post("/login", data={"name": "admin", "password": "x"})
     assert answer.status_code == 503 and "too many logins" in answer.text
+    assert answer.headers["retry-after"] == "5"

@@ -14,6 +14,10 @@ error body (or the error page), before a route runs:
   a JSON string (422, naming the parameter): PostgreSQL refuses NUL in text
   and no driver can encode a lone surrogate, so one guard serves all backends.
 
+It also lets no more than `PASSWORD_CONCURRENCY` requests that hash a password
+(argon2: CPU and memory) run at once; the others wait on the event loop, so a
+login flood cannot take every worker thread or multiply argon2's memory.
+
 Bodies other than multipart forms are read whole (they are bounded) and handed
 on unchanged; multipart forms, which carry evidence files, stream through with
 their text fields checked on the way.
@@ -345,6 +349,10 @@ def chunked(scope: Scope) -> bool:
     return any(name == b"transfer-encoding" for name, _value in scope.get("headers", []))
 
 
+class Gone(Exception):
+    """The client went away before its body was read: nobody to answer."""
+
+
 async def read_all(receive: Receive, limit: int) -> bytes:
     """The whole body, refused as soon as it passes `limit`."""
     parts: list[bytes] = []
@@ -352,7 +360,7 @@ async def read_all(receive: Receive, limit: int) -> bytes:
     while more:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise Refusal(400, "bad_request", "the client went away")
+            raise Gone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -435,6 +443,8 @@ class Guard:
         except Refusal as refusal:
             await self.refuse(scope, receive, send, refusal)
             return
+        except Gone:
+            return
         if (scope["method"], scope["path"]) not in PASSWORD_ROUTES:
             await self.run(scope, inner, receive, send)
             return
@@ -504,6 +514,8 @@ class Guard:
             response = errors.answer(*args)
         else:
             response = await run_in_threadpool(errors.answer, *args)
+        if refusal.status_code == 503:
+            response.headers["retry-after"] = "5"
         await response(scope, receive, send)
 
 
