@@ -43,6 +43,9 @@ def test_readme_workflow(tmp_path: Path, monkeypatch) -> None:  # type: ignore[n
     verify = runner.invoke(app, ["ledger", "verify", "ledger.jsonl"])
     assert verify.exit_code == 0 and "intact" in verify.output
     exported = (tmp_path / "ledger.jsonl").read_text()
+    # The entry the README proves is the publication, as its comment says.
+    proved = next(json.loads(x) for x in exported.splitlines()[1:] if json.loads(x)["seq"] == 12)
+    assert proved["action"] == "ruling.publish"
     (tmp_path / "bad.jsonl").write_text(exported.replace("violation_confirmed", "no_violation"))
     bad = runner.invoke(app, ["ledger", "verify", "bad.jsonl"])
     # Exit 1 naming the first entry changed (the command's documented answer), not any failure.
