@@ -39,9 +39,13 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, str, dict[str, str]]]:
+def server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, str, dict[str, str]]]:
+    monkeypatch.setenv("CEASEFIRE_KEYS", str(tmp_path / "keys"))
     env = os.environ | {"CEASEFIRE_KEYS": str(tmp_path / "keys")}
-    db, _tokens = build_workspace(tmp_path)
+    db, tokens = build_workspace(tmp_path)
+    publish_a_ruling(db, tokens)
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-c", SERVER, db, str(port)], env=env, stdout=subprocess.DEVNULL
@@ -61,6 +65,33 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str, dict[str, str]]]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def publish_a_ruling(db: str, tokens: dict[str, str]) -> None:
+    """A case through to a published ruling, while the panel's keys are still server-held."""
+    from fastapi.testclient import TestClient
+
+    from ceasefire.interfaces.http.app import create_app
+
+    app = create_app(db)
+    with TestClient(app) as client:
+
+        def post(path: str, who: str, body: object = None) -> dict[str, object]:
+            headers = {"Authorization": f"Bearer {tokens[who]}"}
+            done = client.post(f"/api/v1/allegations{path}", headers=headers, json=body)
+            assert done.status_code in (200, 201), done.text
+            return dict(done.json())
+
+        case = post("", "rep-opp", {
+            "agreement_id": "quiet", "complainant": "opposition", "respondent": "gov",
+            "narrative": "Shelling of a market.", "incidents": ["native:e1"],
+        })["id"]  # fmt: skip
+        post(f"/{case}/review", "adj-ru")
+        post(f"/{case}/ruling", "adj-us", {"outcome": "violation_confirmed", "reasons": "Seen."})
+        post(f"/{case}/sign", "adj-us", {"position": "agree"})
+        post(f"/{case}/sign", "adj-ru", {"position": "agree"})
+        post(f"/{case}/publish", "adj-ru")
+    app.state.workspace.close()
 
 
 def run_witnesses(
@@ -106,6 +137,7 @@ def test_two_witnesses_cosign_and_both_catch_a_truncated_server(
         assert ledger.verify_db(rec).ok
     page = httpx.get(f"{base}/register").text
     assert "Co-signed by adj-ru, adj-us" in page
+    assert "checkpoint co-signed by the whole panel" in page  # both adjudicators of `quiet`
 
     # Whoever runs the server drops the newest entries and every trace of them.
     with Record.open(db) as rec:
