@@ -542,3 +542,14 @@ def test_any_single_byte_change_is_detected(
         changed = original[:where] + bytes([value]) + original[where + 1 :]
         result = ledger.verify_export(changed)
         assert not result.ok, (where, value, changed[max(0, where - 40) : where + 40])
+
+
+def test_readers_without_the_full_ledger_learn_where_not_what(busy_world: World) -> None:
+    with busy_world.record() as rec:
+        rec.session.execute(update(Ruling).values(reasons="rewritten reasons"))
+    with busy_world.record() as rec:
+        shown = ledger.check(rec, None)
+        full = ledger.check(rec, busy_world.user(rec, "root"))
+    assert not shown.ok and shown.differences == ("1 ruling record differs from the ledger",)
+    assert "rewritten reasons" in " ".join(full.differences)
+    assert "rewritten" not in shown.describe()

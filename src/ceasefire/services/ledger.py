@@ -31,7 +31,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -1005,9 +1005,26 @@ def _check_stored(rec: Record, walk: _Walk) -> None:
 
 
 def check(rec: Record, viewer: Principal | None, settings: Settings | None = None) -> Verification:
-    """`verify_db` for a reader (anyone may check the log: `ledger.read`)."""
+    """`verify_db` for a reader (anyone may check the log: `ledger.read`).
+
+    A reader without the full ledger learns *that* and *where* the live record
+    differs — how many rows of which kind — but not the rows' contents, which may
+    be of cases hidden from them.
+    """
     require(viewer, Action.ledger_read, settings=settings)
-    return verify_db(rec)
+    found = verify_db(rec)
+    if not found.differences or can(viewer, Action.ledger_read_full, settings=settings):
+        return found
+    kinds: dict[str, int] = {}
+    for line in found.differences:
+        kind = line.split(" ", 1)[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    summary = tuple(
+        f"{count} {kind} record{'s' if count > 1 else ''} differ{'' if count > 1 else 's'} "
+        "from the ledger"
+        for kind, count in sorted(kinds.items())
+    )
+    return replace(found, differences=summary)
 
 
 def _parse_line(raw: bytes, number: int) -> Any:
