@@ -213,7 +213,7 @@ def test_bad_bytes_in_a_json_body_are_422(site: Api) -> None:
     headers = {"content-type": "application/json"} | site.headers("rep-opp")
     answer = site.client.post(f"{V}/allegations", content=raw, headers=headers)
     assert refusal(answer)[:2] == (422, "invalid_text")
-    raw = json.dumps(event("nul-1", place={"name": "Idlib\x00", "lon": 36.6, "lat": 35.9}))
+    raw = json.dumps({**event("nul-1"), "place": {"name": "Idlib\x00", "lon": 36.6, "lat": 35.9}})
     headers = {"content-type": "application/x-ndjson"} | site.headers("monitor")
     answer = site.client.post(f"{V}/incidents", content=raw.encode(), headers=headers)
     assert refusal(answer)[:2] == (422, "invalid_text")
@@ -354,3 +354,19 @@ def test_password_checks_beyond_the_queue_are_503(
     answer = api.client.post("/login", data={"name": "admin", "password": "x"})
     assert answer.status_code == 503 and "too many logins" in answer.text
     assert answer.headers["retry-after"] == "5"
+
+
+def test_the_routes_the_limits_name_exist() -> None:
+    """A renamed route must not silently lose its evidence limit or its password gate."""
+    from ceasefire.interfaces.http.app import API_ROUTERS
+    from ceasefire.interfaces.http.web.site import ROUTERS
+
+    served = {
+        (method, route.path)
+        for router in (*API_ROUTERS, *ROUTERS)
+        for route in router.routes
+        for method in getattr(route, "methods", ())
+    }
+    assert limits.EVIDENCE_ROUTES <= served
+    assert limits.PASSWORD_ROUTES <= served
+    assert limits.body_limit("POST", "/cases") == limits.MAX_EVIDENCE_BODY > limits.MAX_BODY
