@@ -815,15 +815,19 @@ def _legacy_checks(entry: Mapping[str, Any], text: str | None, prev: str | None,
         raise _Bad(seq, "hash does not match the entry's contents (entry edited)")
 
 
-def _walk(items: Iterable[tuple[int, Mapping[str, Any] | str | _Bad, str | None]]) -> _Walk:
+_Item = tuple[int, Mapping[str, Any] | str | _Bad, str | None, bytes | None]
+
+
+def _walk(items: Iterable[_Item]) -> _Walk:
     """Check entries in order; raise `_Bad` at the first problem.
 
     `items` yields (expected seq, the entry — or a withheld leaf hash as hex, or a
-    parse failure —, the payload text as stored or None).
+    parse failure —, the payload text as stored or None, the entry's leaf hash when
+    the caller has already computed it from the entry's canonical bytes, else None).
     """
     walk = _Walk()
     prev_legacy: str | None = GENESIS
-    for expected, item, text in items:
+    for expected, item, text, known_leaf in items:
         if isinstance(item, _Bad):
             raise item
         if isinstance(item, str):
@@ -845,7 +849,7 @@ def _walk(items: Iterable[tuple[int, Mapping[str, Any] | str | _Bad, str | None]
             if entry.get("key") not in log.KEY_MODES:
                 raise _Bad(expected, "key is neither `server` nor `own`")
             prev_legacy = None
-        leaf = log.entry_leaf(entry)
+        leaf = known_leaf or log.entry_leaf(entry)
         _check_signature(entry, walk, expected, leaf)
         walk.tree.append(leaf)
         walk.described.append((entry["user"], entry["action"], entry["payload"]))
@@ -914,30 +918,24 @@ def verify_db(rec: Record, *, since: notes.Checkpoint | None = None) -> Verifica
     """Check the database's log: tree, signatures, head, checkpoints, and the live tables."""
     store = rec.ledger
 
-    def rows() -> Iterator[tuple[int, Mapping[str, Any] | _Bad, str | None]]:
+    def rows() -> Iterator[_Item]:
         for expected, row in enumerate(store.stream(), start=1):
             try:
                 payload = json.loads(row.payload)
             except ValueError:
-                yield expected, _Bad(row.seq, "payload is not JSON (edited)"), None
+                yield expected, _Bad(row.seq, "payload is not JSON (edited)"), None, None
                 return
             entry = _entry(row, payload)
             line = entry.line()
-            if not entry.legacy and canonical(payload).decode("utf-8") != row.payload:
-                yield expected, _Bad(row.seq, "payload is not in canonical form (edited)"), None
-                return
             try:
-                leaf = log.entry_leaf(line).hex()
+                leaf = log.entry_leaf(line)
             except Exception:  # noqa: BLE001 - a value RFC 8785 cannot express was stored
-                leaf = None
-            if leaf != row.leaf_hash:
-                yield (
-                    expected,
-                    _Bad(row.seq, "the entry no longer hashes to its leaf (edited)"),
-                    None,
-                )
+                leaf = b""
+            if leaf.hex() != row.leaf_hash:
+                edited = _Bad(row.seq, "the entry no longer hashes to its leaf (edited)")
+                yield expected, edited, None, None
                 return
-            yield expected, line, row.payload if entry.legacy else None
+            yield expected, line, row.payload if entry.legacy else None, leaf
 
     try:
         walk = _walk(rows())
@@ -1099,17 +1097,19 @@ def verify_export(
     except (ValueError, notes.CheckpointError) as exc:
         return Verification(False, 0, None, f"header: {exc}")
 
-    def items() -> Iterator[tuple[int, Mapping[str, Any] | str | _Bad, str | None]]:
+    def items() -> Iterator[_Item]:
         for expected, raw in enumerate(lines[1:], start=1):
             try:
                 value = _parse_line(raw, expected + 1)
-                yield expected, _parse_entry(value, expected), None
+                item = _parse_entry(value, expected)
             except ValueError as exc:
-                yield expected, _Bad(expected, str(exc)), None
+                yield expected, _Bad(expected, str(exc)), None, None
                 return
             except _Bad as bad:
-                yield expected, bad, None
+                yield expected, bad, None, None
                 return
+            # A whole entry's line is its canonical form: the bytes its leaf hash covers.
+            yield expected, item, None, None if isinstance(item, str) else merkle.leaf_hash(raw)
 
     try:
         walk = _walk(items())
