@@ -370,3 +370,28 @@ def test_the_routes_the_limits_name_exist() -> None:
     assert limits.EVIDENCE_ROUTES <= served
     assert limits.PASSWORD_ROUTES <= served
     assert limits.body_limit("POST", "/cases") == limits.MAX_EVIDENCE_BODY > limits.MAX_BODY
+
+
+def test_concurrent_reading_differences_are_built_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[str] = []
+    real = views._reading_differences
+
+    def counted(repo: Any, agreement_id: str, limit: int) -> dict[str, Any]:
+        builds.append(agreement_id)
+        time.sleep(0.3)
+        return real(repo, agreement_id, limit)
+
+    monkeypatch.setattr(views, "_reading_differences", counted)
+    answers: list[int] = []
+
+    def ask() -> None:
+        answers.append(api.get(f"{V}/agreements/quiet/differences", "monitor").status_code)
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert answers == [200] * 20 and builds == ["quiet"]

@@ -579,8 +579,21 @@ def zone_table(
 def reading_differences(
     repo: Record, who: Principal, agreement_id: str, *, settings: Settings, limit: int = 500
 ) -> dict[str, Any]:
-    """Accepted incidents whose category differs between readings: where the dispute matters."""
+    """Accepted incidents whose category differs between readings: where the dispute matters.
+
+    Cached like the map (one build however many ask); the viewer is checked first.
+    """
     require(who, Action.findings_read, settings=settings, what="finding")
+    return cached(
+        repo,
+        "differences",
+        lambda: _reading_differences(repo, agreement_id, limit),
+        agreement_id,
+        limit,
+    )
+
+
+def _reading_differences(repo: Record, agreement_id: str, limit: int) -> dict[str, Any]:
     catalogue = repo.agreements.catalogue()
     agreement, _ = agreement_and_reading(catalogue, agreement_id, None)
     names = reading_names(agreement)
