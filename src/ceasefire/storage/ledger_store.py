@@ -117,7 +117,8 @@ class LedgerStore:
         statement = select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).execution_options(
             yield_per=5000
         )
-        yield from self.session.execute(statement).tuples()
+        for level, index, digest in self.session.execute(statement):
+            yield int(level), int(index), str(digest)
 
     def entry(self, seq: int) -> LedgerEntry | None:
         return self.session.get(LedgerEntry, seq)
