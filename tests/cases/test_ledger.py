@@ -553,3 +553,24 @@ def test_readers_without_the_full_ledger_learn_where_not_what(busy_world: World)
     assert not shown.ok and shown.differences == ("1 ruling record differs from the ledger",)
     assert "rewritten reasons" in " ".join(full.differences)
     assert "rewritten" not in shown.describe()
+
+
+def test_tamper_key_mode_and_token_kind_edited(busy_world: World) -> None:
+    """A server-held key marked `own` (to pass off server signatures), a login made an API token."""
+    with busy_world.record() as rec:
+        users_store_token = users_issue(busy_world, rec)
+        rec.session.execute(update(User).where(User.name == "us-judge").values(key_mode="own"))
+        rec.session.execute(
+            update(ApiToken).where(ApiToken.token_sha256 == users_store_token).values(kind="login")
+        )
+    result = verify(busy_world)
+    assert not result.ok
+    assert any(d.startswith("user us-judge: key_mode is 'own'") for d in result.differences)
+    assert any("is of kind 'login'" in d for d in result.differences), result.differences
+
+
+def users_issue(world: World, rec: Record) -> str:
+    from ceasefire.services import users
+
+    token = users.issue_token(rec, world.user(rec, "root"), "mon", signer=world.keys)
+    return token_sha256(token)

@@ -18,8 +18,8 @@ from typing import Any
 ALLEGATION_FIELDS = ("agreement", "complainant", "respondent", "narrative", "status", "filed_by")
 RULING_FIELDS = ("outcome", "proposed_outcome", "reasons", "findings", "panel", "published")
 SIGNATURE_FIELDS = ("user", "position", "statement")
-USER_FIELDS = ("role", "party", "public_key", "disabled")
-TOKEN_FIELDS = ("user", "revoked", "expires_at")
+USER_FIELDS = ("role", "party", "public_key", "key_mode", "disabled")
+TOKEN_FIELDS = ("user", "revoked", "expires_at", "kind")
 
 
 @dataclass
@@ -112,6 +112,7 @@ class _Fold:
             "role": p.get("role"),
             "party": p.get("party"),
             "public_key": p.get("public_key"),
+            "key_mode": p.get("key", "server"),  # format 1 knew only server-held keys
             "disabled": False,
         }
 
@@ -119,7 +120,7 @@ class _Fold:
         return self.state.users.setdefault(str(p.get("name")), {})
 
     def on_user_key(self, user: str, p: Mapping[str, Any]) -> None:
-        self._user(p)["public_key"] = p.get("public_key")
+        self._user(p).update(public_key=p.get("public_key"), key_mode=p.get("key", "own"))
 
     def on_user_role(self, user: str, p: Mapping[str, Any]) -> None:
         self._user(p).update(role=p.get("role"), party=p.get("party"))
@@ -133,8 +134,9 @@ class _Fold:
     def on_token_issue(self, user: str, p: Mapping[str, Any]) -> None:
         digest = p.get("token_sha256") or p.get("token")  # format 1 kept a 16-digit prefix
         token: dict[str, Any] = {"user": p.get("user"), "revoked": False}
-        if "expires_at" in p:
-            token["expires_at"] = p["expires_at"]
+        for known in ("expires_at", "kind"):
+            if known in p:
+                token[known] = p[known]
         self.state.tokens[str(digest)] = token
 
     def on_token_revoke(self, user: str, p: Mapping[str, Any]) -> None:
@@ -194,11 +196,9 @@ def _tokens(logged: State, live: Mapping[str, Mapping[str, Any]]) -> list[str]:
         if not vague and bool(entry.get("revoked")) != bool(row.get("revoked")):
             said = "revoked" if entry.get("revoked") else "live"
             out.append(f"{shown}: the ledger says it is {said}")
-        if "expires_at" in entry and entry["expires_at"] != row.get("expires_at"):
-            out.append(
-                f"{shown}: expires {row.get('expires_at')!r}, "
-                f"the ledger says {entry['expires_at']!r}"
-            )
+        for known, said in (("expires_at", "expires"), ("kind", "is of kind")):
+            if known in entry and entry[known] != row.get(known):
+                out.append(f"{shown}: {said} {row.get(known)!r}, the ledger says {entry[known]!r}")
     return out
 
 

@@ -223,7 +223,8 @@ class LedgerStore:
                 "role": u.role,
                 "party": u.party,
                 "public_key": u.public_key,
-                "disabled": bool(getattr(u, "disabled", False)),
+                "key_mode": u.key_mode,
+                "disabled": bool(u.disabled),
             }
             for u in s.scalars(select(User))
         ]
@@ -232,7 +233,8 @@ class LedgerStore:
                 "token_sha256": t.token_sha256,
                 "user": t.user_name,
                 "revoked": bool(t.revoked),
-                "expires_at": getattr(t, "expires_at", None),
+                "expires_at": t.expires_at,
+                "kind": t.kind,
             }
             for t in s.scalars(select(ApiToken))
         ]
