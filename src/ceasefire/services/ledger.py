@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ceasefire.core import checkpoint as notes
@@ -54,6 +53,7 @@ from ceasefire.core.policy import (
     can,
     require,
 )
+from ceasefire.formats import keys as keyfiles
 from ceasefire.services import replay
 from ceasefire.services.visibility import incident_visible
 from ceasefire.storage.cases import LedgerEntry, LedgerHead
@@ -121,19 +121,12 @@ class LogKey:
                 )
             key = Ed25519PrivateKey.generate()
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            pem = key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(pem)
+            keyfiles.write_private_key(self.path, key)
             return key
-        loaded = serialization.load_pem_private_key(self.path.read_bytes(), password=None)
-        if not isinstance(loaded, Ed25519PrivateKey):
-            raise LedgerRefused(f"{self.path} is not an Ed25519 private key")
-        return loaded
+        try:
+            return keyfiles.read_private_key(self.path)
+        except keyfiles.KeyFileError as exc:
+            raise LedgerRefused(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ import hashlib
 import os
 import re
 import secrets
-import stat
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +49,7 @@ from ceasefire.core.policy import (
     Principal,
     require,
 )
+from ceasefire.formats import keys as keyfiles
 from ceasefire.services import ledger
 from ceasefire.storage.cases import ROLES, TOKEN_KINDS, ApiToken, User
 from ceasefire.storage.db import database_url
@@ -138,45 +138,22 @@ class Keystore:
         return self.path(name).is_file()
 
     def save(self, name: str, key: Ed25519PrivateKey) -> Path:
-        """Write the key with mode 0600 (via a temporary file, so it is whole or absent)."""
+        """Write the key with mode 0600 (whole or absent), replacing a stale one."""
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        target = self.path(name)
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(pem)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return target
+        return keyfiles.write_private_key(self.path(name), key, replace=True)
 
     def load(self, name: str) -> Ed25519PrivateKey:
         path = self.path(name)
-        try:
-            mode = path.stat().st_mode
-        except FileNotFoundError:
+        if not path.is_file():
             raise KeystoreError(
                 f"no private key for user {name!r} in {self.directory}: "
                 "this operator cannot act or sign as them (a user who holds their own "
                 "key signs with `--key FILE`)"
-            ) from None
-        if os.name == "posix" and stat.S_IMODE(mode) & 0o077:
-            raise KeystoreError(
-                f"{path} is readable by others (mode {stat.S_IMODE(mode):o}); chmod 600 it"
             )
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise KeystoreError(f"{path} is not an Ed25519 private key")
-        return key
+        try:
+            return keyfiles.read_private_key(path)
+        except keyfiles.KeyFileError as exc:
+            raise KeystoreError(str(exc)) from None
 
     def sign(self, user: str, data: bytes) -> bytes:
         return self.load(user).sign(data)
@@ -805,19 +782,10 @@ def log_out(rec: Record, token: str, *, signer: ledger.Signer) -> bool:
 
 def write_key_file(path: str | Path, key: Ed25519PrivateKey) -> Path:
     """Write a private key PEM with mode 0600; an existing file is never overwritten."""
-    target = Path(path)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise UserError(f"{target} exists: not overwriting a key") from None
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
-    return target
+        return keyfiles.write_private_key(path, key)
+    except keyfiles.KeyFileError as exc:
+        raise UserError(str(exc)) from None
 
 
 def generate_key_file(path: str | Path) -> str:
@@ -829,23 +797,10 @@ def generate_key_file(path: str | Path) -> str:
 
 def read_key_file(path: str | Path) -> Ed25519PrivateKey:
     """An Ed25519 private key PEM, refused if others may read it."""
-    target = Path(path)
     try:
-        mode = target.stat().st_mode
-        data = target.read_bytes()
-    except OSError as exc:
-        raise KeystoreError(f"cannot read key file {target}: {exc.strerror}") from None
-    if os.name == "posix" and stat.S_IMODE(mode) & 0o077:
-        raise KeystoreError(
-            f"{target} is readable by others (mode {stat.S_IMODE(mode):o}); chmod 600 it"
-        )
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError):
-        raise KeystoreError(f"{target} is not an unencrypted PEM private key") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise KeystoreError(f"{target} is not an Ed25519 private key")
-    return key
+        return keyfiles.read_private_key(path)
+    except keyfiles.KeyFileError as exc:
+        raise KeystoreError(str(exc)) from None
 
 
 def own_signer(name: str, path: str | Path) -> KeySigner:
