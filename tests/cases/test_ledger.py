@@ -175,7 +175,7 @@ def test_tamper_reordered_entries(busy_world: World) -> None:
     assert (result.ok, result.first_bad) == (False, 11), result.describe()
 
 
-def _rewrite_everything(world: World, rec: Record) -> None:
+def _rewrite_everything(world: World, rec: Record, *, keep_log_key: bool = False) -> None:
     """New keys for every user and the log, every entry re-signed, the tree rebuilt.
 
     What whoever runs the server could do if nobody had kept a checkpoint.
@@ -214,11 +214,13 @@ def _rewrite_everything(world: World, rec: Record) -> None:
         .values(position="agree", statement="")
     )
     s.execute(
-        update(LedgerHead)
-        .where(LedgerHead.id == HEAD_ID)
-        .values(hash=tree.levels[0][-1].hex(), origin=None, log_key=None)
+        update(LedgerHead).where(LedgerHead.id == HEAD_ID).values(hash=tree.levels[0][-1].hex())
     )
-    keys_of(world).path.unlink()  # a new log key, made at the next checkpoint
+    if not keep_log_key:  # a new log key, made at the next checkpoint
+        s.execute(
+            update(LedgerHead).where(LedgerHead.id == HEAD_ID).values(origin=None, log_key=None)
+        )
+        keys_of(world).path.unlink()
 
 
 def test_tamper_whole_log_rewritten_with_new_keys(busy_world: World) -> None:
@@ -234,25 +236,36 @@ def test_tamper_whole_log_rewritten_with_new_keys(busy_world: World) -> None:
 
 
 def test_tamper_rewritten_with_the_log_key_kept(busy_world: World) -> None:
-    """The operator keeps the log key and rewrites history: the consistency proof fails."""
+    """Whoever runs the server keeps the log key, rewrites history and signs it anew."""
+    kept = held_checkpoint(busy_world)
+    with busy_world.record() as rec:
+        _rewrite_everything(busy_world, rec, keep_log_key=True)
+    with busy_world.record() as rec:
+        again = ledger.checkpoint(rec, keys_of(busy_world))
+    assert again.size == kept.size and again.root != kept.root and again.key_id == kept.key_id
+    assert verify(busy_world).ok  # self-consistent, signed by the same key
+    result = verify(busy_world, kept)
+    assert not result.ok and "not an append-only extension" in (result.reason or "")
+
+
+def test_tamper_new_log_key_under_the_old_name(busy_world: World) -> None:
+    """A rewrite signed by a new key that claims the log's old origin."""
     kept = held_checkpoint(busy_world)
     with busy_world.record() as rec:
         ident = rec.ledger.identity()
         _rewrite_everything(busy_world, rec)
     assert ident is not None
+    forged_key = keys_of(busy_world).load(create=True)
     with busy_world.record() as rec:
-        rec.session.execute(
-            update(LedgerHead).where(LedgerHead.id == HEAD_ID).values(origin=ident[0])
-        )
-    with busy_world.record() as rec:  # the attacker signs with a key named as the old one
-        forged_key = ledger.LogKey(busy_world.keys.directory).load(create=True)
         rec.session.execute(
             update(LedgerHead)
             .where(LedgerHead.id == HEAD_ID)
-            .values(log_key=ledger.b64(notes.raw_public(forged_key)))
+            .values(origin=ident[0], log_key=ledger.b64(notes.raw_public(forged_key)))
         )
+    with busy_world.record() as rec:
+        ledger.checkpoint(rec, keys_of(busy_world))
     result = verify(busy_world, kept)
-    assert not result.ok, result.describe()
+    assert not result.ok and "different log key" in (result.reason or ""), result.describe()
 
 
 def test_tamper_live_ruling_edited(busy_world: World) -> None:
