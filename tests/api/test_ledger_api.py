@@ -118,3 +118,11 @@ def test_the_register_shows_each_ruling_with_its_entry_proof_and_checkpoint(api:
         note.root,
     )
     assert "intact" in page
+
+
+def test_a_page_of_entries_is_told_apart_from_an_export(api: Api) -> None:
+    """The paged JSON is what people download first: verify says what to download instead."""
+    page = api.get(f"{V}/ledger", params={"limit": 1000}).content
+    result = ledger.verify_export(page, "ledger.json")
+    assert not result.ok and "GET /api/v1/ledger/export" in result.describe()
+    assert ledger.verify_export(api.get(f"{V}/ledger/export").content).ok

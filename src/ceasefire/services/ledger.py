@@ -1067,6 +1067,14 @@ def verify_export(
     data: bytes, name: str = "export", *, since: notes.Checkpoint | None = None
 ) -> Verification:
     """Check an exported log held in memory (see `verify_file`)."""
+    if _is_api_page(data):
+        return Verification(
+            False,
+            0,
+            None,
+            f"{name}: a page of GET /api/v1/ledger, not an export; download "
+            "GET /api/v1/ledger/export (or run `ceasefire ledger export`) and verify that",
+        )
     if not data.endswith(b"\n"):
         return Verification(False, 0, None, f"{name}: does not end with a newline (truncated?)")
     lines = data[:-1].split(b"\n")
@@ -1126,6 +1134,17 @@ def verify_export(
         checkpoint=signed.text(),
         since=since.size if since else None,
     )
+
+
+def _is_api_page(data: bytes) -> bool:
+    """Whether the bytes are the API's paged JSON (what people download first)."""
+    if not data.lstrip().startswith(b"{") or b"\n" in data.strip():
+        return False
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(value, dict) and "items" in value and "format" not in value
 
 
 def verify_file(path: str | Path, *, since: notes.Checkpoint | None = None) -> Verification:
