@@ -163,9 +163,11 @@ def witness(
     previous = notes.parse(latest.read_text(encoding="utf-8")) if latest.is_file() else None
     if previous is not None:
         _check_growth(api, url, folder, previous, current, text)
+    _write(latest, text)
+    if current.size == 0:
+        return Outcome(0, None, False, "the log is empty: nothing to co-sign yet")
     moment = now or dt.datetime.now(dt.UTC)
     line = notes.cosign(current, name, key, int(moment.timestamp())).line()
-    _write(latest, text)
     api.cosign(current.size, name, line)
     grew = (
         f"from {previous.size} to {current.size} entries"
@@ -190,6 +192,8 @@ def _check_growth(
 ) -> None:
     why = None
     proof: list[bytes] = []
+    if previous.size == 0:
+        return  # every tree extends the empty one
     if current.size < previous.size:
         why = f"the log shrank from {previous.size} to {current.size} entries"
     elif current.size == previous.size:
