@@ -126,3 +126,32 @@ def test_a_page_of_entries_is_told_apart_from_an_export(api: Api) -> None:
     result = ledger.verify_export(page, "ledger.json")
     assert not result.ok and "GET /api/v1/ledger/export" in result.describe()
     assert ledger.verify_export(api.get(f"{V}/ledger/export").content).ok
+
+
+def test_a_ruling_edited_in_the_database_is_flagged_on_the_register(api: Api) -> None:
+    from sqlalchemy import update
+
+    from ceasefire.storage.cases import Ruling
+
+    body = {
+        "agreement_id": "quiet", "complainant": "opposition", "respondent": "gov",
+        "narrative": "Shelling of a market.", "incidents": ["native:e1"],
+    }  # fmt: skip
+    case = str(api.post(f"{V}/allegations", "rep-opp", json=body).json()["id"])
+    for step, who, payload in [
+        ("review", "adj-ru", None),
+        ("ruling", "adj-us", {"outcome": "violation_confirmed", "reasons": "Seen by monitors."}),
+        ("sign", "adj-us", {"position": "agree"}),
+        ("sign", "adj-ru", {"position": "agree"}),
+        ("publish", "adj-ru", None),
+    ]:
+        assert api.post(f"{V}/allegations/{case}/{step}", who, json=payload).status_code == 200
+    assert 'id="ledger-state" class="ok"' in api.get("/register").text
+    with Record.open(api.db) as rec:
+        rec.session.execute(update(Ruling).values(outcome="no_violation"))
+    page = api.get("/register").text
+    assert 'id="ledger-state" class="error"' in page and "differs from the ledger" in page
+    assert "1 ruling record differs from the ledger" in page  # the public learns where, not what
+    answer = api.get(f"{V}/ledger/verify", "admin").json()
+    assert not answer["intact"]
+    assert any("no_violation" in d for d in answer["differences"])
