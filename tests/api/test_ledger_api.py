@@ -85,7 +85,8 @@ def test_cosignatures_must_verify_under_a_registered_key(api: Api) -> None:
     assert not notes.parse(api.get(f"{V}/ledger/checkpoint").text).cosignatures
 
 
-def test_the_register_shows_each_ruling_with_its_entry_proof_and_checkpoint(api: Api) -> None:
+def publish(api: Api, second: dict[str, str]) -> str:
+    """A case filed, ruled and published through the API; `second` is adj-ru's position."""
     body = {
         "agreement_id": "quiet", "complainant": "opposition", "respondent": "gov",
         "narrative": "Shelling of a market.", "incidents": ["native:e1"],
@@ -95,11 +96,16 @@ def test_the_register_shows_each_ruling_with_its_entry_proof_and_checkpoint(api:
         ("review", "adj-ru", None),
         ("ruling", "adj-us", {"outcome": "violation_confirmed", "reasons": "Seen by monitors."}),
         ("sign", "adj-us", {"position": "agree"}),
-        ("sign", "adj-ru", {"position": "dissent", "statement": "Not proven."}),
+        ("sign", "adj-ru", second),
         ("publish", "adj-ru", None),
     ]:
         done = api.post(f"{V}/allegations/{case}/{step}", who, json=payload)
         assert done.status_code == 200, (step, done.text)
+    return case
+
+
+def test_the_register_shows_each_ruling_with_its_entry_proof_and_checkpoint(api: Api) -> None:
+    publish(api, {"position": "dissent", "statement": "Not proven."})
     page = api.get("/register").text
     assert "signed by the server for adj-ru" in page and "signed by the server for adj-us" in page
     assert "No witness has co-signed this checkpoint yet." in page
@@ -133,19 +139,7 @@ def test_a_ruling_edited_in_the_database_is_flagged_on_the_register(api: Api) ->
 
     from ceasefire.storage.cases import Ruling
 
-    body = {
-        "agreement_id": "quiet", "complainant": "opposition", "respondent": "gov",
-        "narrative": "Shelling of a market.", "incidents": ["native:e1"],
-    }  # fmt: skip
-    case = str(api.post(f"{V}/allegations", "rep-opp", json=body).json()["id"])
-    for step, who, payload in [
-        ("review", "adj-ru", None),
-        ("ruling", "adj-us", {"outcome": "violation_confirmed", "reasons": "Seen by monitors."}),
-        ("sign", "adj-us", {"position": "agree"}),
-        ("sign", "adj-ru", {"position": "agree"}),
-        ("publish", "adj-ru", None),
-    ]:
-        assert api.post(f"{V}/allegations/{case}/{step}", who, json=payload).status_code == 200
+    publish(api, {"position": "agree"})
     assert 'id="ledger-state" class="ok"' in api.get("/register").text
     with Record.open(api.db) as rec:
         rec.session.execute(update(Ruling).values(outcome="no_violation"))
