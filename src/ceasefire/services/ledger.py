@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -602,23 +603,31 @@ class PublishedEntry:
 
     entry: Entry
     proof: InclusionProof
-    witnesses: list[str]
     panel_cosigned: bool
     #: For each panel actor that signed: who signed and whose hands the key was in.
     signed_with: dict[str, tuple[str, str]]
 
 
-def published_entries(
+@dataclass(frozen=True)
+class RegisterRecord:
+    """The checkpoint the register's proofs are in, who co-signed it, and each ruling's entry."""
+
+    checkpoint: notes.Checkpoint
+    witnesses: list[str]
+    rulings: dict[str, PublishedEntry]
+
+
+def register_record(
     rec: Record,
     keys: LogKey,
     viewer: Principal | None,
     rulings: Iterable[tuple[str, Iterable[str]]],
     settings: Settings | None = None,
-) -> dict[str, PublishedEntry]:
+) -> RegisterRecord:
     """For each (allegation, panel) published, the `ruling.publish` entry with its proof.
 
-    The proof is in the latest checkpoint, and the checkpoint counts as co-signed by
-    the panel when every panel actor has an adjudicator whose cosignature it carries.
+    The proofs are in the log's checkpoint now, which counts as co-signed by a panel
+    when every panel actor has an adjudicator whose cosignature it carries.
     """
     signed = published_checkpoint(rec, keys, viewer, settings)
     names = witnesses(rec, signed)
@@ -642,9 +651,9 @@ def published_entries(
             if e.action == "ruling.sign" and isinstance(e.payload, dict)
         }
         out[allegation_id] = PublishedEntry(
-            entry, proof, names, bool(needed) and needed <= members, signers
+            entry, proof, bool(needed) and needed <= members, signers
         )
-    return out
+    return RegisterRecord(signed, names, out)
 
 
 # ------------------------------------------------------------------- export
@@ -719,9 +728,7 @@ class Verification:
     reason: str | None = None
     withheld: int = 0
     differences: tuple[str, ...] = ()
-    checkpoint: str | None = None
     since: int | None = None
-    notes: tuple[str, ...] = field(default=())
 
     def describe(self) -> str:
         if self.ok:
@@ -793,8 +800,6 @@ def _check_signature(entry: Mapping[str, Any], walk: _Walk, seq: int, leaf: byte
 
 def _legacy_checks(entry: Mapping[str, Any], text: str | None, prev: str | None, seq: int) -> None:
     """A format-1 entry: its payload hash, its chain link and its own hash."""
-    import hashlib
-
     body = (
         text
         if text is not None
@@ -1131,7 +1136,6 @@ def verify_export(
         True,
         walk.tree.size,
         withheld=walk.withheld,
-        checkpoint=signed.text(),
         since=since.size if since else None,
     )
 

@@ -25,20 +25,6 @@ Role = Literal["admin", "adjudicator", "monitor", "party", "public"]
 NameField = Field(min_length=1, max_length=64)
 
 
-class Token(BaseModel):
-    """A token as its owner sees it: never the token, only its id (SHA-256)."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    user: str
-    kind: str
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    revoked: bool
-    live: bool
-
-
 class Issued(BaseModel):
     """A new token: `token` is shown this once and never stored."""
 
@@ -92,7 +78,7 @@ class Unlocked(BaseModel):
     was_locked: bool
 
 
-@router.get("/tokens", response_model=list[Token])
+@router.get("/tokens", response_model=list[users.TokenInfo])
 def list_tokens(ws: Ws, who: Caller, user: str | None = None) -> Any:
     """The caller's tokens (`?user=NAME`: an admin's view of anyone's), newest first."""
     with ws.record() as rec:
@@ -110,7 +96,7 @@ def issue_token(ws: Ws, who: Caller, body: Issue) -> Any:
     return Issued(token=token, id=users.token_sha256(token), user=name, expires_at=expires)
 
 
-@router.delete("/tokens/{token_id}", response_model=Token)
+@router.delete("/tokens/{token_id}", response_model=users.TokenInfo)
 def revoke_token(ws: Ws, who: Caller, token_id: str) -> Any:
     """Revoke one token by its id: one's own, or anyone's for an admin."""
     with ws.record() as rec:

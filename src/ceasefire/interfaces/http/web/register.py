@@ -19,17 +19,15 @@ def register(request: Request, ws: Ws, login: Viewer) -> Response:
     with ws.cases() as ctx:
         views = cases.published_rulings(ctx, login.who)
         panels = [(v.id, v.ruling.panel if v.ruling else []) for v in views]
-        proofs = ledger.published_entries(ctx.rec, keys, login.who, panels, ws.settings)
-        signed = ledger.published_checkpoint(ctx.rec, keys, login.who, ws.settings)
+        record = ledger.register_record(ctx.rec, keys, login.who, panels, ws.settings)
         check = ledger.check(ctx.rec, login.who, ws.settings)
-        items = [{"case": v.as_dict(), "record": proofs.get(v.id)} for v in views]
-        witnessed = ledger.witnesses(ctx.rec, signed)
+        items = [{"case": v.as_dict(), "record": record.rulings.get(v.id)} for v in views]
     return render(
         request,
         "register.html",
         items=items,
         intact=check.ok,
         verdict=check.describe(),
-        checkpoint=signed.text(),
-        witnessed=witnessed,
+        checkpoint=record.checkpoint.text(),
+        witnessed=record.witnesses,
     )
