@@ -64,3 +64,27 @@ def test_the_whole_chain_upgrades(bare_engine: Engine) -> None:
     assert migrations.current(bare_engine) == CASE_REVISIONS[-1]
     names = set(inspect(bare_engine).get_table_names())
     assert set(CASE_TABLE_NAMES) <= names and "incidents" in names
+
+
+def test_attribution_revision_matches_the_models_and_downgrades(bare_engine: Engine) -> None:
+    """Upgraded to head, the database has exactly the models' tables and columns (every
+    table, record and cases alike); 0006 downgrades to 0005 without a trace of its own."""
+    from ceasefire.storage import migrations, models  # noqa: F401  (models registers the tables)
+    from ceasefire.storage.db import Base
+    from ceasefire.storage.settings_store import SETTINGS
+
+    wanted = MetaData()
+    for table in [*Base.metadata.tables.values(), SETTINGS]:
+        table.to_metadata(wanted)
+    migrations.upgrade(bare_engine, "0006_attribution")
+    with bare_engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, wanted)
+    assert differences == [], differences
+    from alembic import command
+
+    command.downgrade(migrations.config(bare_engine), "0005_transparency")
+    names = set(inspect(bare_engine).get_table_names())
+    assert not {"attributions", "event_links", "review_items"} & names
+    columns = {c["name"] for c in inspect(bare_engine).get_columns("findings")}
+    assert "grade" not in columns and "party" not in columns

@@ -80,6 +80,32 @@ VIOLENT_ACTS: frozenset[Act] = frozenset(
 )
 
 
+class Capability(StrEnum):
+    """What only some actors can do: an act needing it is that side's when one side alone has it."""
+
+    air = "air"
+    drone = "drone"
+    ballistic_missile = "ballistic_missile"
+
+
+class Grade(StrEnum):
+    """How well an incident's attribution is supported, on the Airwars scale.
+
+    confirmed: the actor accepted responsibility; fair: two or more sources name the
+    same side; weak: one source, a dataset's own coding, or an inference alone;
+    contested: claims name different sides; discounted: a person found the claim
+    wrong (combatants killed, or another party most likely responsible);
+    undetermined: nobody says who acted.
+    """
+
+    confirmed = "confirmed"
+    fair = "fair"
+    weak = "weak"
+    contested = "contested"
+    discounted = "discounted"
+    undetermined = "undetermined"
+
+
 def act_is_prohibited(act: Act, prohibited: frozenset[Act]) -> bool:
     """An act is prohibited if it is listed, or if it is violent and `attack` is listed."""
     return act in prohibited or (Act.attack in prohibited and act in VIOLENT_ACTS)
@@ -107,6 +133,11 @@ class Actor(_Strict):
     designations: list[Designation] = Field(default_factory=list)
     codes: dict[str, str | int | list[str | int]] = Field(
         default_factory=dict, description="codes in other datasets (ucdp, acled, cameo)"
+    )
+    capabilities: list[Capability] = Field(
+        default_factory=list,
+        description="means only some actors have here (air: flies aircraft over the area); "
+        "an act needing it, in a dyad where one side alone has it, is inferred to be that side's",
     )
     note: str | None = None
 

@@ -226,6 +226,8 @@ def finding_rows(findings: Findings, pks: npt.NDArray[np.int64]) -> list[dict[st
             "category": names[category[r]],
             "probability": probability[r],
             "reasons": " ; ".join(findings.reasons(r)),
+            "party": "",
+            "grade": "undetermined",
         }
         for r in range(len(findings))
     ]

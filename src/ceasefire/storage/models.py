@@ -28,9 +28,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ceasefire.storage.db import Base
 
-#: Status of an incident: accepted into the record, or a candidate awaiting review
-#: (text-extracted incidents wait for a monitor).
-STATUSES = ("accepted", "candidate")
+#: Status of an incident: accepted into the record, a candidate awaiting review
+#: (text-extracted incidents wait for a monitor), or rejected by a reviewer (kept, with
+#: the reason, and seen only by those who review).
+STATUSES = ("accepted", "candidate", "rejected")
 
 
 def utcnow() -> dt.datetime:
@@ -128,6 +129,13 @@ class IncidentRow(Base):
     target_text: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="accepted")
     submitted_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: The source's own words (UCDP `source_headline`, ACLED `notes`, a report's quote)
+    #: and its name (UCDP `source_original`, ACLED `source`): what attribution reads.
+    source_text: Mapped[str] = mapped_column(Text, server_default="")
+    source_name: Mapped[str] = mapped_column(String(200), server_default="")
+    reviewed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    review_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     row_hash: Mapped[str] = mapped_column(String(64))
 
@@ -143,6 +151,7 @@ class FindingRow(Base):
     __table_args__ = (
         Index("ix_findings_category", "category"),
         Index("ix_findings_agreement", "agreement_id", "reading"),
+        Index("ix_findings_grade", "agreement_id", "reading", "grade"),
     )
 
     incident_pk: Mapped[int] = mapped_column(
@@ -153,14 +162,98 @@ class FindingRow(Base):
     category: Mapped[str] = mapped_column(String(20))
     probability: Mapped[float] = mapped_column(Float)
     reasons: Mapped[str] = mapped_column(Text)
+    #: The party charged (`formats.findings.attributions`) and the attribution's grade
+    #: (`core.model.Grade`), kept so filters and breakdowns run in SQL.
+    party: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    grade: Mapped[str] = mapped_column(
+        String(20), default="undetermined", server_default="undetermined"
+    )
+
+
+class AttributionRow(Base):
+    """A claim of who acted (or was hit) kept beside the dataset's own fields.
+
+    `basis_kind`: `text` (read from the source's words; `basis` quotes them, `span`
+    locates them), `capability` (inferred: only one side can do this act), `person`
+    (a reviewer's claim), `responsibility` (an actor claiming its own act).
+    Inferred rows are replaced when the incident is re-read; a person's never are.
+    `id` is the sha256 of the claim's fields, so re-reading yields the same row.
+    """
+
+    __tablename__ = "attributions"
+    __table_args__ = (Index("ix_attributions_incident", "incident_pk"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    incident_pk: Mapped[int] = mapped_column(ForeignKey("incidents.pk", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20), default="perpetrator")
+    actors: Mapped[list[Any]] = mapped_column(JSON)
+    claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    basis_kind: Mapped[str] = mapped_column(String(20))
+    basis: Mapped[str] = mapped_column(Text, default="")
+    span: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EventLinkRow(Base):
+    """A report of an event that another report (the event's representative) stands for.
+
+    A report with no row here represents its own event; counts count those.
+    """
+
+    __tablename__ = "event_links"
+    __table_args__ = (Index("ix_event_links_event", "event_pk"),)
+
+    report_pk: Mapped[int] = mapped_column(
+        ForeignKey("incidents.pk", ondelete="CASCADE"), primary_key=True
+    )
+    event_pk: Mapped[int] = mapped_column(ForeignKey("incidents.pk", ondelete="CASCADE"))
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    method: Mapped[str] = mapped_column(String(20), default="auto")  # auto | person
+    linked_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    linked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+#: What waits for a reviewer: a candidate incident, or a pair that may be one event.
+REVIEW_KINDS = ("candidate", "duplicate")
+REVIEW_STATUSES = ("open", "accepted", "merged", "rejected", "linked", "dismissed")
+
+
+class ReviewItemRow(Base):
+    """One item of the review queue and, once decided, who decided it and why."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (
+        UniqueConstraint("kind", "incident_pk", "other_pk", name="uq_review_items_pair"),
+        Index("ix_review_items_status", "status", "kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    incident_pk: Mapped[int] = mapped_column(ForeignKey("incidents.pk", ondelete="CASCADE"))
+    other_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.pk", ondelete="CASCADE"), nullable=True
+    )
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 __all__ = [
+    "REVIEW_KINDS",
+    "REVIEW_STATUSES",
     "STATUSES",
     "ActorRow",
     "AgreementFileRow",
     "AgreementRow",
+    "AttributionRow",
+    "EventLinkRow",
     "FindingRow",
     "IncidentRow",
+    "ReviewItemRow",
     "ZoneRow",
 ]
