@@ -39,8 +39,11 @@ from ceasefire.storage.incidents_store import IncidentStore
 from ceasefire.storage.tables import ACTORS, AGREEMENTS, FINDINGS, INCIDENTS, ZONES, I
 
 if TYPE_CHECKING:
+    from ceasefire.storage.attributions_store import AttributionStore
     from ceasefire.storage.cases_store import CaseStore
+    from ceasefire.storage.events_store import EventStore
     from ceasefire.storage.ledger_store import LedgerStore
+    from ceasefire.storage.review_store import ReviewStore
     from ceasefire.storage.settings_store import SettingsStore
     from ceasefire.storage.users_store import UserStore
 
@@ -72,6 +75,9 @@ class Record:
         self._ledger: LedgerStore | None = None
         self._users: UserStore | None = None
         self._settings: SettingsStore | None = None
+        self._attributions: AttributionStore | None = None
+        self._events: EventStore | None = None
+        self._review: ReviewStore | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -167,6 +173,33 @@ class Record:
 
             self._settings = SettingsStore(self.session)
         return self._settings
+
+    @property
+    def attributions(self) -> AttributionStore:
+        """Claims of who acted beside the datasets' own fields: inferred and people's."""
+        if self._attributions is None:
+            from ceasefire.storage.attributions_store import AttributionStore
+
+            self._attributions = AttributionStore(self.session)
+        return self._attributions
+
+    @property
+    def events(self) -> EventStore:
+        """Which reports are of one event."""
+        if self._events is None:
+            from ceasefire.storage.events_store import EventStore
+
+            self._events = EventStore(self.session)
+        return self._events
+
+    @property
+    def review(self) -> ReviewStore:
+        """The review queue: candidate incidents and possible duplicates."""
+        if self._review is None:
+            from ceasefire.storage.review_store import ReviewStore
+
+            self._review = ReviewStore(self.session)
+        return self._review
 
     @property
     def region_id(self) -> str | None:
