@@ -1,0 +1,201 @@
+"""Reading who acted where from a dataset's short source text (`extract.headlines`).
+
+Every sentence here is the project's own, written for these tests, with places and
+groups chosen freely; none is taken from an evaluation set.
+"""
+
+from __future__ import annotations
+
+from ceasefire.core.attribution import TextAct
+from ceasefire.core.model import Act
+from ceasefire.extract.headlines import name_key, read_source_text, same_name
+
+MAARRA = {"place": "Maarrat an Nu'man town", "admin2": "Maarat al-Numaan district",
+          "admin1": "Idlib Governorate"}  # fmt: skip
+SARAQIB = {"place": "Saraqab town", "admin2": "Idleb district", "admin1": "Idlib Governorate"}
+TALBISEH = {"place": "Talbiseh town", "admin2": "Ar Rastan district", "admin1": "Homs Governorate"}
+ZABADANI = {"place": "Az Zabadani town", "admin2": "Mintaqat az Zabadani district",
+            "admin1": "Rif Dimashq Governorate"}  # fmt: skip
+
+
+def read(text: str, row: dict[str, str]) -> list[TextAct]:
+    return read_source_text(text, day=None, **row)
+
+
+def here(acts: list[TextAct]) -> list[TextAct]:
+    """The acts a claim could rest on: about this place, not a tally."""
+    return [a for a in acts if a.place_match in ("named", "only_clause") and not a.aggregate]
+
+
+def agents(acts: list[TextAct]) -> set[str | None]:
+    return {a.agent for a in here(acts)}
+
+
+# agent and victims ----------------------------------------------------------------------
+
+
+def test_victims_killed_by_the_other_side() -> None:
+    acts = read("Two rebels were killed by regime shelling on Talbiseh", TALBISEH)
+    assert [(a.act, a.agent, a.victims) for a in acts] == [(Act.shelling, "gov", ("opposition",))]
+    assert acts[0].agent_words == "regime"
+    assert acts[0].place_match == "named"
+
+
+def test_fighters_killed_in_foreign_air_strikes_are_victims() -> None:
+    acts = read("Several IS fighters died in Russian air strikes near Saraqeb", SARAQIB)
+    assert [(a.act, a.agent, a.victims) for a in acts] == [(Act.air_strike, "russia", ("is",))]
+    assert acts[0].agent_words == "Russian"
+
+
+def test_losses_among_and_targeting_name_victims_not_agents() -> None:
+    acts = read("Losses among the regime forces after rebels attack their positions in Talbiseh",
+                TALBISEH)  # fmt: skip
+    assert agents(acts) == {"opposition"}
+    assert "gov" in acts[0].victims
+    hit = read("Shelling targeting regime positions near Talbiseh", TALBISEH)
+    assert agents(hit) == {None}
+    assert hit[0].victims == ("gov",)
+
+
+def test_counted_dead_of_a_side_are_victims() -> None:
+    acts = read("Nine members of the regime forces killed in an ambush near Zabadani", ZABADANI)
+    assert all(a.agent is None for a in acts)
+    assert acts and acts[0].victims == ("gov",)
+
+
+def test_subject_of_an_active_verb_acted() -> None:
+    acts = read("Regime forces shelled Talbiseh at dawn", TALBISEH)
+    assert [(a.act, a.agent, a.agent_words) for a in acts] == [
+        (Act.shelling, "gov", "Regime forces")
+    ]
+    kill = read("IS gunmen kill four soldiers of the regime army near Talbiseh", TALBISEH)
+    assert agents(kill) == {"is"}
+
+
+def test_of_after_an_act_names_who_acted_and_a_held_area_does_not() -> None:
+    acts = read("Heavy raids of the regime warplanes on Maarrat al-Numan", MAARRA)
+    assert agents(acts) == {"gov"}
+    held = read("Shells fall on rebel-held Maarrat al-Numan", MAARRA)
+    assert agents(held) == {None}
+    assert held[0].victims == ()
+
+
+# clashes and air strikes without an actor ---------------------------------------------
+
+
+def test_clashes_between_two_sides_name_no_attacker() -> None:
+    acts = read("Violent clashes between regime troops and rebel factions around Talbiseh",
+                TALBISEH)  # fmt: skip
+    assert [(a.act, a.agent) for a in acts] == [(Act.clash, None)]
+    assert acts[0].victims == ()
+    mutual = read("Exchange of shelling between the regime and the rebels in Talbiseh", TALBISEH)
+    assert agents(mutual) == {None}
+
+
+def test_aircraft_without_an_actor_are_air_strikes_with_no_agent() -> None:
+    for text in (
+        "Helicopters drop explosive barrels on Zabadani",
+        "Warplanes pound Zabadani, casualties reported",
+        "Several air raids hit Zabadani",
+    ):
+        acts = read(text, ZABADANI)
+        assert [(a.act, a.agent) for a in acts] == [(Act.air_strike, None)], text
+        assert acts[0].place_match == "named"
+    named = read("Russian and Syrian warplanes struck Zabadani", ZABADANI)
+    assert agents(named) == {"gov", "russia"}
+
+
+# places ---------------------------------------------------------------------------------
+
+
+def test_each_clause_is_matched_to_the_row_place() -> None:
+    text = "Warplanes bomb Saraqeb; regime forces shell Talbiseh and clashes near Zabadani"
+    at_saraqib = read(text, SARAQIB)
+    assert [(a.act, a.agent, a.place_match) for a in at_saraqib] == [
+        (Act.air_strike, None, "named"),
+        (Act.shelling, "gov", "other"),
+        (Act.clash, None, "other"),
+    ]
+    at_talbiseh = read(text, TALBISEH)
+    assert [(a.agent, a.place_match) for a in at_talbiseh if a.act is Act.shelling] == [
+        ("gov", "named")
+    ]
+    for act in at_talbiseh:
+        assert act.words == text[act.span[0] : act.span[1]]
+    assert agents(read(text, ZABADANI)) == {None}
+
+
+def test_an_actor_named_for_another_place_is_not_this_place_agent() -> None:
+    text = "Casualties in Talbiseh and the regime forces shell the western countryside of Idlib"
+    acts = read(text, TALBISEH)
+    assert agents(acts) == set()
+    assert {a.place_match for a in acts if a.agent == "gov"} == {"other"}
+
+
+def test_the_governorate_counts_unless_a_finer_clause_names_the_place() -> None:
+    text = "Regime helicopters strike the southern countryside of Idlib"
+    assert agents(read(text, MAARRA)) == {"gov"}
+    finer = read("Rebels shell the countryside of Idlib; warplanes target Maarrat al-Numan", MAARRA)
+    assert [(a.agent, a.place_match) for a in finer] == [("opposition", "other"), (None, "named")]
+
+
+def test_only_clause_with_no_place() -> None:
+    acts = read("Regime artillery pounded the area overnight", TALBISEH)
+    assert [(a.agent, a.place_match) for a in acts] == [("gov", "only_clause")]
+    several = read("Regime artillery pounded the area; warplanes struck Saraqeb", TALBISEH)
+    assert [a.place_match for a in several] == ["none", "other"]
+
+
+def test_spellings_of_one_place_match() -> None:
+    assert same_name("Hamouriyeh", "Hamouriyah town")
+    assert same_name("Khan al-Shih", "Khan ash Shih town")
+    assert same_name("Deir Ezzor", "Deir ez Zor")
+    assert not same_name("Kafr Nabl", "Kafr Nabuda")
+    assert name_key("Az Zabadani town") == "zabadani"
+
+
+def test_a_fragment_of_a_longer_name_is_not_a_town() -> None:
+    # "Khan" alone is a gazetteer village; here it is only the start of another name
+    row = {"place": "Khan Shaykhun town", "admin2": "Maarat al-Numaan district",
+           "admin1": "Idlib Governorate"}  # fmt: skip
+    acts = read("Regime forces shell Khan al-Sabeel", row)
+    assert [a.place_match for a in acts] == ["other"]
+
+
+# sources, datelines, tallies, hedges -----------------------------------------------------
+
+
+def test_dateline_and_reporting_source_are_neither_place_nor_agent() -> None:
+    acts = read("AMMAN (Reuters) - Rebels fired rockets at Talbiseh, activists say", TALBISEH)
+    assert [(a.act, a.agent, a.place_match) for a in acts] == [
+        (Act.shelling, "opposition", "named")
+    ]
+    sourced = read("The Syrian Observatory said shells fell on Talbiseh", TALBISEH)
+    assert [(a.act, a.agent) for a in sourced] == [(Act.shelling, None)]
+
+
+def test_a_day_tally_is_an_aggregate() -> None:
+    text = (
+        "61 people were killed yesterday, including 17 members of the regime forces, and 9 "
+        "civilians died in shelling by the regime forces"
+    )
+    acts = read(text, TALBISEH)
+    assert acts and all(a.aggregate for a in acts)
+    assert here(acts) == []
+    assert any(a.victims == ("gov",) for a in acts)
+
+
+def test_hedged_words() -> None:
+    acts = read("Warplanes believed to be Russian reportedly struck Saraqeb", SARAQIB)
+    assert acts and all(a.hedged for a in acts)
+    plain = read("Warplanes struck Saraqeb", SARAQIB)
+    assert plain and not plain[0].hedged
+
+
+def test_entities_and_empty_texts() -> None:
+    text = "The &#8220;regime forces&#8221; shell Talbiseh"
+    acts = read(text, TALBISEH)
+    assert [(a.act, a.agent) for a in acts] == [(Act.shelling, "gov")]
+    assert acts[0].words == text[acts[0].span[0] : acts[0].span[1]]
+    assert read("", TALBISEH) == []
+    assert read("Daily report of the monitors", TALBISEH) == []
