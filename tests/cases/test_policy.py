@@ -103,6 +103,7 @@ PLAIN_EXPECTED: dict[Action, set[Role]] = {
     Action.incidents_read: set(Role),
     Action.incidents_submit: {Role.admin, Role.monitor},
     Action.incidents_review: {Role.admin, Role.monitor},
+    Action.attributions_record: {Role.admin, Role.monitor},
     Action.findings_read: set(Role),
     Action.referrals_read: set(Role),
     Action.ledger_read: set(Role),
@@ -189,8 +190,9 @@ def test_the_local_operator_is_an_admin_without_an_account() -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 def test_incident_sight_follows_the_matrix(role: Role) -> None:
-    """Which incident statuses a role sees: accepted with `incidents.read`, candidates with
-    `incidents.review` as well; nothing for the public when `public_incidents` is off."""
+    """Which incident statuses a role sees: accepted with `incidents.read`, candidates and
+    rejected ones with `incidents.review` as well; nothing for the public when
+    `public_incidents` is off."""
     user = USERS[role]
     for settings in (Settings(), Settings(public_incidents=False)):
         sight = incident_sight(user, settings)
@@ -199,7 +201,8 @@ def test_incident_sight_follows_the_matrix(role: Role) -> None:
         assert (sight.incidents, sight.candidates) == (reads, reviews)
         assert sight.shows("accepted") == reads
         assert sight.shows("candidate") == (reads and reviews)
-        assert not sight.shows("rejected") and not sight.shows(None)
+        assert sight.shows("rejected") == (reads and reviews)
+        assert not sight.shows("deleted") and not sight.shows(None)
     assert IncidentSight(incidents=False, candidates=True).statuses == ()
 
 

@@ -37,6 +37,7 @@ class Action(StrEnum):
     incidents_read = "incidents.read"
     incidents_submit = "incidents.submit"
     incidents_review = "incidents.review"
+    attributions_record = "attributions.record"
     findings_read = "findings.read"
     allegations_file = "allegations.file"
     allegations_read = "allegations.read"
@@ -109,6 +110,13 @@ MATRIX: dict[Action, dict[Role, Rule]] = {
         Role.public: NO,
     },
     Action.incidents_review: {
+        Role.admin: YES,
+        Role.adjudicator: NO,
+        Role.monitor: YES,
+        Role.party: NO,
+        Role.public: NO,
+    },
+    Action.attributions_record: {
         Role.admin: YES,
         Role.adjudicator: NO,
         Role.monitor: YES,
@@ -329,7 +337,7 @@ class IncidentSight:
         """The incident statuses this viewer sees (none, accepted, or both)."""
         if not self.incidents:
             return ()
-        return ("accepted", "candidate") if self.candidates else ("accepted",)
+        return ("accepted", "candidate", "rejected") if self.candidates else ("accepted",)
 
     def shows(self, status: str | None) -> bool:
         """The same rule for one incident already read (an unknown status: not shown)."""
@@ -465,7 +473,9 @@ that module; a test fails if the two differ.
   representative), bound through `party` to the actor it signs for. Reviews,
   proposes and publishes rulings; reads every allegation and its evidence; signs
   only for its own actor, and only where that actor is on the panel.
-- **monitor** — submits incidents; reads incidents, findings and published rulings.
+- **monitor** — submits incidents and reviews candidates (accepts, edits, merges into
+  an event, rejects with a reason, links possible duplicates); records, withdraws
+  and discounts claims of who acted; reads incidents, findings and published rulings.
 - **party** — a party's representative, bound to one actor. Files allegations
   for its own party, answers allegations against it, sees its own party's cases
   and their evidence, and published rulings. Another party's unpublished
@@ -492,6 +502,18 @@ Incidents extracted from text are stored as *candidates* until a monitor
 accepts them. A candidate exists only for users with `incidents.review`: to
 anyone else it is *not found*, whether it is listed, fetched by id, or linked
 from an allegation. Listing and fetching apply the same rule, in the database.
+
+`incidents.review` covers the whole review queue: listing it, showing an item
+(a candidate with its evidence, or a pair of reports that may be one event),
+accepting a candidate (as it is or edited; it is judged at once), merging it
+into an existing event, rejecting it with a reason, and linking or unlinking
+reports of one event. A rejected incident is kept, with the reason, and is
+seen like a candidate: only by those who review.
+
+`attributions.record` is a person's word on who acted: a claim naming the
+acting side with its basis, its withdrawal, and a discount (the recorded
+attribution is wrong: the grade becomes *discounted*). Each decision is an
+entry on the ledger, in the same transaction as the change.
 
 ## Where the rules are applied
 
@@ -521,8 +543,9 @@ record's own rule: a ruling's proposal, signatures and publication when they may
 read the ruling (`rulings.read`: for the parties and the public, once it is
 published), a filing, answer, review or withdrawal when they may read the
 allegation (and a filing that lists evidence only when they may read the
-evidence), an incident entry when they may see the incident (a candidate: only
-with `incidents.review`), a token entry when it is about their own account.
+evidence), an incident entry when they may see the incident (a candidate or a
+rejected one: only with `incidents.review`), an attribution entry when they may
+see its incident, a token entry when it is about their own account.
 User registrations, referrals and agreement entries are public; any other kind
 of entry is withheld.
 A withheld entry keeps its payload hash, chain hash and signature, so the chain
