@@ -802,11 +802,17 @@ class _Reader:
                 j += 1
             if self.lower[j] == "of":
                 j += 1
-            if j >= e or j in covered or not self.doc[j].text[:1].isupper():
+            article = (
+                self.lower[j] in _ARTICLES
+                and j + 2 < e
+                and self.lower[j + 1] == "-"
+                and self.doc[j + 2].text[:1].isupper()
+            )  # "on al-Waer"
+            if j >= e or j in covered or not (self.doc[j].text[:1].isupper() or article):
                 continue
             if any(a[0] <= j < a[1] for a in self.actors):
                 continue
-            end = self._name_end(j + 1, e)
+            end = self._name_end(j + (3 if article else 1), e)
             name = self.doc[j:end].text
             if name.lower() in ("syria", "syrian"):
                 continue
@@ -853,20 +859,19 @@ class _Reader:
         governorate_words = (after and after[0] in COUNTRYSIDE) or any(
             w in COUNTRYSIDE for w in before
         )
-        cardinal = bool(before) and (
-            before[-1] in CARDINALS
-            or before[-2:-1] == ["of"]
-            and any(w in CARDINALS for w in before)
-        )
+        # "south of Aleppo": around the city, in its governorate; "eastern Aleppo" may be
+        # the city's east or the governorate's (both kept)
+        around = len(before) >= 2 and before[-1] == "of" and before[-2] in CARDINALS
+        cardinal = bool(before) and before[-1] in CARDINALS
         city_only = bool(after and after[0] in CITY_WORDS) or (
             len(before) >= 2 and before[-1] == "of" and before[-2] in CITY_WORDS
         )
         has_governorate = any(p.is_governorate for p in places)
-        if (governorate_words or cardinal) and has_governorate and not city_only:
+        if (governorate_words or around) and has_governorate and not city_only:
             return Mention(name, tuple(p for p in places if p.is_governorate), "governorate", False)
         if places and all(p.kind == "country" for p in places):
             return Mention(name, places, "country", False)
-        return Mention(name, places, "place", city_only)
+        return Mention(name, places, "place", city_only and not cardinal)
 
 
 def _capitalised(text: str) -> bool:
@@ -923,6 +928,7 @@ class RowPlace:
     admin2: str  # district code, "" if unknown
     admin1: str  # governorate code, "" if unknown
     point: tuple[float, float] | None
+    city: bool = False  # the place is a city (its neighbourhoods are in it)
 
 
 def _strip(name: str) -> str:
@@ -976,7 +982,10 @@ def _row(place: str, admin2: str, admin1: str, region: Region) -> RowPlace:
             ):
                 admin2_code = p.admin2
                 break
-    return RowPlace(names, frozenset(ids), (a2,) if a2 else (), admin2_code, admin1_code, point)
+    city = any(gaz.places[i].kind == "city" for i in ids)
+    return RowPlace(
+        names, frozenset(ids), (a2,) if a2 else (), admin2_code, admin1_code, point, city
+    )
 
 
 def _names_of(gaz: Gazetteer, place_id: str) -> list[str]:
@@ -1011,6 +1020,12 @@ def _mention_level(m: Mention, row: RowPlace) -> int:
             p.admin2 == row.admin2 and p.rank <= 2 and not p.is_governorate for p in m.places
         ):
             return 2
+        if (
+            row.city
+            and row.admin2
+            and any(p.kind == "neighbourhood" and p.admin2 == row.admin2 for p in m.places)
+        ):
+            return 2  # a neighbourhood of the row's city
         if row.point is not None:
             for p in m.places:
                 if p.kind in ("region", "area") and _km(p, row.point) <= p.radius_km + 5:
