@@ -33,12 +33,17 @@ class Conduct:
     `perpetrators` holds one claim per claimant; two claims that name different
     actors are competing attributions. When `directed` is false (a UCDP dyad, an
     ACLED battle) the sides are recorded but not who attacked whom.
+
+    `dyad` is set on a conduct whose direction was inferred (`core.attribution`):
+    the dataset's two sides as it recorded them, kept for display (`sides`), while
+    `perpetrators` holds the inferred claims and `targets` the other side.
     """
 
     act: Act
     perpetrators: tuple[Claim, ...]
     targets: tuple[str, ...]
     directed: bool = True
+    dyad: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def perpetrator_ids(self) -> tuple[str, ...]:
         ids: list[str] = []
@@ -76,11 +81,34 @@ class Incidents:
     killed_high: npt.NDArray[np.float64]
     perpetrator_text: npt.NDArray[np.object_]
     target_text: npt.NDArray[np.object_]
+    #: The source's own words and name (UCDP `source_headline`/`source_original`,
+    #: ACLED `notes`/`source`, a native record's quote), and its own admin names
+    #: (UCDP `adm_1`/`adm_2`, ACLED `admin1`/`admin2`): what attribution reads.
+    source_text: npt.NDArray[np.object_] = field(default_factory=lambda: _empty(0))
+    source_name: npt.NDArray[np.object_] = field(default_factory=lambda: _empty(0))
+    admin1: npt.NDArray[np.object_] = field(default_factory=lambda: _empty(0))
+    admin2: npt.NDArray[np.object_] = field(default_factory=lambda: _empty(0))
+    #: Filled by `services.attribution.attribute`: one line per inferred claim (rule,
+    #: quoted words, span; joined by " | ") and the attribution's grade ("" not graded).
+    basis: npt.NDArray[np.object_] = field(default_factory=lambda: _empty(0))
+    grade: npt.NDArray[np.object_] = field(default_factory=lambda: _empty(0))
     areas: list[Area] = field(default_factory=list)
     conducts: list[Conduct] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # Tables built before these columns existed (or by hand) get them empty.
+        n = len(self.id)
+        for name in TEXT_COLUMNS:
+            if len(getattr(self, name)) != n:
+                setattr(self, name, _empty(n))
+
     def __len__(self) -> int:
         return len(self.id)
+
+    def take(self, rows: npt.NDArray[np.integer[Any]]) -> Incidents:
+        """A subset of rows sharing the area and conduct tables (and so the engine's caches)."""
+        columns = {name: getattr(self, name)[rows] for name in _COLUMNS}
+        return Incidents(**columns, areas=self.areas, conducts=self.conducts)
 
     @classmethod
     def from_arrays(
@@ -121,6 +149,12 @@ class Incidents:
             killed_high=nan.copy(),
             perpetrator_text=empty,
             target_text=empty,
+            source_text=_empty(n),
+            source_name=_empty(n),
+            admin1=_empty(n),
+            admin2=_empty(n),
+            basis=_empty(n),
+            grade=_empty(n),
             areas=list(areas),
             conducts=list(conducts),
         )
@@ -175,6 +209,13 @@ class Incidents:
         return frame.drop(columns=["conduct", "t0", "t1"])
 
 
+def _empty(n: int) -> npt.NDArray[np.object_]:
+    return np.full(n, "", dtype=object)
+
+
+#: Text columns every table has (empty strings where a source gives nothing).
+TEXT_COLUMNS = ("source_text", "source_name", "admin1", "admin2", "basis", "grade")
+
 _COLUMNS = (
     "id",
     "source",
@@ -192,6 +233,7 @@ _COLUMNS = (
     "killed_high",
     "perpetrator_text",
     "target_text",
+    *TEXT_COLUMNS,
 )
 
 
@@ -232,6 +274,12 @@ class IncidentBuilder:
         killed: tuple[float, float, float] = (np.nan, np.nan, np.nan),
         perpetrator_text: str = "",
         target_text: str = "",
+        source_text: str = "",
+        source_name: str = "",
+        admin1: str = "",
+        admin2: str = "",
+        basis: str = "",
+        grade: str = "",
     ) -> None:
         index = self._conduct_index.get(conduct)
         if index is None:
@@ -254,6 +302,12 @@ class IncidentBuilder:
         row["killed_high"].append(killed[2])
         row["perpetrator_text"].append(perpetrator_text)
         row["target_text"].append(target_text)
+        row["source_text"].append(source_text)
+        row["source_name"].append(source_name)
+        row["admin1"].append(admin1)
+        row["admin2"].append(admin2)
+        row["basis"].append(basis)
+        row["grade"].append(grade)
 
     def build(self) -> Incidents:
         dtypes: dict[str, Any] = {

@@ -18,6 +18,14 @@ Who acted is never guessed. Three columns say it, for every row:
   parties; empty when no party acted. The per-party summaries are a groupby of
   the violations over this column.
 
+Where the dataset records only a dyad, `services.attribution` may infer who
+acted from the source's words or from what only one side can do: the conduct is
+then directed, `perpetrator` names the inferred side (`gov (per source:SOHR)`
+when claims compete), `sides` still shows the dyad, and `party` charges the
+claim's party. `grade` is the attribution's grade (`core.model.Grade`) and
+`basis` the words each inferred claim rests on (one line per claim, joined by
+` | `); the reasons end with `attribution: gov per SOHR: "<the words>" [a:b] (weak)`.
+
 Files are written to a temporary name beside the target and moved into place
 only when complete, so a failed run never leaves a partial output file.
 """
@@ -45,8 +53,8 @@ from ceasefire.core.engine import (
     describe_time,
     in_window,
 )
-from ceasefire.core.incidents import Conduct
-from ceasefire.core.model import Category
+from ceasefire.core.incidents import Conduct, Incidents
+from ceasefire.core.model import Category, Grade
 from ceasefire.core.timing import iso
 
 OutputFormat = Literal["csv", "jsonl", "geojson", "parquet"]
@@ -68,6 +76,8 @@ COLUMNS = [
     "lon",
     "lat",
     "killed",
+    "grade",
+    "basis",
     "reasons",
 ]
 
@@ -80,15 +90,20 @@ def who_acted(
     claims: Sequence[tuple[str | None, Sequence[str]]],
     targets: Sequence[str],
     directed: bool,
+    dyad: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> tuple[str, str, str]:
     """`perpetrator`, `target` and `sides` of one conduct, as every output names them.
 
     Taking the claims as stored (`[claimed_by, [actor ids]]`) lets the API name
-    a stored incident exactly as the findings table does.
+    a stored incident exactly as the findings table does. `dyad`: the dataset's
+    sides of a conduct whose direction was inferred, shown as `sides`.
     """
     acted = _side(tuple(dict.fromkeys(a for _, names in claims for a in names)))
     against = _side(tuple(targets))
-    sides = f"{acted or '?'} ~ {against or '?'}"
+    if dyad is not None:
+        sides = f"{_side(tuple(dyad[0])) or '?'} ~ {_side(tuple(dyad[1])) or '?'}"
+    else:
+        sides = f"{acted or '?'} ~ {against or '?'}"
     if not directed:
         return "", "", sides  # either side may have attacked the other
     if len(claims) > 1:
@@ -138,7 +153,9 @@ def attributions(
     conducts = findings.incidents.conducts
     which = findings.incidents.conduct[incident_rows]
     by_conduct = {
-        c: who_acted(conducts[c].perpetrators, conducts[c].targets, conducts[c].directed)
+        c: who_acted(
+            conducts[c].perpetrators, conducts[c].targets, conducts[c].directed, conducts[c].dyad
+        )
         for c in set(which.tolist())
     }
     parties: dict[tuple[int, int], str] = {}
@@ -175,7 +192,7 @@ def findings_frame(
     rows_scope = findings.scope.astype(np.int64)
     category = findings.category.astype(np.int64)
     probability = findings.probability
-    reasons: list[str] = [" ; ".join(findings.reasons(r)) for r in range(len(findings))]
+    reasons: list[str] = [finding_reasons(findings, r) for r in range(len(findings))]
     if every_pair and n and s:
         listed = np.zeros(n * s, dtype=bool)
         listed[rows_inc * s + rows_scope] = True
@@ -216,10 +233,30 @@ def findings_frame(
             "lon": inc.lon[rows_inc],
             "lat": inc.lat[rows_inc],
             "killed": inc.killed_best[rows_inc],
+            "grade": [g or Grade.undetermined.value for g in inc.grade[rows_inc]],
+            "basis": inc.basis[rows_inc],
             "reasons": reasons,
         }
     )
     return frame.iloc[order].reset_index(drop=True)
+
+
+def attribution_lines(incidents: Incidents, i: int) -> list[str]:
+    """`attribution: ...` lines of one incident: each inferred claim's basis (the words, not
+    a paraphrase) and each person's claim, with the attribution's grade."""
+    grade = str(incidents.grade[i]) or Grade.undetermined.value
+    lines = [ln for ln in str(incidents.basis[i]).split(" | ") if ln]
+    conduct = incidents.conducts[int(incidents.conduct[i])]
+    for by, names in conduct.perpetrators:
+        if by and by.startswith(("user:", "actor:")):
+            lines.append(f"{_side(tuple(names)) or 'nobody named'} per {by}")
+    return [f"attribution: {line} ({grade})" for line in lines]
+
+
+def finding_reasons(findings: Findings, row: int) -> str:
+    """The readable trace of one finding (`Findings.reasons`) with its attribution lines."""
+    i = int(findings.incident[row])
+    return " ; ".join([*findings.reasons(row), *attribution_lines(findings.incidents, i)])
 
 
 def _outside_reason(findings: Findings, i: int, k: int) -> str:

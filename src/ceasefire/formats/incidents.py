@@ -490,6 +490,10 @@ class _UcdpReader(_CsvReader):
             killed=(_count(row, "low"), _count(row, "best"), _count(row, "high")),
             perpetrator_text=row["side_a"],
             target_text=row["side_b"],
+            source_text=(row.get("source_headline") or "").strip(),
+            source_name=(row.get("source_original") or "").strip(),
+            admin1=(row.get("adm_1") or "").strip(),
+            admin2=(row.get("adm_2") or "").strip(),
         )
 
     def place(self, where: int, row: dict[str, str]) -> tuple[Area | None, float]:
@@ -566,6 +570,10 @@ class _AcledReader(_CsvReader):
             killed=(_count(row, "fatalities"),) * 3,
             perpetrator_text="; ".join(_acled_names(row["actor1"], row["assoc_actor_1"])),
             target_text="; ".join(_acled_names(row["actor2"], row["assoc_actor_2"])),
+            source_text=(row.get("notes") or "").strip(),
+            source_name=(row.get("source") or "").strip(),
+            admin1=(row.get("admin1") or "").strip(),
+            admin2=(row.get("admin2") or "").strip(),
         )
 
 
@@ -667,6 +675,8 @@ class _JsonlReader(_Reader):
             killed=(low, best, high),
             perpetrator_text=json.dumps(data.get("perpetrators") or [], ensure_ascii=False),
             target_text=json.dumps(data.get("targets") or [], ensure_ascii=False),
+            source_text=(record.quote or "").strip(),
+            source_name=(record.source_name or "").strip(),
         )
 
     def claims(self, items: list[str | ActorClaim]) -> tuple[Claim, ...]:

@@ -239,6 +239,14 @@ class NativeIncident(_Open):
     source: StrictStr | None = Field(
         default=None, description="the dataset or source; default `native`"
     )
+    quote: StrictStr | None = Field(
+        default=None,
+        description="the source's own words about the incident (what attribution reads, and "
+        "quotes as the basis of a claim it infers)",
+    )
+    source_name: StrictStr | None = Field(
+        default=None, description="who published those words (a monitor, an outlet: `SOHR`)"
+    )
     directed: StrictBool | None = Field(
         default=True,
         description="whether the perpetrators acted on the targets (false: a clash "

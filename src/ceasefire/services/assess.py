@@ -17,12 +17,14 @@ import pandas as pd
 
 from ceasefire.core.engine import CATEGORIES, Findings, Progress, assess, build_scopes
 from ceasefire.core.incidents import Incidents
-from ceasefire.core.model import Agreement, Category
+from ceasefire.core.model import Agreement, Category, Grade
 from ceasefire.core.timing import local_to_utc, zone_info
 from ceasefire.formats.agreements import Catalogue, load_agreements
 from ceasefire.formats.boundaries import land
 from ceasefire.formats.findings import attributions, findings_frame
 from ceasefire.formats.incidents import Format, ReadReport, read_incidents
+from ceasefire.regions import default_region
+from ceasefire.services.attribution import attribute
 
 
 @dataclass
@@ -45,6 +47,10 @@ class Assessment:
         """The violations of `frame()` grouped by `party` (pairs ruled out hold none)."""
         return violations_by_party(self.frame(every_pair=False))
 
+    def violations_by_grade(self) -> pd.DataFrame:
+        """The violations of `frame()` grouped by the attribution's `grade`."""
+        return violations_by_grade(self.frame(every_pair=False))
+
 
 def run_assessment(
     agreement_files: Sequence[str | Path],
@@ -53,11 +59,16 @@ def run_assessment(
     format: Format | None = None,
     timezone: str | None = None,
     progress: Progress | None = None,
+    infer: bool = True,
 ) -> Assessment:
+    """Read, attribute (`services.attribution`: who acted, from the sources' words and
+    capabilities; off with `infer=False`, grades still given), judge."""
     catalogue = load_agreements(agreement_files)
+    region = default_region()
     incidents, report = read_incidents(
-        list(event_files), catalogue.actors, format=format, timezone=timezone
+        list(event_files), catalogue.actors, format=format, timezone=timezone, region=region
     )
+    incidents = attribute(incidents, catalogue, region, infer_claims=infer)
     findings = assess_catalogue(catalogue, incidents, progress=progress)
     return Assessment(catalogue, incidents, findings, report)
 
@@ -107,6 +118,38 @@ def violations_by_party(frame: pd.DataFrame) -> pd.DataFrame:
         .sort_values(["agreement_id", "reading", "violations"], ascending=[True, True, False])
         .reset_index(drop=True)
     )
+
+
+GRADE_COLUMNS = ["agreement_id", "reading", "grade", "violations", "killed"]
+
+
+def violations_by_grade(frame: pd.DataFrame) -> pd.DataFrame:
+    """Violations per attribution grade (`core.model.Grade`), per agreement and reading.
+
+    Every grade appears for each agreement and reading that has violations, in the
+    scale's order (confirmed first, undetermined last), so tables line up.
+    """
+    hits = frame[frame["category"] == Category.violation.value]
+    if hits.empty:
+        return pd.DataFrame(columns=GRADE_COLUMNS)
+    counted = hits.groupby(["agreement_id", "reading", "grade"], as_index=False).agg(
+        violations=("incident_id", "size"), killed=("killed", "sum")
+    )
+    rows = []
+    for (agreement, reading), group in counted.groupby(["agreement_id", "reading"], sort=True):
+        by = {r["grade"]: r for r in group.to_dict(orient="records")}
+        for g in Grade:
+            found = by.get(g.value)
+            rows.append(
+                {
+                    "agreement_id": agreement,
+                    "reading": reading,
+                    "grade": g.value,
+                    "violations": int(found["violations"]) if found else 0,
+                    "killed": float(found["killed"]) if found else 0.0,
+                }
+            )
+    return pd.DataFrame(rows, columns=GRADE_COLUMNS)
 
 
 def weekly_series(
