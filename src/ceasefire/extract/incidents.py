@@ -338,15 +338,24 @@ def _fill(an: Analysis, event: Event, others: list[Event]) -> None:
     a, b = event.start, event.end
     actors = [m for m in an.in_sent(an.actors, event.sent) if not m.is_source]
     used: set[int] = set()
-    # targets first, so an actor after "on"/"against" is not read as the perpetrator
+    # victims first: "IS fighters were killed", "losses among X", "35 X jihadists" name who
+    # was hit, never who acted
     for m in actors:
+        if _victim_frame(an, m, sent.start, sent.end) and _same_clause(an, event, m):
+            event.targets.append(Attribution(m.id, None, m.text, None, m.start))
+            used.add(m.start)
+    # targets next, so an actor after "on"/"against" is not read as the perpetrator
+    for m in actors:
+        if m.start in used:
+            continue
         if m.start < b or m.start - b > 12 or _break_between(an, b, m.start):
             if not (_actor_is_area(an, m) and b <= m.start <= b + 12):
                 continue
         before = an.words(m.start - 3, m.start)
         after = an.words(m.end, m.end + 2)
+        agent_before = bool(set(before[-2:]) & {"by", "from"})  # "shelling by X"
         if (
-            any(w in TARGET_BEFORE for w in before)
+            (any(w in TARGET_BEFORE for w in before) and not agent_before)
             or any(w in TARGET_AFTER for w in after)
             or _actor_is_area(an, m)
         ):
@@ -372,6 +381,13 @@ def _fill(an: Analysis, event: Event, others: list[Event]) -> None:
         if t > 0:
             word = doc[t - 1].lower_ if doc[t - 1].text not in ("US", "U.S.") else "us"
             ident = an.table.adjectives.get(word)
+            if (
+                ident
+                and word in COUNTRY_WORDS
+                and an.words(t - 2, t - 1)[:1]
+                and (an.words(t - 2, t - 1)[0] in PLACE_BEFORE)
+            ):
+                ident = None  # "in central Syria attack": a place, not the state
             if ident and not any(m.start <= t - 1 < m.end for m in actors):
                 perps.append((None, ident, doc[t - 1].text, t - 1))
     # agent: "launched by Jabhat al-Nusra", "killed by regime forces", "fire from rebels",
@@ -423,6 +439,23 @@ def _fill(an: Analysis, event: Event, others: list[Event]) -> None:
                     and not an.table.actors[speech.claimant].is_source
                 ):
                     perps.append((None, speech.claimant, doc[i].text, i))
+    # "X were killed in clashes with Y", "X killed fighting Y": Y did the killing
+    victims = {
+        m.start for m in actors if m.start in used and _victim_frame(an, m, sent.start, sent.end)
+    }
+    if not perps and victims:
+        for i in range(a, min(b + 6, sent.end)):
+            if an.lower[i] not in ("with", "against", "fighting", "by") or _break_between(an, a, i):
+                continue
+            named = [
+                m for m in actors
+                if i < m.start <= i + 3 and m.start not in victims and not _actor_is_area(an, m)
+            ]  # fmt: skip
+            if named:
+                m = named[0]
+                perps.append((m, m.id, m.text, m.start))
+                used.add(m.start)
+                break
     # responsibility claims, blame and accusations in the sentence
     for sp in an.speeches:
         if not (sent.start <= sp.start < sent.end):
@@ -509,6 +542,121 @@ def _fill(an: Analysis, event: Event, others: list[Event]) -> None:
     event.hedged = bool(sentence_words & HEDGES)
     event.evidence = [(sent.start_char, sent.end_char)]
     event.sentences = [event.sent]
+
+
+#: Adjectives that are also the country's name ("Syria air strikes"): after a place word
+#: ("in central Syria attack") they name the place, not the state.
+COUNTRY_WORDS = frozenset({"syria", "syrian"})
+PLACE_BEFORE = frozenset(
+    "in on at near across of from into inside central northern southern eastern western "
+    "north south east west northeast northwest southeast southwest northeastern northwestern "
+    "southeastern southwestern".split()
+)
+#: Nouns of people or losses whose "of X" / "from X" / "among X" names the side that lost.
+VICTIM_HEADS = frozenset(
+    """
+    members member fighters fighter soldiers soldier troops elements militants militant
+    personnel officers officer commanders commander leaders leader losses casualties bodies
+    corpses ranks dozens scores tens hundreds number jihadists jihadist gunmen men militiamen
+    recruits conscripts dead deaths toll
+    """.split()
+)
+#: Words of loss after an actor ("IS fighters were killed", "regime losses").
+LOSS_AFTER = frozenset(
+    "killed died dead wounded injured captured losses casualties perished slain".split()
+)
+LOSS_GAP = frozenset(
+    """
+    fighters fighter soldiers soldier troops militants militant members jihadists jihadist
+    gunmen rebels insurgents personnel officers elements were was are is have has had been
+    being reportedly also all
+    """.split()
+)
+#: Words that may stand between a number and the side it counts ("21 moderate opposition").
+COUNT_GAP = frozenset("of the at least more than about other some around nearly almost".split())
+
+
+def _victim_frame(an: Analysis, m: ActorMention, start: int, end: int) -> bool:
+    """Whether the words around an actor name it as hit or losing, not acting: "members of
+    X", "losses among X", "35 X jihadists", "X fighters were killed" (not "X killed 5")."""
+    j = m.start - 1
+    while j >= start and an.lower[j] == "the":
+        j -= 1
+    before = an.lower[j] if j >= start else ""
+    if before == "among":
+        return True
+    if before in ("of", "from"):
+        k = j - 1
+        while k >= start and an.lower[k] in ("the", "'s"):
+            k -= 1
+        jet = k > start and an.lower[k - 1] in ("jet", "fighter")  # "jet fighters from X"
+        if k >= start and an.lower[k] in VICTIM_HEADS and not jet:
+            return True
+    names_act = any(s == m.end for _, s, _ in an.hits.get("act", []))  # "two IS bombers"
+    nxt_word = an.lower[m.end] if m.end < end else ""
+    if names_act or nxt_word in an.table.agent_nouns:
+        return False
+    # a count before the actor: "35 IS jihadists", "dozens of regime soldiers"
+    k = m.start - 1
+    gap = 0
+    while k >= start and gap <= 3:
+        token = an.doc[k]
+        if token.like_num:
+            return _people_count(an, k)
+        word = an.lower[k]
+        if word in COUNT_GAP or (
+            token.is_alpha and token.is_lower and word not in VICTIM_STOP_WORDS
+        ):
+            k -= 1
+            gap += 1
+            continue
+        break
+    # a loss after it: "X (fighters) (were) killed", without an object ("X killed 5")
+    i = m.end
+    while i < end and i - m.end <= 3 and an.lower[i] in LOSS_GAP:
+        i += 1
+    if i < end and an.lower[i] in LOSS_AFTER:
+        nxt = an.doc[i + 1] if i + 1 < end else None
+        if an.lower[i] in ("killed", "wounded", "injured", "captured") and nxt is not None and (
+            nxt.like_num or nxt.lower_ in ("at", "dozens", "scores", "hundreds", "civilians",
+                                           "people", "children", "a", "an", "several")
+        ):  # fmt: skip
+            return False
+        return True
+    return False
+
+
+#: Words that end a counted noun phrase (a verb or preposition between number and actor).
+VICTIM_STOP_WORDS = frozenset(
+    """
+    in on at by from to for with and or were was are is have has had been be killed wounded
+    injured dead died including among while when after before as during into kill kills
+    killing shelling bombing attack attacks strikes raids said says
+    """.split()
+)
+
+
+_MONTHS = frozenset(
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june "
+    "july august september october november december".split()
+)
+
+
+def _people_count(an: Analysis, k: int) -> bool:
+    """A number that counts people, not a year or a date ("2016 Syrian army units ...")."""
+    text = an.doc[k].text.replace(",", "")
+    if not text.isalpha() and not text.isdigit():
+        return False  # "03-04-2016", "12/10"
+    if text.isdigit() and len(text) == 4 and text.startswith(("19", "20")):
+        return False
+    prev = an.lower[k - 1].rstrip(".") if k > 0 else ""
+    return prev not in _MONTHS
+
+
+def _same_clause(an: Analysis, event: Event, m: ActorMention) -> bool:
+    """An actor within the event's clause (no clause break between, not far off)."""
+    lo, hi = min(event.start, m.start), max(event.end, m.end)
+    return hi - lo <= 25 and not _break_between(an, lo, hi)
 
 
 def _noon(an: Analysis) -> dt.datetime:
