@@ -317,6 +317,8 @@ ENTRY_RULES: dict[str, tuple[Action, ...]] = {
     "token": (Action.tokens_issue,),
     "agreement": (Action.agreements_read,),
     "incident": (Action.incidents_read,),
+    # A claim of who acted is read by its incident's rule (a candidate's: reviewers only).
+    "attribution": (Action.incidents_read,),
 }
 
 
@@ -387,7 +389,7 @@ class _Reader:
                 actions = (*actions, Action.evidence_read)
         elif kind == "token":
             resource = AccountFacts(str(payload.get("user")))
-        elif kind == "incident":
+        elif kind in ("incident", "attribution"):
             if not incident_visible(self.viewer, self.incident_status(payload), self.settings):
                 return False
         return all(can(self.viewer, a, resource, self.settings) for a in actions)
@@ -909,6 +911,9 @@ def _live_state(rec: Record) -> replay.State:
         }
         for r in rows["tokens"]
     }
+    if rec.review.holds_reviews():
+        state.reviews = {r["incident"]: r for r in rec.review.replay_rows()}
+        state.attributions = {r["id"]: r for r in rec.review.person_attributions()}
     return state
 
 

@@ -1,7 +1,9 @@
 """The live tables replayed from the log: what the record should hold if nothing was edited.
 
 Every change to allegations, answers, rulings, signatures, referrals, users, roles
-and tokens is a ledger entry written in the change's own transaction, so the state
+and tokens, every review decision on an incident (accept, reject, merge, link,
+unlink) and every person's claim of who acted (claim, withdrawal, discount) is a
+ledger entry written in the change's own transaction, so the state
 those entries describe must equal the rows. `expected` folds the entries into that
 state; `differences` names each place where the database says otherwise — a
 ruling's outcome edited in place, a dissent turned into agreement, a role raised,
@@ -20,6 +22,10 @@ RULING_FIELDS = ("outcome", "proposed_outcome", "reasons", "findings", "panel", 
 SIGNATURE_FIELDS = ("user", "position", "statement")
 USER_FIELDS = ("role", "party", "public_key", "key_mode", "disabled")
 TOKEN_FIELDS = ("user", "revoked", "expires_at", "kind")
+#: An incident a person decided: its status, the event a person linked it into, who decided.
+REVIEW_FIELDS = ("status", "event", "decided_by")
+#: A person's claim of who acted (or discount of the recorded attribution).
+ATTRIBUTION_FIELDS = ("incident", "actors", "claimed_by", "status")
 
 
 @dataclass
@@ -33,6 +39,10 @@ class State:
     referrals: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Review decisions by incident ref (`source:source_id`).
+    reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: People's claims and discounts by attribution id.
+    attributions: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Users whose tokens a format-1 entry revoked without naming which.
     vague_tokens: set[str] = field(default_factory=set)
 
@@ -149,12 +159,75 @@ class _Fold:
             if token is not None:
                 token["revoked"] = True
 
+    # ------------------------------------------------------------ review decisions
+
+    def _review(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        return self.state.reviews.setdefault(
+            str(p.get("incident")), {"status": None, "event": None, "decided_by": None}
+        )
+
+    def _decided(self, user: str, p: Mapping[str, Any], status: str) -> dict[str, Any]:
+        found = self._review(p)
+        found.update(status=p.get("status") or status, decided_by=user)
+        return found
+
+    def on_incident_accept(self, user: str, p: Mapping[str, Any]) -> None:
+        self._decided(user, p, "accepted")
+
+    def on_incident_reject(self, user: str, p: Mapping[str, Any]) -> None:
+        self._decided(user, p, "rejected")
+
+    def _linked(self, p: Mapping[str, Any]) -> None:
+        into = p.get("into")
+        self._review(p)["event"] = into
+        for moved in p.get("moved") or []:
+            self.state.reviews.setdefault(
+                str(moved), {"status": None, "event": None, "decided_by": None}
+            )["event"] = into
+
+    def on_incident_merge(self, user: str, p: Mapping[str, Any]) -> None:
+        self._decided(user, p, "accepted")
+        self._linked(p)
+
+    def on_incident_link(self, user: str, p: Mapping[str, Any]) -> None:
+        self._linked(p)
+
+    def on_incident_unlink(self, user: str, p: Mapping[str, Any]) -> None:
+        self._review(p)["event"] = None
+
+    # ------------------------------------------------------------ people's claims
+
+    def on_attribution_claim(self, user: str, p: Mapping[str, Any]) -> None:
+        self.state.attributions[str(p.get("attribution"))] = {
+            "incident": p.get("incident"),
+            "actors": list(p.get("actors") or []),
+            "claimed_by": p.get("claimed_by"),
+            "status": "active",
+        }
+
+    def on_attribution_discount(self, user: str, p: Mapping[str, Any]) -> None:
+        self.state.attributions[str(p.get("attribution"))] = {
+            "incident": p.get("incident"),
+            "actors": [],
+            "claimed_by": p.get("claimed_by"),
+            "status": "active",
+        }
+
+    def on_attribution_withdraw(self, user: str, p: Mapping[str, Any]) -> None:
+        found = self.state.attributions.get(str(p.get("attribution")))
+        if found is not None:
+            found["status"] = "withdrawn"
+
 
 def expected(entries: Iterable[tuple[str, str, Mapping[str, Any]]]) -> State:
     """The state the (user, action, payload) of every entry, in order, describes."""
     fold = _Fold()
     for user, action, payload in entries:
         fold.apply(user, action, payload)
+    # A link undone leaves nothing a person decided about that incident.
+    fold.state.reviews = {
+        ref: r for ref, r in fold.state.reviews.items() if any(v is not None for v in r.values())
+    }
     return fold.state
 
 
@@ -220,4 +293,6 @@ def differences(logged: State, live: State) -> list[str]:
         if logged.answers.get(ref, []) != live.answers.get(ref, []):
             out.append(f"answers to {ref}: the database's differ from the ledger's")
     out += _tokens(logged, live.tokens)
+    out += _rows("incident", logged.reviews, live.reviews, REVIEW_FIELDS)
+    out += _rows("attribution", logged.attributions, live.attributions, ATTRIBUTION_FIELDS)
     return out

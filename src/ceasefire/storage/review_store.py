@@ -16,18 +16,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from ceasefire.storage.models import (
     REVIEW_KINDS,
     REVIEW_STATUSES,
+    AttributionRow,
     EventLinkRow,
     IncidentRow,
     ReviewItemRow,
     utcnow,
 )
 from ceasefire.storage.tables import INCIDENTS, I, chunks
+
+#: The `basis_kind`s of attributions a person records (the ledger holds each).
+PERSON_KINDS = ("person", "discount")
 
 
 def item_id(kind: str, incident_pk: int, other_pk: int | None = None) -> str:
@@ -269,7 +273,62 @@ class ReviewStore:
             out.update({int(r): int(e) for r, e in self.session.execute(query)})
         return out
 
+    def claims_of(self, pk: int) -> list[dict[str, Any]]:
+        """Every claim of who acted on this incident (inferred and people's), oldest first."""
+        query = (
+            select(AttributionRow)
+            .where(AttributionRow.incident_pk == int(pk))
+            .order_by(AttributionRow.created_at, AttributionRow.id)
+        )
+        fields = (
+            "id", "role", "actors", "claimed_by", "basis_kind", "basis", "span", "status",
+            "created_by",
+        )  # fmt: skip
+        return [{f: getattr(row, f) for f in fields} for row in self.session.scalars(query)]
+
     # ------------------------------------------------------------------ replay
+
+    def holds_reviews(self) -> bool:
+        """Whether this database has the review tables (a cases-only one does not)."""
+        have = inspect(self.session.connection())
+        return all(
+            have.has_table(t)
+            for t in (
+                IncidentRow.__tablename__,
+                ReviewItemRow.__tablename__,
+                EventLinkRow.__tablename__,
+                AttributionRow.__tablename__,
+            )
+        )
+
+    def person_attributions(self) -> list[dict[str, Any]]:
+        """Every claim or discount a person recorded (`basis_kind` person or discount).
+
+        As replay compares them: id, the incident's ref, actors, who claims, status.
+        """
+        query = (
+            select(
+                AttributionRow.id,
+                I.source,
+                I.source_id,
+                AttributionRow.actors,
+                AttributionRow.claimed_by,
+                AttributionRow.status,
+            )
+            .join(INCIDENTS, I.pk == AttributionRow.incident_pk)
+            .where(AttributionRow.basis_kind.in_(PERSON_KINDS))
+            .order_by(AttributionRow.id)
+        )
+        return [
+            {
+                "id": ident,
+                "incident": f"{source}:{source_id}",
+                "actors": list(actors or []),
+                "claimed_by": claimed_by,
+                "status": status,
+            }
+            for ident, source, source_id, actors, claimed_by, status in self.session.execute(query)
+        ]
 
     def replay_rows(self) -> list[dict[str, Any]]:
         """What replaying the ledger must rebuild: every decision a person made on an incident.
@@ -303,4 +362,4 @@ class ReviewStore:
         return out
 
 
-__all__ = ["Item", "ReviewStore", "item_id"]
+__all__ = ["PERSON_KINDS", "Item", "ReviewStore", "item_id"]
