@@ -1,0 +1,110 @@
+"""From scored pairs to decisions and events.
+
+Within each pair of sources a report describes at most one report of the other
+source: pairs are taken greedily, best score first, skipping any whose report on
+either side is already taken. Taken pairs scoring at least `auto` are linked; those
+between `review` and `auto` are possible duplicates for a person to decide. Events are
+the connected groups of linked reports (across every pair of sources).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+AUTO = 0.95
+REVIEW = 0.6
+
+
+@dataclass
+class Decision:
+    """`links` (auto) and `review` (possible duplicates): columns left, right, score, and
+    source_left / source_right when the pairs named them."""
+
+    links: pd.DataFrame
+    review: pd.DataFrame
+    auto: float
+    review_at: float
+
+
+def decide(pairs: pd.DataFrame, auto: float = AUTO, review: float = REVIEW) -> Decision:
+    """Greedy one-to-one assignment per pair of sources, then the two thresholds."""
+    if not 0.0 <= review <= auto <= 1.0:
+        raise ValueError(f"thresholds must satisfy 0 <= review ({review}) <= auto ({auto}) <= 1")
+    groups = ["source_left", "source_right"] if "source_left" in pairs.columns else []
+    kept = pairs.loc[pairs["score"].to_numpy(float) >= review]
+    # Best first; ties broken by ids so the result does not depend on input order.
+    kept = kept.sort_values(["score", "left", "right"], ascending=[False, True, True])
+    chosen = np.zeros(len(kept), dtype=bool)
+    keys = (
+        kept[groups].astype(str).agg("\x1f".join, axis=1).to_numpy()
+        if groups
+        else (np.full(len(kept), "", dtype=object))
+    )
+    taken_left: dict[str, set[int]] = {}
+    taken_right: dict[str, set[int]] = {}
+    for k, (key, a, b) in enumerate(
+        zip(keys, kept["left"].to_numpy(), kept["right"].to_numpy(), strict=True)
+    ):
+        lefts = taken_left.setdefault(key, set())
+        rights = taken_right.setdefault(key, set())
+        if a in lefts or b in rights:
+            continue
+        lefts.add(int(a))
+        rights.add(int(b))
+        chosen[k] = True
+    picked = kept.loc[chosen]
+    is_auto = picked["score"].to_numpy(float) >= auto
+    return Decision(
+        links=picked.loc[is_auto].reset_index(drop=True),
+        review=picked.loc[~is_auto].reset_index(drop=True),
+        auto=auto,
+        review_at=review,
+    )
+
+
+def events(
+    n: int,
+    left: npt.ArrayLike,
+    right: npt.ArrayLike,
+    precision: npt.ArrayLike | None = None,
+) -> npt.NDArray[np.int64]:
+    """`event_of[i]`: the row that stands for report i's event (itself when unlinked).
+
+    The representative of a group is its most precise report (smallest `precision`,
+    e.g. interval length x radius), the lowest row among equals.
+    """
+    parent = np.arange(n, dtype=np.int64)
+
+    def find(i: int) -> int:
+        root = i
+        while parent[root] != root:
+            root = int(parent[root])
+        while parent[i] != root:
+            parent[i], i = root, int(parent[i])
+        return root
+
+    for a, b in zip(
+        np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64), strict=True
+    ):
+        ra, rb = find(int(a)), find(int(b))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([find(i) for i in range(n)], dtype=np.int64)
+    if precision is None:
+        return roots
+    rank = np.asarray(precision, dtype=np.float64)
+    order = np.lexsort((np.arange(n), rank))  # most precise first, then lowest row
+    best: dict[int, int] = {}
+    for i in order:
+        best.setdefault(int(roots[i]), int(i))
+    return np.array([best[int(r)] for r in roots], dtype=np.int64)
+
+
+__all__ = ["AUTO", "REVIEW", "Decision", "decide", "events"]

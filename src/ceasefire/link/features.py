@@ -1,0 +1,235 @@
+"""The columns record linkage compares, one row per report (numpy in, a DataFrame out).
+
+Each report becomes an interval in days (its own interval, widened by what its
+precision means), a point with an uncertainty radius, the buckets blocking joins on
+(a week and a 0.5° cell, each also half-shifted so that two reports a couple of days
+or kilometres apart always share one of them), its governorate when it lies in one,
+the family of its act, the top-level sides it names, its casualty range, its source
+and whether it is an aggregate (a running total over days or places: never linked).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from ceasefire.core.actors import CIVILIANS, ActorRegistry
+from ceasefire.core.incidents import Incidents
+from ceasefire.core.model import Act
+from ceasefire.regions import Region, default_region
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DAY = 86_400.0
+#: How much wider than its own interval a report's time may be, by stated precision (days).
+WIDEN_DAYS = {"exact": 0.0, "day": 0.0, "week": 3.0, "month": 15.0}
+#: Blocking grid: cell size in degrees (the shifted grid is offset by half a cell).
+CELL_DEG = 0.5
+#: Reports whose place is this uncertain (km) are also blocked on governorate.
+COARSE_KM = 10.0
+EARTH_KM = 6371.0088
+
+#: Act families: two reports of one event name acts of one family (or one says only "attack").
+FAMILIES: dict[Act, str] = {
+    Act.air_strike: "air",
+    Act.drone_strike: "air",
+    Act.shelling: "fire",
+    Act.mortar: "fire",
+    Act.missile: "fire",
+    Act.shooting: "fire",
+    Act.bombing: "explosive",
+    Act.suicide_bombing: "explosive",
+    Act.clash: "clash",
+    Act.territorial_gain: "clash",
+}
+
+COLUMNS = (
+    "unique_id", "source", "t0", "t1", "mid", "lon", "lat", "radius_km", "wk", "wk_s",
+    "cell", "cell_s", "cell_xs", "cell_ys", "adm1", "coarse", "act_family", "sides",
+    "killed_low", "killed_best", "killed_high", "aggregate",
+)  # fmt: skip
+
+
+def act_family(act: Act) -> str | None:
+    """`air`, `fire` (shelling, mortars, rockets, gunfire), `explosive`, `clash`; None when the
+    report says only that there was an attack (or something that is not an attack)."""
+    return FAMILIES.get(act)
+
+
+def top_sides(ids: Sequence[str], registry: ActorRegistry | None) -> tuple[str, ...]:
+    """The top-level actor of each id (a unit's force, a force's side), civilians left out."""
+    out: list[str] = []
+    for ident in ids:
+        if not ident or ident == CIVILIANS or ident.startswith("?"):
+            continue
+        top = registry.ancestors(ident)[-1] if registry is not None else ident
+        if top not in out:
+            out.append(top)
+    return tuple(sorted(out))
+
+
+def radius_km(incidents: Incidents) -> npt.NDArray[np.float64]:
+    """Each report's place uncertainty: its radius, or for an area half its bounding box's
+    diagonal (a district centroid may lie that far from the event)."""
+    radius = incidents.radius_m / 1000.0
+    if incidents.areas:
+        sizes = np.zeros(len(incidents.areas) + 1)
+        for k, area in enumerate(incidents.areas):
+            x0, y0, x1, y1 = area.geometry.bounds
+            mid = np.radians((y0 + y1) / 2)
+            dx = (x1 - x0) * 111.32 * np.cos(mid)
+            dy = (y1 - y0) * 110.57
+            sizes[k] = 0.5 * float(np.hypot(dx, dy))
+        sizes[-1] = 0.0
+        radius = np.maximum(radius, sizes[incidents.area])
+    return radius
+
+
+@cache
+def _governorates(region: Region) -> tuple[shapely.STRtree, list[str]]:
+    with open(region.boundaries(1), encoding="utf-8") as handle:
+        data = json.load(handle)
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
+    codes = [str(f["properties"][region.code_property]) for f in data["features"]]
+    return shapely.STRtree(shapes), codes
+
+
+def governorates(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], region: Region | None = None
+) -> npt.NDArray[np.object_]:
+    """The admin-1 code each point lies in ('' outside every one)."""
+    out = np.full(len(lon), "", dtype=object)
+    if not len(lon):
+        return out
+    try:
+        tree, codes = _governorates(region or default_region())
+    except KeyError:
+        return out
+    points = shapely.points(lon, lat)
+    point_i, shape_i = tree.query(points, predicate="intersects")
+    out[point_i[::-1]] = np.asarray(codes, dtype=object)[shape_i[::-1]]  # first hit wins
+    return out
+
+
+def _cells(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], dx: float, dy: float
+) -> npt.NDArray[np.int64]:
+    x = np.floor((lon + dx) / CELL_DEG).astype(np.int64)
+    y = np.floor((lat + dy) / CELL_DEG).astype(np.int64)
+    return (x + 1000) * 10_000 + (y + 1000)
+
+
+def link_frame(
+    incidents: Incidents,
+    registry: ActorRegistry | None = None,
+    *,
+    aggregate: npt.ArrayLike | None = None,
+    region: Region | None = None,
+) -> pd.DataFrame:
+    """One row per report, `unique_id` its row in `incidents`: what the linkage model reads.
+
+    `aggregate` marks reports that are running totals ("in the past week"); when not
+    given, an `aggregate` column of the incidents is used if they have one.
+    """
+    import pandas as pd
+
+    n = len(incidents)
+    widen = (
+        np.array([WIDEN_DAYS.get(str(p), 0.0) for p in incidents.time_precision])
+        if n
+        else (np.zeros(0))
+    )
+    t0 = incidents.t0 / DAY
+    t1 = np.maximum(incidents.t1, incidents.t0) / DAY
+    # A reader already widened a "week" or "month" to its interval; widen only what is narrower.
+    short = (t1 - t0) < 2 * widen
+    t0 = np.where(short, t0 - widen, t0)
+    t1 = np.where(short, t1 + widen, t1)
+    mid = (t0 + t1) / 2
+    lon = np.asarray(incidents.lon, dtype=np.float64)
+    lat = np.asarray(incidents.lat, dtype=np.float64)
+    radius = radius_km(incidents)
+
+    families: list[str | None] = []
+    sides: list[list[str]] = []
+    for each in incidents.conducts:
+        families.append(act_family(each.act))
+        named = list(each.perpetrator_ids()) + list(each.targets)
+        dyad = getattr(each, "dyad", None)
+        if dyad:
+            for side in dyad:
+                named.extend(side)
+        sides.append(list(top_sides(named, registry)))
+    conduct = np.asarray(incidents.conduct, dtype=np.int64)
+    family_col = np.asarray(families + [None], dtype=object)[conduct]
+    side_table = np.empty(len(sides) + 1, dtype=object)
+    for k, value in enumerate(sides):
+        side_table[k] = value or None
+    side_col = side_table[conduct]
+
+    if aggregate is None:
+        aggregate = getattr(incidents, "aggregate", None)
+    agg = np.zeros(n, dtype=bool) if aggregate is None else np.asarray(aggregate, dtype=bool)
+    low = np.asarray(incidents.killed_low, dtype=np.float64)
+    high = np.fmax(np.asarray(incidents.killed_high, dtype=np.float64), low)
+    best = np.asarray(incidents.killed_best, dtype=np.float64)
+    best = np.where(np.isnan(best), (low + high) / 2, best)
+    adm1 = governorates(lon, lat, region)
+    adm1[adm1 == ""] = None
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.arange(n, dtype=np.int64),
+            "source": np.asarray(incidents.source, dtype=object),
+            "t0": t0,
+            "t1": t1,
+            "mid": mid,
+            "lon": lon,
+            "lat": lat,
+            "radius_km": radius,
+            "wk": np.floor(mid / 7).astype(np.int64),
+            "wk_s": np.floor((mid + 3.5) / 7).astype(np.int64),
+            "cell": _cells(lon, lat, 0.0, 0.0),
+            "cell_s": _cells(lon, lat, CELL_DEG / 2, CELL_DEG / 2),
+            "cell_xs": _cells(lon, lat, CELL_DEG / 2, 0.0),
+            "cell_ys": _cells(lon, lat, 0.0, CELL_DEG / 2),
+            "adm1": adm1,
+            "coarse": radius > COARSE_KM,
+            "act_family": family_col,
+            "sides": side_col,
+            "killed_low": low,
+            "killed_best": best,
+            "killed_high": high,
+            "aggregate": agg,
+        }
+    )
+    return frame
+
+
+def haversine_km(
+    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Great-circle distance in km (the same formula as the model's SQL)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+__all__ = [
+    "COLUMNS",
+    "FAMILIES",
+    "act_family",
+    "governorates",
+    "haversine_km",
+    "link_frame",
+    "radius_km",
+    "top_sides",
+]
