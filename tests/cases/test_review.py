@@ -440,3 +440,55 @@ def test_tamper_a_link_edited_in_the_database(desk: Desk) -> None:
     found = desk.verify()
     assert not found.ok
     assert any("incident paper:c1: event is 'ucdp:a2'" in d for d in found.differences)
+
+
+# ---------------------------------------------------------------------- the command line
+
+
+def test_the_command_line(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from ceasefire.interfaces.cli.main import app
+
+    from .conftest import url_of
+
+    monkeypatch.setenv("CEASEFIRE_KEYS", str(desk.keys.directory))
+    db = url_of(desk.engine)
+    run = CliRunner().invoke
+
+    listed = run(app, ["review", "list", "--db", db, "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [i["ref"] for i in json.loads(listed.output)["items"]] == ["paper:c1", "paper:c2"]
+    shown = run(app, ["review", "show", "paper:c1", "--db", db])
+    assert shown.exit_code == 0 and "market in Aleppo" in shown.output, shown.output
+    assert "place: 'Aleppo'" in shown.output
+    bad = run(
+        app,
+        ["review", "accept", "paper:c1", "--set", "place.lat=235", "--as", "mon"] + ["--db", db],
+    )
+    assert bad.exit_code == 2 and "place.lat" in bad.output, bad.output
+    denied = run(app, ["review", "accept", "paper:c1", "--as", "gov-rep", "--db", db])
+    assert denied.exit_code != 0 and "incidents.review" in denied.output, denied.output
+    done = run(
+        app, ["review", "accept", "paper:c1", "--set", "killed.best=7", "--as", "mon", "--db", db]
+    )
+    assert done.exit_code == 0 and "accepted paper:c1 with 1 edit" in done.output, done.output
+    assert desk.incident("paper:c1")["killed_best"] == 7.0
+    gone = run(
+        app, ["review", "reject", "paper:c2", "--reason", "a rumour", "--as", "mon"] + ["--db", db]
+    )
+    assert gone.exit_code == 0 and "rejected" in gone.output, gone.output
+    said = run(
+        app,
+        ["review", "claim", "ucdp:a1", "--actor", "gov", "--basis", "a photo of the crater"]
+        + ["--as", "mon", "--db", db],
+    )
+    assert said.exit_code == 0 and "claim " in said.output, said.output
+    off = run(
+        app,
+        ["review", "discount", "ucdp:a2", "--reason", "fighters", "--as", "root"] + ["--db", db],
+    )
+    assert off.exit_code == 0, off.output
+    empty = run(app, ["review", "list", "--db", db])
+    assert empty.exit_code == 0 and "nothing waits for review" in empty.output
+    assert desk.verify().ok

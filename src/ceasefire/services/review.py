@@ -246,8 +246,10 @@ def _detail(rec: Record, incident: dict[str, Any]) -> dict[str, Any]:
     claims = _claims(rec, pk)
     reports = rec.review.reports_of(pk)
     labels = rec.incidents.labels(reports)
+    reviewed = incident.get("reviewed_at")
     return {
         **incident,
+        "reviewed_at": reviewed.isoformat() if hasattr(reviewed, "isoformat") else reviewed,
         "ref": ref_of(incident),
         "quote": incident.get("source_text") or "",
         "claims": claims,

@@ -59,6 +59,11 @@ LAZY_GROUPS = {
         "ceasefire.interfaces.cli.keys", "keys_app", "Own signing keys, kept off the server."
     ),
     "cases": LazyGroup("ceasefire.interfaces.cli.cases", "cases_app", "Allegations and rulings."),
+    "review": LazyGroup(
+        "ceasefire.interfaces.cli.review",
+        "review_app",
+        "The review queue: candidate incidents and possible duplicates.",
+    ),
     "ledger": LazyGroup(
         "ceasefire.interfaces.cli.ledger",
         "ledger_app",
