@@ -119,7 +119,9 @@ def infer(
       claim: the dataset's two sides are what fought there.
     - capability rule: an act needing a capability (an air strike) at this place
       with no agent named, in a dyad where exactly one side has an actor (or an
-      ancestor or member of one) with it → `("inferred:capability:air", (that actor,))`.
+      ancestor or member of one) with it → `("inferred:capability:air", (that actor,))`;
+      not when the text also tells, at this place, an act anyone could have done by
+      nobody named (shelling, clashes): the row may record that act.
     """
     if conduct.directed:
         return (), []
@@ -131,9 +133,11 @@ def infer(
     said = claimant.removeprefix(SOURCE_PREFIX)
     claims: dict[Claim, None] = {}
     lines: dict[str, None] = {}
-    for act in acts:
-        if act.place_match not in HERE or act.aggregate:
-            continue
+    here = [a for a in acts if a.place_match in HERE and not a.aggregate]
+    # An act at this place that anyone could have done, by nobody named (shells fell,
+    # clashes), may be what the row records: then an air strike beside it does not tell.
+    open_acts = sorted({a.act.value for a in here if a.agent is None and a.act not in NEEDS})
+    for act in here:
         hedge = " (hedged)" if act.hedged else ""
         if act.agent is not None:
             resolved = _resolve(act.agent, registry)
@@ -153,6 +157,12 @@ def infer(
             continue
         need = NEEDS.get(act.act)
         if need is None:
+            continue
+        if open_acts:
+            lines[
+                f"no claim from capability: {'/'.join(open_acts)} by nobody named at this place "
+                f"too: {quote(act)}"
+            ] = None
             continue
         able = [[a for a in side if _has(a, need, registry)] for side in sides]
         if bool(able[0]) == bool(able[1]):

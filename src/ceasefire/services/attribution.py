@@ -32,8 +32,6 @@ import numpy as np
 
 from ceasefire.core.actors import ActorRegistry
 from ceasefire.core.attribution import (
-    HERE,
-    NEEDS,
     USER_PREFIX,
     TextAct,
     conduct_grade,
@@ -43,7 +41,6 @@ from ceasefire.core.attribution import (
 )
 from ceasefire.core.catalogue import Catalogue
 from ceasefire.core.incidents import Claim, Conduct, Incidents
-from ceasefire.core.model import Act
 from ceasefire.core.timing import local_date, zone_info
 from ceasefire.regions import Region, default_region
 
@@ -64,21 +61,6 @@ def _reader() -> Reader | None:
     except ImportError:  # the extraction extras (spaCy) are optional
         return None
     return read_source_text
-
-
-def _acted(acts: Sequence[TextAct], claims: Sequence[Claim], registry: ActorRegistry) -> Act:
-    """The act of the first clause at this place that gave a claim."""
-    named = {a for _, names in claims for a in names}
-    for act in acts:
-        if act.place_match not in HERE or act.aggregate:
-            continue
-        if act.agent is None and act.act in NEEDS:
-            return act.act
-        if act.agent is not None:
-            chain = registry.ancestors(registry.resolve(act.agent) or act.agent)
-            if named & set(chain) or any(act.agent in registry.ancestors(n) for n in named):
-                return act.act
-    return Act.attack
 
 
 def person_claims(rows: Sequence[Mapping[str, Any]]) -> tuple[tuple[Claim, ...], bool, bool]:
@@ -200,13 +182,70 @@ def attribute(
             claims, lines = infer(conduct, acts, registry, name)
             target = c
             if claims:
-                target = place(inferred_conduct(conduct, claims, _acted(acts, claims, registry)))
+                target = place(inferred_conduct(conduct, claims))
             found = done[key] = (target, BASIS_SEPARATOR.join(lines))
         column[i] = found[0]
         basis[i] = found[1]
         if not grades[i]:
             grades[i] = grade_of(found[0])
     out = incidents.take(np.arange(n))
+    out.conduct = column.astype(np.int32)
+    out.conducts = conducts
+    out.basis = basis
+    out.grade = grades
+    return out
+
+
+def merge_stored(
+    incidents: Incidents,
+    catalogue: Catalogue | ActorRegistry,
+    rows: Mapping[int, Sequence[Mapping[str, Any]]],
+) -> Incidents:
+    """Stored incidents with the claims stored beside them (table `attributions`, by row
+    position): what `attribute` gave when they were ingested or recomputed, without reading
+    the text again. A person's rows win over inferred ones, as in `attribute`."""
+    registry = catalogue.actors if isinstance(catalogue, Catalogue) else catalogue
+    conducts: list[Conduct] = list(incidents.conducts)
+    index: dict[Conduct, int] = {c: i for i, c in enumerate(conducts)}
+    column = incidents.conduct.copy()
+    basis = incidents.basis.copy()
+    grades = np.full(len(incidents), "", dtype=object)
+    graded: dict[tuple[int, bool, bool], str] = {}
+    for i in range(len(incidents)):
+        c = int(column[i])
+        conduct = conducts[c]
+        mine = rows.get(i) or ()
+        claims, responsibility, discounted = person_claims(mine)
+        new = conduct
+        if claims:
+            new = _with_person(conduct, claims)
+        else:
+            inferred = [
+                r for r in mine
+                if r.get("basis_kind") in INFERRED_KINDS and r.get("status", "active") == "active"
+            ]  # fmt: skip
+            found = tuple(
+                dict.fromkeys((r.get("claimed_by"), tuple(r["actors"])) for r in inferred)
+            )
+            if found and not conduct.directed:
+                new = inferred_conduct(conduct, found)
+            lines = [str(r.get("basis") or "") for r in inferred if r.get("basis")]
+            if lines:
+                basis[i] = BASIS_SEPARATOR.join(dict.fromkeys(lines))
+        if new is not conduct:
+            found_c = index.get(new)
+            if found_c is None:
+                found_c = index[new] = len(conducts)
+                conducts.append(new)
+            c = found_c
+            column[i] = c
+        key = (c, responsibility, discounted)
+        if key not in graded:
+            graded[key] = conduct_grade(
+                conducts[c], registry, responsibility=responsibility, discounted=discounted
+            ).value
+        grades[i] = graded[key]
+    out = incidents.take(np.arange(len(incidents)))
     out.conduct = column.astype(np.int32)
     out.conducts = conducts
     out.basis = basis
@@ -232,9 +271,7 @@ def inferred_rows(incidents: Incidents, rows: Sequence[int]) -> dict[int, list[d
                 continue
             kind = "text" if by.startswith("source:") else "capability"
             said = by.removeprefix("source:") if kind == "text" else "capability"
-            mine = [
-                ln for ln in lines if ln.startswith(f"{'+'.join(names)} per {said}")
-            ] or lines
+            mine = [ln for ln in lines if ln.startswith(f"{'+'.join(names)} per {said}")] or lines
             found.append(
                 {
                     "role": "perpetrator",
@@ -258,9 +295,7 @@ def _span(line: str) -> list[int] | None:
     return [int(a), int(b)] if a.isdigit() and b.isdigit() else None
 
 
-def acting_sides(
-    agreements: str | Path, events: str | Path, ids: Sequence[str]
-) -> dict[str, str]:
+def acting_sides(agreements: str | Path, events: str | Path, ids: Sequence[str]) -> dict[str, str]:
     """Per UCDP id, the top-level actor the product says acted (`gov`, `opposition`, ...),
     or `none` when it names none or names competing sides: what `ceasefire assess` says,
     through the same path (for `bench/attribution_eval.py`)."""
@@ -293,5 +328,6 @@ __all__ = [
     "acting_sides",
     "attribute",
     "inferred_rows",
+    "merge_stored",
     "person_claims",
 ]

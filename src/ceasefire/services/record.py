@@ -23,15 +23,19 @@ import numpy as np
 import numpy.typing as npt
 from shapely.geometry.base import BaseGeometry
 
+from ceasefire.core.actors import ActorRegistry
 from ceasefire.core.catalogue import Catalogue
 from ceasefire.core.engine import CATEGORIES, Findings, Scope, assess, build_scopes
 from ceasefire.core.errors import InputError
 from ceasefire.core.incidents import Incidents
+from ceasefire.core.model import Grade
 from ceasefire.formats.agreements import load_agreement_texts
 from ceasefire.formats.boundaries import admin_unit, admin_units, land
+from ceasefire.formats.findings import attributions, finding_reasons
 from ceasefire.formats.incidents import Format, ReadReport, read_incidents
 from ceasefire.formats.sources import Source
 from ceasefire.regions import Region, default_region, load_region
+from ceasefire.services.attribution import attribute, inferred_rows, merge_stored
 from ceasefire.storage.incidents_store import IncidentRows
 from ceasefire.storage.models import STATUSES
 from ceasefire.storage.record import Record
@@ -140,10 +144,21 @@ def area_lookup(region: Region) -> Callable[[str], BaseGeometry | None]:
 def stored_incidents(
     rec: Record, *, ids: Iterable[int] | None = None, **filters: Unpack[IncidentQuery]
 ) -> Incidents:
-    """Stored incidents as the engine's columns, areas rebuilt from the record's region."""
+    """Stored incidents as the engine's columns, areas rebuilt from the record's region,
+    with the claims stored beside them (inferred and a person's) in their conducts and
+    their grades: judged as ingest and `ceasefire assess` judged them."""
     areas = area_lookup(workspace_region(rec))
-    incidents, _ = rec.incidents.load(ids=ids, areas=areas, **filters)
-    return incidents
+    incidents, pks = rec.incidents.load(ids=ids, areas=areas, **filters)
+    return with_claims(rec, incidents, pks)
+
+
+def with_claims(rec: Record, incidents: Incidents, pks: npt.NDArray[np.int64]) -> Incidents:
+    """`incidents` (stored, row keys `pks`) with the claims of table `attributions` merged."""
+    position = {int(pk): i for i, pk in enumerate(pks.tolist())}
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for row in rec.attributions.of(pks.tolist()) if len(pks) else []:
+        rows.setdefault(position[int(row["incident_pk"])], []).append(row)
+    return merge_stored(incidents, rec.agreements.actors(), rows)
 
 
 # ---------------------------------------------------------------------- agreements
@@ -199,6 +214,7 @@ class _Scopes:
         region: Region | None = None,
     ) -> None:
         wanted = None if agreement_ids is None else set(agreement_ids)
+        self.region = region or default_region()
         self.land = land(region)
         self.agreements = [a for a in catalogue.agreements if wanted is None or a.id in wanted]
         self.catalogue = catalogue
@@ -209,15 +225,43 @@ class _Scopes:
         self._alive.append(incidents.areas)
         return assess(incidents, self.scopes, self.catalogue.actors, land=self.land)
 
+    def attribute(self, rec: Record, incidents: Incidents, pks: npt.NDArray[np.int64]) -> Incidents:
+        """Who acted, as `ceasefire assess` infers it, with the people's claims merged in; the
+        inferred claims of these incidents replace those stored in `attributions`."""
+        people: dict[int, list[dict[str, Any]]] = {}
+        if len(pks) and rec.attributions.any_people():
+            by_pk = rec.attributions.people(pks.tolist())
+            position = {int(pk): i for i, pk in enumerate(pks.tolist())}
+            people = {position[pk]: rows for pk, rows in by_pk.items() if pk in position}
+        attributed = attribute(incidents, self.catalogue, self.region, people=people)
+        found = inferred_rows(attributed, range(len(attributed)))
+        rows = [
+            {**row, "incident_pk": int(pks[i])} for i, claims in found.items() for row in claims
+        ]
+        rec.attributions.replace_inferred(pks.tolist(), rows)
+        return attributed
 
-def finding_rows(findings: Findings, pks: npt.NDArray[np.int64]) -> list[dict[str, Any]]:
-    """The engine's findings as the record's rows; row `i` of its incidents is incident `pks[i]`."""
+
+def finding_rows(
+    findings: Findings, pks: npt.NDArray[np.int64], actors: ActorRegistry | None = None
+) -> list[dict[str, Any]]:
+    """The engine's findings as the record's rows; row `i` of its incidents is incident `pks[i]`.
+
+    `party` is the party charged (`formats.findings.attributions`, as the findings
+    table and `ceasefire assess` charge it) and `grade` the incident's attribution
+    grade; `actors` is the registry the findings were judged with.
+    """
     labels = [(s.agreement.id, s.reading) for s in findings.scopes]
     names = [c.value for c in CATEGORIES]
     incident = pks[findings.incident].tolist()
     scope = findings.scope.tolist()
     category = findings.category.tolist()
     probability = findings.probability.tolist()
+    registry = actors if actors is not None else ActorRegistry()
+    party = attributions(findings, registry, findings.incident, findings.scope)["party"]
+    grade = [
+        g or Grade.undetermined.value for g in findings.incidents.grade[findings.incident].tolist()
+    ]
     return [
         {
             "incident_pk": incident[r],
@@ -225,9 +269,9 @@ def finding_rows(findings: Findings, pks: npt.NDArray[np.int64]) -> list[dict[st
             "reading": labels[scope[r]][1],
             "category": names[category[r]],
             "probability": probability[r],
-            "reasons": " ; ".join(findings.reasons(r)),
-            "party": "",
-            "grade": "undetermined",
+            "reasons": finding_reasons(findings, r),
+            "party": party[r],
+            "grade": grade[r],
         }
         for r in range(len(findings))
     ]
@@ -258,7 +302,10 @@ def _recompute(
         return 0
     written = 0
     for chunk, chunk_pks in rec.incidents.batches(pks, areas=area_lookup(region)):
-        written += rec.findings.insert(finding_rows(scopes.assess(chunk), chunk_pks))
+        attributed = scopes.attribute(rec, chunk, chunk_pks)
+        written += rec.findings.insert(
+            finding_rows(scopes.assess(attributed), chunk_pks, catalogue.actors)
+        )
     return written
 
 
@@ -392,23 +439,13 @@ def _store_batch(
     rec.findings.delete(incident_pks=done.updated_pks)
     middle = time.perf_counter()
     report.seconds_write += middle - began
+    attributed = scopes.attribute(rec, incidents.take(done.written), done.pks)
     if scopes.scopes:
-        findings = scopes.assess(_take(incidents, done.written))
-        report.findings += rec.findings.insert(finding_rows(findings, done.pks))
-    report.seconds_findings += time.perf_counter() - middle
-
-
-def _take(inc: Incidents, rows: npt.NDArray[np.int64]) -> Incidents:
-    """A subset of rows that shares the area and conduct tables (and so the engine's caches)."""
-    columns = {
-        name: getattr(inc, name)[rows]
-        for name in (
-            "id", "source", "t0", "t1", "time_precision", "lon", "lat", "radius_m", "area",
-            "place_name", "conduct", "killed_low", "killed_best", "killed_high",
-            "perpetrator_text", "target_text",
+        findings = scopes.assess(attributed)
+        report.findings += rec.findings.insert(
+            finding_rows(findings, done.pks, scopes.catalogue.actors)
         )
-    }  # fmt: skip
-    return Incidents(**columns, areas=inc.areas, conducts=inc.conducts)
+    report.seconds_findings += time.perf_counter() - middle
 
 
 __all__ = [
@@ -425,5 +462,6 @@ __all__ = [
     "recompute_findings",
     "store_incidents",
     "stored_incidents",
+    "with_claims",
     "workspace_region",
 ]

@@ -37,6 +37,10 @@ CONTENT = (
     "killed_high",
     "perpetrator_text",
     "target_text",
+    "source_text",
+    "source_name",
+    "admin1",
+    "admin2",
 )
 
 _BULK: dict[tuple[str, str], Bulk] = {}

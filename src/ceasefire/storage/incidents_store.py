@@ -73,7 +73,8 @@ class IncidentRows:
             for name in (
                 "id", "source", "t0", "t1", "time_precision", "lon", "lat", "radius_m", "area",
                 "place_name", "conduct", "killed_low", "killed_best", "killed_high",
-                "perpetrator_text", "target_text",
+                "perpetrator_text", "target_text", "source_text", "source_name", "admin1",
+                "admin2",
             )
         }  # fmt: skip
         self.conducts = [
@@ -127,6 +128,10 @@ class IncidentRows:
             "killed_high": killed[2],
             "perpetrator_text": str(col["perpetrator_text"][i] or ""),
             "target_text": str(col["target_text"][i] or ""),
+            "source_text": str(col["source_text"][i] or ""),
+            "source_name": str(col["source_name"][i] or ""),
+            "admin1": str(col["admin1"][i] or ""),
+            "admin2": str(col["admin2"][i] or ""),
         }
         text = "\x1f".join(
             [
@@ -145,6 +150,10 @@ class IncidentRows:
                 repr(killed),
                 record["perpetrator_text"],
                 record["target_text"],
+                record["source_text"],
+                record["source_name"],
+                record["admin1"],
+                record["admin2"],
             ]
         )
         record["row_hash"] = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
@@ -172,6 +181,7 @@ _LOAD_COLUMNS = (
     I.radius_m, I.area_code, I.area_name, I.place_name, I.act,
     cast(I.perpetrators, Text), cast(I.targets, Text), I.directed,
     I.killed_low, I.killed_best, I.killed_high, I.perpetrator_text, I.target_text,
+    I.source_text, I.source_name, I.admin1, I.admin2,
 )  # fmt: skip
 
 
@@ -228,6 +238,10 @@ def _columns(rows: Sequence[Any], areas: AreaLookup | None) -> Incidents:
         killed_high=column(18, np.float64),
         perpetrator_text=column(19),
         target_text=column(20),
+        source_text=column(21),
+        source_name=column(22),
+        admin1=column(23),
+        admin2=column(24),
         areas=area_list,
         conducts=conducts,
     )

@@ -4,7 +4,7 @@ Revision ID: 0006_attribution
 Revises: 0005_transparency
 
 Adds exactly the columns and tables of `ceasefire.storage.models` (IncidentRow's
-source text and review fields, FindingRow's party and grade, AttributionRow,
+source text, source admin names and review fields, FindingRow's party and grade, AttributionRow,
 EventLinkRow, ReviewItemRow); change both together. Rows made before get empty
 source text (re-ingesting a file fills it), findings grade `undetermined` until
 the record is assessed again.
@@ -29,6 +29,8 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("source_name", sa.String(200), nullable=False, server_default="")
         )
+        batch.add_column(sa.Column("admin1", sa.String(200), nullable=False, server_default=""))
+        batch.add_column(sa.Column("admin2", sa.String(200), nullable=False, server_default=""))
         batch.add_column(sa.Column("reviewed_by", sa.String(200), nullable=True))
         batch.add_column(sa.Column("reviewed_at", _NOW, nullable=True))
         batch.add_column(sa.Column("review_reason", sa.Text(), nullable=True))
@@ -121,5 +123,7 @@ def downgrade() -> None:
         batch.drop_column("review_reason")
         batch.drop_column("reviewed_at")
         batch.drop_column("reviewed_by")
+        batch.drop_column("admin2")
+        batch.drop_column("admin1")
         batch.drop_column("source_name")
         batch.drop_column("source_text")
