@@ -42,22 +42,21 @@ def decide(pairs: pd.DataFrame, auto: float = AUTO, review: float = REVIEW) -> D
     # Best first; ties broken by ids so the result does not depend on input order.
     kept = kept.sort_values(["score", "left", "right"], ascending=[False, True, True])
     chosen = np.zeros(len(kept), dtype=bool)
-    keys = (
-        kept[groups].astype(str).agg("\x1f".join, axis=1).to_numpy()
-        if groups
-        else (np.full(len(kept), "", dtype=object))
-    )
-    taken_left: dict[str, set[int]] = {}
-    taken_right: dict[str, set[int]] = {}
+    if groups:
+        import pandas as pd
+
+        keys = pd.MultiIndex.from_frame(kept[groups].astype(str)).factorize()[0]
+    else:
+        keys = np.zeros(len(kept), dtype=np.int64)
+    taken_left: set[tuple[int, int]] = set()
+    taken_right: set[tuple[int, int]] = set()
     for k, (key, a, b) in enumerate(
-        zip(keys, kept["left"].to_numpy(), kept["right"].to_numpy(), strict=True)
+        zip(keys.tolist(), kept["left"].tolist(), kept["right"].tolist(), strict=True)
     ):
-        lefts = taken_left.setdefault(key, set())
-        rights = taken_right.setdefault(key, set())
-        if a in lefts or b in rights:
+        if (key, a) in taken_left or (key, b) in taken_right:
             continue
-        lefts.add(int(a))
-        rights.add(int(b))
+        taken_left.add((key, a))
+        taken_right.add((key, b))
         chosen[k] = True
     picked = kept.loc[chosen]
     is_auto = picked["score"].to_numpy(float) >= auto
