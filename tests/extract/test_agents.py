@@ -68,3 +68,47 @@ def test_an_active_killer_stays_the_agent() -> None:
     text = "Regime forces killed 12 rebels in the Hama countryside on Sunday."
     assert perps(text) == ["gov"]
     assert "opposition" in targets(text)
+
+
+# datelines, sources, capitals standing for governments, name fragments -----------------
+
+
+def governorate(text: str) -> str | None:
+    return incident(text)["place"]["admin1"]
+
+
+def test_a_dateline_is_not_the_place() -> None:
+    for text in (
+        "DAMASCUS (Reuters) - Government warplanes struck a crowded market on Monday, "
+        "killing six people.",
+        "DAMASCUS, Syria — Government warplanes struck a crowded market on Monday, "
+        "killing six people.",
+    ):
+        assert governorate(text) != "SY01", text
+    assert (
+        governorate("Damascus is quiet, but warplanes struck a market on Monday, killing six.")
+        == "SY01"
+    )
+
+
+def test_the_capital_standing_for_its_government_is_not_the_place() -> None:
+    text = "Damascus said government jets struck a rebel convoy on Friday, killing 12 fighters."
+    assert governorate(text) != "SY01"
+    assert governorate("Mortar fire on Damascus killed three people on Friday.") == "SY01"
+
+
+def test_reporting_sources_are_not_perpetrators() -> None:
+    text = "Shelling killed five people in Douma on Monday, activists said, citing the Observatory."
+    assert perps(text) == []
+    state = "State media reported that mortar fire killed two people in Jaramana on Sunday."
+    assert perps(state) == []
+
+
+def test_one_word_fragments_need_context() -> None:
+    # "Sarin" is also a town in the gazetteer; "Sarin gas" is the weapon
+    assert governorate("Sarin Gas Attack Kills 40 People, Doctors Say") is None
+    # "Khan" alone is a gazetteer name; here it only begins another, unknown name
+    text = "Warplanes struck Khan al-Sabeel on Monday, killing four people."
+    assert incident(text)["place"]["text"] != "Khan"
+    # with context a one-word name is a place
+    assert incident("Shelling killed four people in Sarin on Monday.")["place"]["admin1"] == "SY02"

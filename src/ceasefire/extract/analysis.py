@@ -31,6 +31,31 @@ NEAR_BEFORE = ("outskirts of", "suburbs of", "near", "outside", "around", "edge 
                "east of", "north of", "south of", "northwest of", "northeast of",
                "southwest of", "southeast of", "outside of", "vicinity of")  # fmt: skip
 PRONOUNS = frozenset({"it", "he", "she", "they", "who", "which", "we"})
+#: Words around a capital that make it its government ("Damascus says", "helped Damascus").
+METONYM_AFTER = frozenset(
+    """
+    says said say promise promises promised accused accuses accuse denied denies deny ally
+    allies agreed agrees wants wanted regained regain regime government authorities officials
+    insists insisted claims claimed announced announces blamed blames rejected rejects
+    """.split()
+)
+METONYM_BEFORE = frozenset(
+    "helped helping its backing backs supporting support allies ally".split()
+)
+#: Articles that continue a name ("Khan al-Assal"): a one-word name before them is a part.
+FRAGMENT_ARTICLES = frozenset("al el ash as ar ad at az an ath".split())
+#: Words before a one-word minor name that make it a place ("in Sarmin", "the town of Hayyan").
+PLACE_WORDS = frozenset(
+    """
+    in at near of from to outside around into towards toward on targeting targeted hit struck
+    town village city district neighbourhood neighborhood area suburb countryside outskirts
+    """.split()
+)
+#: Nouns after a name that make it a place ("Madaya town", "Zamalka residents").
+PLACE_NOUNS = frozenset(
+    "town village city district neighbourhood neighborhood area suburb countryside residents "
+    "camp outskirts".split()
+)
 #: Words allowed between a speaker and its verb ("a State Department official said").
 SPEAKER_FILLERS = frozenset(
     """
@@ -177,6 +202,7 @@ class Analysis:
     speeches: list[Speech] = field(default_factory=list)
     times: dict[int, list[When]] = field(default_factory=dict)
     context_admin1: set[str] = field(default_factory=set)
+    _placed: set[str] | None = None
     lower: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -243,8 +269,11 @@ class Analysis:
                     if self.doc[ent.end + 1].lower_ in ("based", "born"):
                         continue
                 candidates = self.gaz.candidates(ent.text)
-                if candidates:
-                    pending.append((ent, candidates))
+                if not candidates or self._dateline(ent) or self._metonym(ent, candidates):
+                    continue
+                if self._fragment(ent, candidates):
+                    continue
+                pending.append((ent, candidates))
         for _, candidates in pending:
             top = candidates[0]
             if top.rank <= 3 or top.population or top.kind in ("governorate", "region"):
@@ -253,6 +282,81 @@ class Analysis:
             mention = self._resolve_place(ent, candidates)
             if mention is not None:
                 self.places.append(mention)
+
+    def _dateline(self, ent: Span) -> bool:
+        """ "DAMASCUS —", "BEIRUT (Reuters) -", "AMMAN, Jordan —": where the report was filed,
+        not where the incident was. A name at the start of a line or sentence followed by an
+        optional ", Country" and "(Agency)" and a dash, or a name in capitals with a dash."""
+        doc = self.doc
+        i = ent.end
+        if i < len(doc) and doc[i].text == ",":
+            i += 1
+            while i < len(doc) and doc[i].text[:1].isupper() and doc[i].is_alpha:
+                i += 1
+        if i < len(doc) and doc[i].text == "(":
+            close = next((j for j in range(i, min(i + 6, len(doc))) if doc[j].text == ")"), None)
+            if close is None:
+                return False
+            i = close + 1
+        dash = i < len(doc) and doc[i].text in ("-", "—", "–", "--", "—-", ":")
+        if not dash:
+            return False
+        at_start = (
+            ent.start == 0 or ent.start == ent.sent.start or "\n" in doc[ent.start - 1].text_with_ws
+        )
+        shouting = ent.text.isupper() and len(ent.text) >= 4
+        return at_start or shouting
+
+    def _metonym(self, ent: Span, candidates: list[Place]) -> bool:
+        """A capital standing for its government: "Damascus says", "Moscow and Damascus",
+        "Damascus promises", "its Damascus ally" (governorate capitals and the country's)."""
+        if not any(c.rank <= 1 and c.kind == "city" for c in candidates):
+            return False
+        after = self.words(ent.end, ent.end + 1)
+        before = self.words(ent.start - 1, ent.start)
+        return bool(
+            (after and after[0] in METONYM_AFTER)
+            or (before and before[0] in METONYM_BEFORE)
+            or " ".join(self.words(ent.start - 2, ent.start)) == "moscow and"
+            or " ".join(self.words(ent.end, ent.end + 2)) == "and moscow"
+        )
+
+    def _fragment(self, ent: Span, candidates: list[Place]) -> bool:
+        """A one-word minor name ("Sarin", "Khan") is a place only in context: not followed by
+        more of a longer name ("Khan al-Assal"), not an act word ("sarin gas"), and written as
+        a place somewhere in the article ("in Sarmin", "al-Zahraa", "Madaya town")."""
+        if len(ent) != 1 or any(
+            c.population or c.is_governorate or c.rank <= 2 for c in candidates
+        ):
+            return False
+        doc = self.doc
+        nxt = doc[ent.end] if ent.end < len(doc) else None
+        if nxt is not None and (
+            nxt.lower_ in FRAGMENT_ARTICLES
+            or nxt.lower_ in ("gas", "nerve", "attack", "attacks", "agent", "toxin")
+        ):
+            return True
+        return ent.text.lower() not in self._placed_names()
+
+    def _placed_names(self) -> set[str]:
+        """One-word names the article writes as places somewhere: after a place word ("in
+        Sarmin"), with an article ("al-Zahraa") or before a place noun ("Madaya town")."""
+        if self._placed is None:
+            self._placed = set()
+            doc = self.doc
+            for ent in doc.ents:
+                if ent.label_ != "PLACE" or len(ent) != 1:
+                    continue
+                before = self.words(ent.start - 1, ent.start)
+                before2 = self.words(ent.start - 2, ent.start)
+                after = self.words(ent.end, ent.end + 1)
+                if (
+                    (before and before[0] in PLACE_WORDS)
+                    or (len(before2) == 2 and before2[1] == "-" and before2[0] in FRAGMENT_ARTICLES)
+                    or (after and after[0] in PLACE_NOUNS)
+                ):
+                    self._placed.add(ent.text.lower())
+        return self._placed
 
     def _resolve_place(self, ent: Span, candidates: list[Place]) -> PlaceMention | None:
         after = self.doc[ent.end].lower_ if ent.end < len(self.doc) else ""
