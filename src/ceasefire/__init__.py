@@ -84,13 +84,16 @@ def assess(
     `perpetrator` is who the data says acted (empty for an undirected dyad),
     `sides` the dyad as recorded, `party` the party charged under that agreement
     (`undetermined (gov ~ opposition)` for a dyad): group violations by `party`
-    for the per-party figures `ceasefire assess` prints.
+    for the per-party figures `ceasefire assess` prints. Incidents read from files are
+    attributed first, as `ceasefire assess` does: where a dyad's source says who acted
+    (or only one side can have), `perpetrator` names that claim, with `grade` and `basis`.
     """
     from ceasefire.core.incidents import Incidents
     from ceasefire.formats.agreements import Catalogue, load_agreements
     from ceasefire.formats.findings import findings_frame
     from ceasefire.formats.incidents import read_incidents
     from ceasefire.services.assess import assess_catalogue
+    from ceasefire.services.attribution import attribute
 
     catalogue = (
         agreements
@@ -100,6 +103,7 @@ def assess(
     if not isinstance(incidents, Incidents):
         items = [incidents] if isinstance(incidents, (str, Path)) else list(incidents)
         incidents, _ = read_incidents(items, catalogue.actors)
+        incidents = attribute(incidents, catalogue)  # who acted, as `ceasefire assess` infers
     findings = assess_catalogue(catalogue, incidents)
     return findings_frame(findings, catalogue.actors, every_pair=every_pair)
 

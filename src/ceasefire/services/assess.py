@@ -160,8 +160,10 @@ def weekly_series(
     weeks_after: int = 8,
     *,
     by_party: bool = False,
+    by_grade: bool = False,
 ) -> pd.DataFrame:
-    """Violations per week around an agreement's start (per party with `by_party`).
+    """Violations per week around an agreement's start (per party with `by_party`, per
+    attribution grade with `by_grade`: a `grade` column, every grade each week).
 
     Weeks before the start count what would have been a violation had the same
     terms been in force (the same parties, zones and exclusions): the baseline
@@ -197,8 +199,15 @@ def weekly_series(
         if by_party
         else np.full(len(hits), "", dtype=object)
     )
-    names = sorted(set(parties.tolist())) if by_party else [""]
-    names = names or [p.actor for p in agreement.party_list()]
+    if by_grade:
+        parties = np.array(
+            [g or Grade.undetermined.value for g in inc.grade[rows].tolist()], dtype=object
+        )
+        names = [g.value for g in Grade]
+    else:
+        names = sorted(set(parties.tolist())) if by_party else [""]
+        names = names or [p.actor for p in agreement.party_list()]
+    label = "grade" if by_grade else "party"
     out = []
     for w in range(-weeks_before, weeks_after):
         first = agreement.start.date() + dt.timedelta(weeks=w)
@@ -212,6 +221,6 @@ def weekly_series(
                     "violations": int(sel.sum()),
                     "killed": float(killed[sel].sum()),
                 }
-                | ({"party": party} if by_party else {})
+                | ({label: party} if by_party or by_grade else {})
             )
     return pd.DataFrame(out)

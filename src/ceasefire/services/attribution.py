@@ -147,17 +147,16 @@ def attribute(
         c = int(column[i])
         conduct = conducts[c]
         rows = people.get(i)
+        responsibility = discounted = False
         if rows:
             claims, responsibility, discounted = person_claims(rows)
-            if claims:
+            if claims:  # a person said who acted: nothing is inferred
                 c = place(_with_person(conduct, claims))
                 column[i] = c
-            grades[i] = grade_of(c, responsibility, discounted)
-            if claims or discounted:
+                grades[i] = grade_of(c, responsibility, discounted)
                 continue
         if read is None or conduct.directed or not text_col[i]:
-            if not grades[i]:
-                grades[i] = grade_of(c)
+            grades[i] = grade_of(c, responsibility, discounted)
             continue
         text = str(text_col[i])
         name = str(incidents.source_name[i])
@@ -186,8 +185,7 @@ def attribute(
             found = done[key] = (target, BASIS_SEPARATOR.join(lines))
         column[i] = found[0]
         basis[i] = found[1]
-        if not grades[i]:
-            grades[i] = grade_of(found[0])
+        grades[i] = grade_of(found[0], responsibility, discounted)
     out = incidents.take(np.arange(n))
     out.conduct = column.astype(np.int32)
     out.conducts = conducts

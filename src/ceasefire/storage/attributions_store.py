@@ -95,7 +95,14 @@ class AttributionStore:
         span: list[int] | None = None,
         created_by: str | None = None,
     ) -> str:
-        """Store one claim (active); returns its id. The same claim again is the same row."""
+        """Store a person's claim (active); returns its id. The same claim again is the same row.
+
+        Inferred kinds are refused: a recompute replaces them (`replace_inferred`).
+        """
+        if basis_kind not in PERSON_KINDS:
+            raise ValueError(
+                f"basis_kind {basis_kind!r}: a person's claim is one of {', '.join(PERSON_KINDS)}"
+            )
         _check(role, basis_kind, actors)
         ident = attribution_id(
             incident_pk, role=role, actors=actors, claimed_by=claimed_by,

@@ -85,6 +85,36 @@ def print_parties(parties: pd.DataFrame, top: int = 8) -> None:
     console.print(table)
 
 
+GRADE_STYLE = {
+    "confirmed": "bold green",
+    "fair": "green",
+    "weak": "yellow",
+    "contested": "magenta",
+    "discounted": "dim",
+    "undetermined": "dim",
+}
+
+
+def print_grades(grades: pd.DataFrame) -> None:
+    """Violations per attribution grade: how well who-acted is supported (Airwars scale)."""
+    table = Table(title="Violations by grade (of who acted)", title_justify="left")
+    table.add_column("agreement / reading", no_wrap=True)
+    table.add_column("grade")
+    table.add_column("violations", justify="right")
+    table.add_column("killed", justify="right")
+    for (agreement, reading), group in grades.groupby(["agreement_id", "reading"], sort=False):
+        for n, record in enumerate(group.to_dict(orient="records")):
+            style = GRADE_STYLE.get(str(record["grade"]), "")
+            table.add_row(
+                f"{agreement} / {reading}" if n == 0 else "",
+                f"[{style}]{record['grade']}[/]" if style else str(record["grade"]),
+                f"{int(record['violations']):,}",
+                f"{record['killed']:,.0f}",
+            )
+        table.add_section()
+    console.print(table)
+
+
 def assess(
     agreements: Annotated[Path, typer.Argument(help="agreement file (YAML or JSON)")],
     events: Annotated[list[Path], typer.Argument(help="incident files: UCDP, ACLED or JSONL")],
@@ -102,6 +132,14 @@ def assess(
     in_scope_only: Annotated[
         bool, typer.Option("--in-scope-only", help="omit pairs ruled out at once (p = 0)")
     ] = False,
+    infer: Annotated[
+        bool,
+        typer.Option(
+            "--infer/--no-infer",
+            help="infer who acted where the data gives only a dyad: from the source's own "
+            "words and from what only one side can do (each a claim, with its basis)",
+        ),
+    ] = True,
 ) -> None:
     """Judge every incident against every agreement and each party's reading."""
     if fmt is not None and fmt not in OUTPUT_FORMATS:
@@ -119,6 +157,7 @@ def assess(
                 format=input_format,  # type: ignore[arg-type]
                 timezone=timezone,
                 progress=on_progress,
+                infer=infer,
             )
         frame = result.frame(every_pair=not in_scope_only)
         if out is not None:
@@ -129,6 +168,7 @@ def assess(
         errors.print(f"[dim]{line}[/]", highlight=False)
     print_counts(result.counts())
     print_parties(result.violations_by_party())
+    print_grades(result.violations_by_grade())
     if out is not None:
         console.print(f"{len(frame):,} findings written to [bold]{out}[/]")
 
