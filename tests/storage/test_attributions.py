@@ -201,11 +201,13 @@ def test_the_record_agrees_with_assess_on_the_demo(db_url: str) -> None:
     result = run_assessment([DEMO_AGREEMENTS], [DEMO_EVENTS])
     frame = result.frame(every_pair=False)
     hits = frame[frame.category == "violation"]
-    expected = collections.Counter(zip(hits.agreement_id, hits.reading, hits.party, hits.grade))
+    expected = collections.Counter(
+        zip(hits.agreement_id, hits.reading, hits.party, hits.grade, strict=True)
+    )
     assert stored == expected
     grades = result.violations_by_grade()
     coh = grades[(grades.agreement_id == COH[0]) & (grades.reading == COH[1])]
-    assert by_grade == {(g, n) for g, n in zip(coh.grade, coh.violations) if n}
+    assert by_grade == {(g, n) for g, n in zip(coh.grade, coh.violations, strict=True) if n}
     # Inference charged a real share of the cessation's violations, each with its basis.
     charged = hits[(hits.agreement_id == COH[0]) & (hits.reading == COH[1])]
     inferred = charged[charged.basis.str.contains(" per ", regex=False)]
