@@ -199,3 +199,19 @@ def test_entities_and_empty_texts() -> None:
     assert acts[0].words == text[acts[0].span[0] : acts[0].span[1]]
     assert read("", TALBISEH) == []
     assert read("Daily report of the monitors", TALBISEH) == []
+
+
+def test_entities_keep_the_source_offsets() -> None:
+    text = "The regime&#8217;s helicopters drop barrels on Talbiseh"
+    acts = read(text, TALBISEH)
+    assert [(a.act, a.agent) for a in acts] == [(Act.air_strike, "gov")]
+    assert acts[0].words == text[acts[0].span[0] : acts[0].span[1]] == text
+    quoted = read("The &#8220;Islamic State&#8221; organization detonates a car bomb in Talbiseh",
+                  TALBISEH)  # fmt: skip
+    assert agents(quoted) == {"is"}
+
+
+def test_an_adjective_after_of_still_names_the_actor() -> None:
+    acts = read("Dozens of Russian raids hit Saraqeb", SARAQIB)
+    assert agents(acts) == {"russia"}
+    assert read("The factions shell Talbiseh", TALBISEH)[0].agent == "opposition"

@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 from typing import Literal
@@ -121,7 +121,8 @@ ACTIVE_VERBS = frozenset(
 )
 #: Words that may stand between a subject and its verb ("regime forces again shell").
 SUBJECT_GAP = frozenset(
-    "'s ' again also still continue continues continued renew renews renewed the their its "
+    "'s ' \" again also still continue continues continued renew renews renewed the their its "
+    "organization organisation group "
     "forces fighters troops militants members warplanes helicopters jets aircraft planes".split()
 )
 #: Verbs of loss: the actor before them lost ("IS fighters were killed", "regime losses").
@@ -221,16 +222,29 @@ _SUFFIXES = frozenset(
 _QUOTES = str.maketrans("’‘“”", "''\"\"")
 
 
-def _clean(text: str) -> str:
-    """The text with HTML entities and typographic quotes made plain, offsets unchanged."""
-
-    def entity(match: re.Match[str]) -> str:
+def _clean(text: str) -> tuple[str, list[int], list[int]]:
+    """The text with HTML entities and typographic quotes made plain, and for each of its
+    characters the offsets in `text` where it starts and ends."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    last = 0
+    for match in _ENTITY.finditer(text):
+        for i in range(last, match.start()):
+            out.append(text[i])
+            starts.append(i)
+            ends.append(i + 1)
         plain = html.unescape(match.group(0))
-        plain = "'" if plain in "’‘ʼ" else '"' if plain in "“”" else plain
-        return (plain + " " * len(match.group(0)))[: len(match.group(0))]
-
-    out = _ENTITY.sub(entity, text)
-    return out.translate(_QUOTES)
+        for ch in plain:
+            out.append(ch)
+            starts.append(match.start())
+            ends.append(match.end())
+        last = match.end()
+    for i in range(last, len(text)):
+        out.append(text[i])
+        starts.append(i)
+        ends.append(i + 1)
+    return "".join(out).translate(_QUOTES), starts, ends
 
 
 # Names -----------------------------------------------------------------------------------
@@ -361,12 +375,14 @@ def read_source_text(
 @lru_cache(maxsize=50_000)
 def _parse(text: str, region: Region) -> tuple[Clause, ...]:
     tools = _tools(region)
-    clean = _clean(text)
+    clean, starts, ends = _clean(text)
     pieces = _hard_pieces(clean)
     out: list[Clause] = []
     docs = tools.nlp.pipe(clean[s:e] for s, e in pieces)
     for hard, ((s, _), doc) in enumerate(zip(pieces, docs, strict=True)):
-        out.extend(_Reader(doc, s, tools).clauses(hard))
+        for clause in _Reader(doc, s, tools).clauses(hard):
+            cs, ce = clause.span  # offsets in the plain text, back to the source's
+            out.append(replace(clause, span=(starts[cs], ends[ce - 1])))
     return tuple(out)
 
 
@@ -762,7 +778,7 @@ class _Reader:
                     text[:1].isupper() or key in ("regime", "government", "rebel", "opposition")
                 ):
                     before, _ = self._prev(j, frozenset())
-                    if before not in TARGET_BEFORE and before not in ("of", "among"):
+                    if before not in TARGET_BEFORE:
                         out.append((ident, text, t0))
                     j -= 1
                     if j >= 0 and self.lower[j] in ("and", ",", "/"):
