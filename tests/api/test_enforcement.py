@@ -39,7 +39,7 @@ from ceasefire.core.policy import (
 from ceasefire.interfaces.cli.main import app as cli_app
 from ceasefire.interfaces.http.app import create_app
 from ceasefire.interfaces.http.deps import Workspace
-from ceasefire.services import cases, ingest, ledger, users, views
+from ceasefire.services import cases, ingest, ledger, review, users, views
 from tests.api.conftest import ROLES, Api, build_workspace
 from tests.conftest import AGREEMENT_YAML, event
 
@@ -254,13 +254,43 @@ PROBES: dict[Action, Probe] = {
         "rep-gov",
         ON,
         lambda env: None,
+        lambda env, who: (
+            refused(
+                _with_record(
+                    env,
+                    lambda rec: views.list_incidents(rec, who, settings=ON, status="candidate"),
+                )
+            )
+            and refused(_with_record(env, lambda rec: review.queue(rec, who, settings=ON)))
+            and refused(_with_record(env, lambda rec: review.show(rec, who, "1", settings=ON)))
+        ),
+        lambda env: (
+            http_refused(env.api.get(f"{V}/incidents", "rep-gov", params={"status": "candidate"}))
+            and http_refused(env.api.get(f"{V}/review", "rep-gov"))
+            and http_refused(env.api.get(f"{V}/review/1", "rep-gov"))
+            and http_refused(
+                env.api.post(f"{V}/review/1/reject", "rep-gov", json={"reason": "no"})
+            )
+        ),
+    ),
+    Action.attributions_record: Probe(
+        "rep-gov",
+        ON,
+        lambda env: None,
         lambda env, who: refused(
             _with_record(
-                env, lambda rec: views.list_incidents(rec, who, settings=ON, status="candidate")
+                env,
+                lambda rec: review.claim(
+                    rec, who, 1, ["opposition"], "their statement", signer=env.ws.keys
+                ),
             )
         ),
         lambda env: http_refused(
-            env.api.get(f"{V}/incidents", "rep-gov", params={"status": "candidate"})
+            env.api.post(
+                f"{V}/incidents/1/attributions",
+                "rep-gov",
+                json={"actors": ["opposition"], "basis": "their statement"},
+            )
         ),
     ),
     Action.findings_read: Probe(
@@ -517,6 +547,7 @@ def test_the_probes_can_tell_allowed_from_refused(env: Env) -> None:
     allowed: dict[Action, str] = {
         Action.users_manage: "admin",
         Action.incidents_review: "monitor",
+        Action.attributions_record: "monitor",
         Action.findings_read: "monitor",
         Action.incidents_read: "rep-gov",
         Action.allegations_read: "rep-gov",

@@ -143,13 +143,14 @@ def list_incidents(
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of incidents and, when filtered by findings, how many there are in all.
 
-    `status="candidate"` is the review queue: asking for it needs `incidents.review`.
+    `status="candidate"` is the review queue, `"rejected"` what reviewers turned down:
+    asking for either needs `incidents.review`.
     Filtered by `agreement`, `reading`, `category` or `actor`, the incidents come
     joined with their findings (which needs `findings.read`). The page is cut in
     the database, after the visibility rule.
     """
     require(who, Action.incidents_read, settings=settings, what="incident")
-    if status == "candidate":
+    if status in ("candidate", "rejected"):
         require(who, Action.incidents_review, settings=settings, what="incident")
     sight = incident_sight(who, settings)
     where: dict[str, Any] = dict(start=start, end=end, bbox=bbox, status=status, sight=sight)

@@ -21,6 +21,7 @@ from ceasefire.interfaces.http.api import (
     incidents,
     ledger,
     map,
+    review,
     rulings,
     tokens,
 )
@@ -36,6 +37,7 @@ API_ROUTERS = [
     rulings.router,
     ledger.router,
     map.router,
+    review.router,
     health.router,
     tokens.router,
 ]

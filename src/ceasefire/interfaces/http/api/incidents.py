@@ -123,7 +123,7 @@ def incidents(
     category: str | None = None,
     actor: str | None = None,
     format: Literal["json", "geojson"] = "json",
-    status: Literal["accepted", "candidate"] = "accepted",
+    status: Literal["accepted", "candidate", "rejected"] = "accepted",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
