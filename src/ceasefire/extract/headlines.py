@@ -959,20 +959,7 @@ def _strip(name: str) -> str:
 @lru_cache(maxsize=20_000)
 def _row(place: str, admin2: str, admin1: str, region: Region) -> RowPlace:
     gaz = _tools(region).gaz
-    admin1_code = ""
-    a1 = _strip(admin1)
-    if a1:
-        for p in gaz.candidates(a1):
-            if p.is_governorate:
-                admin1_code = p.id
-                break
-        if not admin1_code:
-            for p in gaz.places.values():
-                if p.is_governorate and (
-                    same_name(p.name, a1) or any(same_name(key, a1) for key in _names_of(gaz, p.id))
-                ):
-                    admin1_code = p.id
-                    break
+    admin1_code = _governorate_code(_strip(admin1), region)
     names = tuple(n for n in dict.fromkeys(_strip(x) for x in place.split("/")) if n)
     ids: set[str] = set()
     point = None
@@ -1004,8 +991,23 @@ def _row(place: str, admin2: str, admin1: str, region: Region) -> RowPlace:
     )
 
 
-def _names_of(gaz: Gazetteer, place_id: str) -> list[str]:
-    return [key for key, ids in gaz.by_name.items() if place_id in ids]
+@lru_cache(maxsize=1_000)
+def _governorate_code(name: str, region: Region) -> str:
+    """The code of the governorate a name (UCDP `adm_1` without "Governorate") is."""
+    if not name:
+        return ""
+    gaz = _tools(region).gaz
+    for p in gaz.candidates(name):
+        if p.is_governorate:
+            return p.id
+    spellings: dict[str, list[str]] = {}
+    for key, ids in gaz.by_name.items():
+        for pid in ids:
+            spellings.setdefault(pid, []).append(key)
+    for p in gaz.places.values():
+        if p.is_governorate and any(same_name(k, name) for k in [p.name, *spellings[p.id]]):
+            return p.id
+    return ""
 
 
 def _level(clause: Clause, row: RowPlace) -> tuple[int, bool]:
