@@ -297,11 +297,16 @@ def acting_sides(agreements: str | Path, events: str | Path, ids: Sequence[str])
     """Per UCDP id, the top-level actor the product says acted (`gov`, `opposition`, ...),
     or `none` when it names none or names competing sides: what `ceasefire assess` says,
     through the same path (for `bench/attribution_eval.py`)."""
-    from ceasefire.services.assess import run_assessment
+    from ceasefire.formats.agreements import load_agreements
+    from ceasefire.formats.incidents import read_incidents
 
-    result = run_assessment([agreements], [events])
-    inc = result.incidents
-    registry = result.catalogue.actors
+    # `services.assess.run_assessment`'s steps, without judging (who acted does not
+    # depend on the agreement).
+    catalogue = load_agreements([agreements])
+    region = default_region()
+    read, _ = read_incidents([events], catalogue.actors, region=region)
+    inc = attribute(read, catalogue, region)
+    registry = catalogue.actors
     row_of = {str(ident): i for i, ident in enumerate(inc.id.tolist())}
     out: dict[str, str] = {}
     for ident in ids:
