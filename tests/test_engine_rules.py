@@ -290,3 +290,89 @@ def test_summary_and_weekly_series_are_the_groupby_of_the_frame(
     weekly = weekly_series(result.catalogue, result.incidents, "quiet", by_party=True)
     in_force = weekly[weekly.phase == "in force"].groupby("party").violations.sum()
     assert in_force[in_force > 0].to_dict() == by_hand
+
+
+# ------------------------------------------------------------ attribution inferred from the source
+
+
+def flying(agreement_file: Path, tmp_path: Path) -> Path:
+    """The test agreement with the government (alone of the dyad's sides) flying."""
+    text = agreement_file.read_text(encoding="utf-8").replace(
+        "aliases: [Military Forces of Syria (2000-), Syrian government]",
+        "aliases: [Military Forces of Syria (2000-), Syrian government, regime forces]\n"
+        "    capabilities: [air]",
+    )
+    path = tmp_path / "flying.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def dyad(ident: str, quote: str, **kw: object) -> dict:
+    return event(ident, directed=False, quote=quote, source_name="Monitor", **kw)
+
+
+def test_a_dyad_whose_source_names_one_side_is_charged_to_it(judge: Judge) -> None:
+    frame = judge([dyad("t", "Regime forces shelled the market, killing two")])
+    f = finding(frame, "t")
+    assert (f["category"], f["perpetrator"], f["party"], f["grade"]) == (
+        "violation", "gov", "gov", "weak",
+    )  # fmt: skip
+    assert f["sides"] == "gov ~ opposition" and f["target"] == "opposition"
+    assert 'attribution: gov per Monitor: "Regime forces shelled the market' in f["reasons"]
+    assert f["basis"].startswith('gov per Monitor: "Regime forces shelled')
+
+
+def test_a_dyad_whose_source_names_nobody_stays_undetermined(judge: Judge) -> None:
+    f = finding(judge([dyad("n", "Two people were killed in the market")]), "n")
+    assert (f["perpetrator"], f["party"], f["grade"]) == (
+        "", "undetermined (gov ~ opposition)", "undetermined",
+    )  # fmt: skip
+
+
+def test_an_air_strike_is_the_flying_sides_only_where_the_file_says_who_flies(
+    judge: Judge, agreement_file: Path, tmp_path: Path
+) -> None:
+    incident = dyad("a", "Warplanes struck the market")
+    without = finding(judge([incident]), "a")
+    assert without["party"] == "undetermined (gov ~ opposition)"
+    with_air = finding(judge([incident], flying(agreement_file, tmp_path)), "a")
+    assert (with_air["party"], with_air["grade"]) == ("gov", "weak")
+    assert "per capability (air" in with_air["basis"]
+
+
+def test_the_source_against_the_capability_is_contested(
+    judge: Judge, agreement_file: Path, tmp_path: Path
+) -> None:
+    """Text names the opposition, the air strike only the government can have made: both kept."""
+    incident = dyad("c", "Rebels shelled the market and warplanes struck it")
+    f = finding(judge([incident], flying(agreement_file, tmp_path)), "c")
+    if f["grade"] != "contested":  # the reader must split the two acts for this to apply
+        pytest.skip(f"the reader does not tell both acts here: {f['basis']!r}")
+    assert f["party"] == "undetermined (gov | opposition)"
+    assert "opposition per Monitor" in f["basis"] and "gov per capability" in f["basis"]
+
+
+def test_inference_never_overrides_a_recorded_perpetrator(judge: Judge) -> None:
+    incident = event("r", perpetrators=["opposition"], targets=["civilians"],
+                     quote="Regime forces shelled the market", source_name="Monitor")  # fmt: skip
+    f = finding(judge([incident]), "r")
+    assert (f["perpetrator"], f["party"], f["basis"]) == ("opposition", "opposition", "")
+    assert f["grade"] == "weak"
+
+
+def test_no_infer_leaves_the_dyad_undetermined(agreement_file: Path, tmp_path: Path) -> None:
+    from ceasefire.services.assess import run_assessment
+
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps(dyad("t", "Regime forces shelled the market")) + "\n")
+    on = run_assessment([agreement_file], [events]).violations_by_grade()
+    off = run_assessment([agreement_file], [events], infer=False)
+    assert off.frame().query("reading == 'text'").iloc[0]["party"] == (
+        "undetermined (gov ~ opposition)"
+    )
+    grades = off.violations_by_grade().query("reading == 'text'")
+    assert dict(zip(grades.grade, grades.violations, strict=True))["undetermined"] == 1
+    on = on.query("reading == 'text'")
+    assert dict(zip(on.grade, on.violations, strict=True)) == {
+        "confirmed": 0, "fair": 0, "weak": 1, "contested": 0, "discounted": 0, "undetermined": 0,
+    }  # fmt: skip

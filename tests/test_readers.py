@@ -284,3 +284,59 @@ def test_dates_without_a_country_are_the_regions_local_time(tmp_path, agreement_
     tokyo = int(may_first.replace(tzinfo=ZoneInfo("Asia/Tokyo")).timestamp())
     damascus = int(may_first.replace(tzinfo=ZoneInfo("Asia/Damascus")).timestamp())
     assert list(incidents.t0) == [tokyo, tokyo, damascus]
+
+
+def test_readers_keep_the_sources_own_words_and_admin_names(tmp_path, agreement_file):
+    catalogue = load_agreements([agreement_file])
+    ucdp = write_ucdp(
+        tmp_path / "g.csv",
+        [ucdp_row(id="5", source_headline=" Shells fell on the bakery ", source_original="Monitor",
+                  adm_2="Hama district")],
+    )  # fmt: skip
+    acled = write_acled(
+        tmp_path / "a.csv", [acled_row(notes="Army shelled the village.", source="Daily Paper",
+                                       admin2="As-Suqaylabiyah")]
+    )  # fmt: skip
+    native = tmp_path / "n.jsonl"
+    native.write_text(
+        json.dumps({"id": "n1", "date": "2016-05-01", "place": {"lon": 36.5, "lat": 35.5},
+                    "time": {"start": "2016-05-01", "timezone": "Asia/Damascus"},
+                    "quote": "a mortar hit the school", "source_name": "Observer"}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    incidents, _ = read_incidents([ucdp, acled, native], catalogue.actors)
+    got = {
+        i: (t, n, a1, a2)
+        for i, t, n, a1, a2 in zip(
+            incidents.id, incidents.source_text, incidents.source_name, incidents.admin1,
+            incidents.admin2, strict=True,
+        )
+    }  # fmt: skip
+    assert got == {
+        "5": ("Shells fell on the bakery", "Monitor", "Hamah governorate", "Hama district"),
+        "SYR1": ("Army shelled the village.", "Daily Paper", "Hama", "As-Suqaylabiyah"),
+        "n1": ("a mortar hit the school", "Observer", "", ""),
+    }
+    frame = incidents.to_frame()
+    assert {"source_text", "source_name", "basis", "grade"} <= set(frame.columns)
+
+
+def test_a_ucdp_headline_naming_who_acted_is_a_claim_beside_the_dyad(tmp_path, agreement_file):
+    events = write_ucdp(
+        tmp_path / "g.csv",
+        [
+            ucdp_row(id="21", source_headline="Regime forces shelled Somewhere, killing two",
+                     source_original="Monitor", where_coordinates="Somewhere"),
+            ucdp_row(id="22", source_headline="Two killed in Somewhere",
+                     source_original="Monitor", where_coordinates="Somewhere"),
+        ],
+    )  # fmt: skip
+    frame = ceasefire.assess(agreement_file, events)
+    named = finding(frame, "21")
+    assert (named["perpetrator"], named["party"], named["grade"], named["sides"]) == (
+        "gov", "gov", "weak", "gov ~ opposition",
+    )  # fmt: skip
+    assert "Regime forces shelled Somewhere" in named["basis"]
+    silent = finding(frame, "22")
+    assert (silent["perpetrator"], silent["grade"]) == ("", "undetermined")
+    assert silent["party"] == "undetermined (gov ~ opposition)"
