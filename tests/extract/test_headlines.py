@@ -215,3 +215,29 @@ def test_an_adjective_after_of_still_names_the_actor() -> None:
     acts = read("Dozens of Russian raids hit Saraqeb", SARAQIB)
     assert agents(acts) == {"russia"}
     assert read("The factions shell Talbiseh", TALBISEH)[0].agent == "opposition"
+
+
+def test_a_downed_aircraft_did_not_strike() -> None:
+    acts = read("Rebels shoot down a regime helicopter near Talbiseh", TALBISEH)
+    assert {a.agent for a in acts if a.act is Act.air_strike} <= {None}
+    assert "gov" not in agents(acts)
+
+
+def test_a_quoted_name_starts_a_new_clause() -> None:
+    text = 'Raids hit Talbiseh and "Islamic State" fighters executed two men in Saraqeb'
+    at_talbiseh = read(text, TALBISEH)
+    assert agents(at_talbiseh) == {None}
+    assert "is" in agents(read(text, SARAQIB))
+
+
+def test_coordinated_subjects_and_adjectives() -> None:
+    acts = read("The regime forces and Hezbollah shell Zabadani with dozens of shells", ZABADANI)
+    assert agents(acts) == {"gov", "hezbollah"}
+    both = read("Nine killed by Russian and Syrian airstrikes in Saraqeb", SARAQIB)
+    assert agents(both) == {"gov", "russia"}
+    assert {a.words for a in both} == {"Nine killed by Russian and Syrian airstrikes in Saraqeb"}
+
+
+def test_a_second_actor_with_its_own_verb_starts_a_clause() -> None:
+    acts = read("Warplanes bomb Saraqeb and IS blows up a bridge near Raqqa", SARAQIB)
+    assert agents(acts) == {None}

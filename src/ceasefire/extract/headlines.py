@@ -104,6 +104,9 @@ MUTUAL = frozenset({Act.clash})
 #: Words that make a shelling or fire mutual: nobody is named as the one who acted.
 MUTUAL_WORDS = frozenset("exchange exchanged exchanging mutual reciprocal between".split())
 
+AIRCRAFT = frozenset(
+    "warplane warplanes helicopter helicopters jet jets aircraft plane planes drone".split()
+)
 #: Active verbs whose subject acted ("regime forces shell Harasta", "IS executes ...").
 ACTIVE_VERBS = frozenset(
     """
@@ -476,8 +479,14 @@ class _Reader:
                 continue
             if any(t[1] < i < t[2] for t in self.acts):
                 continue
-            if not self._triggers_in(j, e) or not self._starts_clause(j):
+            acting = any(self.lower[k] in ACTIVE_VERBS for k in range(j, e))
+            if not (self._triggers_in(j, e) or acting) or not self._starts_clause(j):
                 continue
+            if (
+                self.doc[i - 1].text[:1].isupper()
+                and self.lower[i - 1] in self.tools.table.adjectives
+            ):
+                continue  # "Russian and Syrian airstrikes"
             if any(t[2] == i for t in self.acts) and any(t[1] == j for t in self.acts):
                 continue  # "air strikes and shelling": one act told two ways
             if any(a[0] < i < a[1] for a in self.actors):
@@ -495,6 +504,8 @@ class _Reader:
     def _starts_clause(self, j: int) -> bool:
         if j >= len(self.doc):
             return False
+        if self.lower[j] in ('"', "'") and j + 1 < len(self.doc):
+            j += 1  # and "Islamic State" organization executed ...
         token = self.doc[j]
         return (
             token.like_num
@@ -535,14 +546,14 @@ class _Reader:
         acts = [(act, group.get(st, st) if st is not None else None) for act, st in acts]
         starts = {st for _, st in acts}
         agents = [(i, w, b if b in starts else None) for i, w, b in agents if i not in victims]
-        bound_starts = {b for _, _, b in agents if b is not None}
         for act, start in acts:
             if act in MUTUAL:
                 results.append((act, None, ""))
                 continue
+            # agents named for this act ("Hezbollah shell"), and those named for the clause
+            # ("the regime forces and Hezbollah shell", "shelling ... by X")
             mine = [(i, w) for i, w, b in agents if b is not None and b == start]
-            if not mine and (start is None or start not in bound_starts):
-                mine = [(i, w) for i, w, b in agents if b is None]
+            mine += [(i, w) for i, w, b in agents if b is None]
             if not mine:
                 results.append((act, None, ""))
             for ident, named in dict.fromkeys(mine):
@@ -570,6 +581,16 @@ class _Reader:
 
     def _acts(self, triggers: list[tuple[str, int, int]]) -> list[tuple[Act, int | None]]:
         found: list[tuple[Act, int | None]] = []
+        # "drop a warplane", "shot down a helicopter": the aircraft was hit, it did not strike
+        triggers = [
+            t
+            for t in triggers
+            if not (
+                self.lower[t[1]] in AIRCRAFT
+                and {self._prev(t[1], frozenset({"a", "an", "the", "regime", "its"}))[0]}
+                & {"drop", "drops", "dropped", "down", "downed", "downing", "shoot", "shot"}
+            )
+        ]
         if any(label.startswith("ACT_") for label, _, _ in triggers):
             triggers = [t for t in triggers if t[0].startswith("ACT_")]
         for label, start, _ in triggers:
@@ -650,6 +671,16 @@ class _Reader:
             )
         ):
             j += 1
+        if j < e and self.lower[j] == "and":  # "the regime forces and Hezbollah shell ..."
+            partner = [
+                x
+                for x in self.actors
+                if x[0] == j + 1 or (x[0] == j + 2 and self.lower[j + 1] == "the")
+            ]
+            if partner:
+                j = partner[0][1]
+                while j < e and j - partner[0][1] <= 2 and self.lower[j] in SUBJECT_GAP:
+                    j += 1
         verb = self._next(j)
         if j < e and verb in ACTIVE_VERBS:
             if verb in ("killed", "executed", "shot") and not self._has_object(j + 1, e):
