@@ -492,3 +492,12 @@ def test_the_command_line(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     empty = run(app, ["review", "list", "--db", db])
     assert empty.exit_code == 0 and "nothing waits for review" in empty.output
     assert desk.verify().ok
+
+
+def test_the_merge_picker_lists_nearby_accepted_incidents(desk: Desk) -> None:
+    desk.ingest([_report("far", place={"lon": 40.0, "lat": 36.0})], "accepted", "acled")
+    near = desk.do("mon", review.nearby, "paper:c1")
+    assert [n["ref"] for n in near] == ["ucdp:a1", "ucdp:a2"]
+    assert all(n["km"] < 1 for n in near)
+    with pytest.raises(PermissionDenied):
+        desk.do("gov-rep", review.nearby, "paper:c1")

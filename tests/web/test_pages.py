@@ -19,9 +19,9 @@ pytestmark = pytest.mark.browser
 NAV = {
     "public": ["Map", "Compliance", "Agreements", "Public register"],
     "party": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
-    "monitor": ["Map", "Compliance", "Agreements", "Report", "Cases", "Public register"],
+    "monitor": ["Map", "Compliance", "Agreements", "Report", "Review", "Cases", "Public register"],
     "adjudicator": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
-    "admin": ["Map", "Compliance", "Agreements", "Report", "Cases", "Public register"],
+    "admin": ["Map", "Compliance", "Agreements", "Report", "Review", "Cases", "Public register"],
 }
 
 

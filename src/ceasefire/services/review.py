@@ -299,6 +299,47 @@ def show(rec: Record, who: Principal, ref: str, *, settings: Settings | None = N
     )
 
 
+def nearby(
+    rec: Record,
+    who: Principal,
+    ref: str,
+    *,
+    days: float = 3.0,
+    km: float = 30.0,
+    limit: int = 20,
+    settings: Settings | None = None,
+) -> list[dict[str, Any]]:
+    """Accepted incidents near this one in time and place, nearest first: the merge picker."""
+    settings = settings or Settings()
+    _require_review(who, settings)
+    found = _incident(rec, who, ref, settings)
+    pk = int(found["pk"])
+    lon, lat = float(found["lon"]), float(found["lat"])
+    reach = km + float(found.get("radius_m") or 0.0) / 1000.0
+    dlat = reach / 111.0
+    dlon = reach / max(1e-6, 111.0 * math.cos(math.radians(lat)))
+    window = int(days * 86_400)
+    listed = rec.incidents.find(
+        start=int(found["t0"]) - window,
+        end=int(found["t1"]) + window,
+        bbox=(lon - dlon, lat - dlat, lon + dlon, lat + dlat),
+        status="accepted",
+        sight=incident_sight(who, settings),
+        limit=500,
+    )
+    out = []
+    for other in listed:
+        if int(other["pk"]) == pk:
+            continue
+        x = (float(other["lon"]) - lon) * 111.0 * math.cos(math.radians(lat))
+        y = (float(other["lat"]) - lat) * 111.0
+        summary = _summary(rec, other)
+        summary["km"] = round(math.hypot(x, y), 1)
+        out.append(summary)
+    out.sort(key=lambda o: (o["km"], o["start"], o["ref"]))
+    return out[:limit]
+
+
 # ---------------------------------------------------------------------- deciding
 
 
@@ -798,6 +839,7 @@ __all__ = [
     "link",
     "merge",
     "native_record",
+    "nearby",
     "queue",
     "reject",
     "show",

@@ -309,6 +309,7 @@ def navigation(who: Principal, settings: Settings, signed_in: bool) -> list[tupl
         ("/dashboard", "Compliance", can(who, Action.findings_read, settings=settings)),
         ("/agreements", "Agreements", True),
         ("/incidents/new", "Report", can(who, Action.incidents_submit, settings=settings)),
+        ("/review", "Review", can(who, Action.incidents_review, settings=settings)),
         ("/cases", "Cases", signed_in or may_ever(who, Action.allegations_file)),
         ("/register", "Public register", True),
     ]

@@ -5,11 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ceasefire.interfaces.http.web import agreements, cases, login, maps, register, report
+from ceasefire.interfaces.http.web import (
+    agreements,
+    cases,
+    login,
+    maps,
+    register,
+    report,
+    review,
+)
 from ceasefire.interfaces.http.web.render import HERE, error_page, security_headers
 
 ROUTERS = [login.router, maps.router, agreements.router, report.router, cases.router,
-           register.router]  # fmt: skip
+           register.router, review.router]  # fmt: skip
 
 
 def install(app: FastAPI) -> None:
