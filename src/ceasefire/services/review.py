@@ -20,6 +20,7 @@ A queue item is named by its *ref*: a candidate by its incident's
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -249,7 +250,7 @@ def _detail(rec: Record, incident: dict[str, Any]) -> dict[str, Any]:
     reviewed = incident.get("reviewed_at")
     return {
         **incident,
-        "reviewed_at": reviewed.isoformat() if hasattr(reviewed, "isoformat") else reviewed,
+        "reviewed_at": reviewed.isoformat() if isinstance(reviewed, dt.datetime) else reviewed,
         "ref": ref_of(incident),
         "quote": incident.get("source_text") or "",
         "claims": claims,
@@ -767,10 +768,9 @@ def claim(
 
 def _person_claim(rec: Record, pk: int, ident: str) -> Any:
     row = rec.attributions.get(ident)
-    get = (lambda k: row.get(k)) if isinstance(row, Mapping) else (lambda k: getattr(row, k, None))
-    if row is None or int(get("incident_pk")) != pk or get("basis_kind") not in PERSON_KINDS:
+    if row is None or int(row["incident_pk"]) != pk or row["basis_kind"] not in PERSON_KINDS:
         raise NotFound(f"no claim {ident!r} recorded by a person on this incident")
-    return get
+    return row.get
 
 
 def withdraw(
