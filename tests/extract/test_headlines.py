@@ -241,3 +241,17 @@ def test_coordinated_subjects_and_adjectives() -> None:
 def test_a_second_actor_with_its_own_verb_starts_a_clause() -> None:
     acts = read("Warplanes bomb Saraqeb and IS blows up a bridge near Raqqa", SARAQIB)
     assert agents(acts) == {None}
+
+
+def test_acled_style_notes() -> None:
+    text = (
+        "On 4 April 2016, regime forces shelled Kafr Nabl town (Maarat an Numan, Idleb), "
+        "killing 3 civilians. 3 fatalities."
+    )
+    kafr_nabl = {"place": "Kafr Nabl", "admin2": "Maarat an Numan", "admin1": "Idleb"}
+    acts = read(text, kafr_nabl)
+    assert [(a.act, a.agent, a.place_match) for a in acts] == [(Act.shelling, "gov", "named")]
+    assert "(Maarat an Numan, Idleb)" in acts[0].words
+    # a row elsewhere in the governorate: the clause is about another town
+    other = read(text, {"place": "Saraqab", "admin2": "Idleb", "admin1": "Idleb"})
+    assert [a.place_match for a in other] == ["other"]

@@ -479,7 +479,15 @@ class _Reader:
                 continue
             if any(t[1] < i < t[2] for t in self.acts):
                 continue
-            acting = any(self.lower[k] in ACTIVE_VERBS for k in range(j, e))
+            if self._in_brackets(i, s):
+                continue  # "(Maarat an Numan, Idleb)": a place's district and governorate
+            subject = [
+                x for x in self.actors if x[0] == j or (x[0] == j + 1 and self.lower[j] == "the")
+            ]
+            acting = bool(subject) and any(
+                self.lower[k] in ACTIVE_VERBS
+                for k in range(subject[0][1], min(e, subject[0][1] + 4))
+            )
             if not (self._triggers_in(j, e) or acting) or not self._starts_clause(j):
                 continue
             if (
@@ -500,6 +508,12 @@ class _Reader:
             if a < b:
                 out.append((a, b))
         return out
+
+    def _in_brackets(self, i: int, s: int) -> bool:
+        depth = 0
+        for k in range(s, i):
+            depth += {"(": 1, ")": -1}.get(self.lower[k], 0)
+        return depth > 0
 
     def _starts_clause(self, j: int) -> bool:
         if j >= len(self.doc):
@@ -1063,10 +1077,13 @@ def _mention_level(m: Mention, row: RowPlace) -> int:
     if m.level == "place":
         if ids & row.ids or any(same_name(m.text, n) for n in row.names):
             return 3
-        if any(same_name(m.text, n) for n in row.admin2_names):
+        # the district by its name, or by its centre ("Douma" for Duma district), unless the
+        # name is the governorate's too ("Idlib" for Markaz Idlib district): that is level 1
+        capital = any(p.is_governorate or p.rank <= 1 for p in m.places)
+        if not capital and any(same_name(m.text, n) for n in row.admin2_names):
             return 2
         if row.admin2 and any(
-            p.admin2 == row.admin2 and p.rank <= 2 and not p.is_governorate for p in m.places
+            p.admin2 == row.admin2 and p.rank == 2 and not p.is_governorate for p in m.places
         ):
             return 2
         if (
