@@ -255,3 +255,10 @@ def test_acled_style_notes() -> None:
     # a row elsewhere in the governorate: the clause is about another town
     other = read(text, {"place": "Saraqab", "admin2": "Idleb", "admin1": "Idleb"})
     assert [a.place_match for a in other] == ["other"]
+
+
+def test_raids_by_a_side_without_aircraft_are_ground_attacks() -> None:
+    acts = read("Nusra fighters raided homes in Saraqeb", SARAQIB)
+    assert [(a.act, a.agent) for a in acts] == [(Act.attack, "nusra")]
+    air = read("Raids hit Saraqeb", SARAQIB)
+    assert [(a.act, a.agent) for a in air] == [(Act.air_strike, None)]

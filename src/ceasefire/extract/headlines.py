@@ -104,6 +104,8 @@ MUTUAL = frozenset({Act.clash})
 #: Words that make a shelling or fire mutual: nobody is named as the one who acted.
 MUTUAL_WORDS = frozenset("exchange exchanged exchanging mutual reciprocal between".split())
 
+#: Sides that fly nothing here: "raids" or "bombing" they carry out are ground attacks.
+GROUND_SIDES = frozenset({"opposition", "nusra", "is", "sdf"})
 AIRCRAFT = frozenset(
     "warplane warplanes helicopter helicopters jet jets aircraft plane planes drone".split()
 )
@@ -571,7 +573,12 @@ class _Reader:
             if not mine:
                 results.append((act, None, ""))
             for ident, named in dict.fromkeys(mine):
-                results.append((act, ident, named))
+                kind = act
+                if act in (Act.air_strike, Act.drone_strike) and (
+                    self.tools.table.cls(ident) in GROUND_SIDES
+                ):
+                    kind = Act.attack  # "IS raided the homes", "rebels' bombing": not from the air
+                results.append((kind, ident, named))
         cs, ce = self.doc[s].idx, self.doc[e - 1].idx + len(self.doc[e - 1].text)
         span = (self.offset + cs, self.offset + ce)
         mentions = tuple(self._mentions(s, e)) or previous
