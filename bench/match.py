@@ -130,7 +130,7 @@ def naive_weights(
     f = _factors(settings)
     prior = settings["probability_two_random_records_match"]
     base = np.log2(prior / (1 - prior))
-    _, review = thresholds(settings, 0.95, 0.6)
+    _, review, _ = thresholds(settings, 0.95, 0.6)
     cut = np.log2(review / (1 - review))
     B = {c: b[c].to_numpy() for c in b.columns if c != "sides"}
     # Sides are sets of a few ids: compare the distinct sets once, then index.
@@ -174,7 +174,7 @@ def naive_weights(
 def run(n_reports: int, n_naive: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     settings = load_settings()
-    auto, review = thresholds(settings, 0.95, 0.6)
+    auto, review, margin = thresholds(settings, 0.95, 0.6)
     print(f"{n_reports:,} reports vs {n_reports:,} (synthetic, Syria box, 2016-2019), seed {seed}")
     t = time.perf_counter()
     truth = events(n_reports, rng)
@@ -189,7 +189,7 @@ def run(n_reports: int, n_naive: int, seed: int) -> None:
     pairs = score_pairs(frame, settings, threshold=review)
     t_splink = time.perf_counter() - t
     t = time.perf_counter()
-    decision = decide(pairs, auto=auto, review=review)
+    decision = decide(pairs, auto=auto, review=review, margin=margin)
     t_decide = time.perf_counter() - t
     n = n_reports
     found = set(zip(decision.links["left"].tolist(), decision.links["right"].tolist(), strict=True))

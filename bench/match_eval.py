@@ -299,8 +299,8 @@ def train(path: Path) -> None:
     # `fit` reads pairs as (left, right) of the frame's source pair (acled < ucdp by name).
     keyed = {(b, a) for a, b in matches}
     settings = link_model.fit(pairs, keyed, base)
-    auto, review = choose_thresholds(frame, matches, settings)
-    settings[link_model.THRESHOLDS] = {"auto": auto, "review": review}
+    auto, review, margin = choose_thresholds(frame, matches, settings)
+    settings[link_model.THRESHOLDS] = {"auto": auto, "review": review, "margin": margin}
     link_model.save(settings, path)
     print(
         f"trained on seed {TRAIN_SEED}: {len(frame):,} reports, {len(pairs):,} blocked pairs, "
@@ -309,30 +309,35 @@ def train(path: Path) -> None:
     )
     for line in link_model.describe(settings):
         print("  " + line)
-    print(f"  thresholds: auto >= {auto}, review >= {review}")
-
-
-GRID = [round(0.02 * k, 2) for k in range(1, 50)]
+    print(
+        f"  thresholds: auto >= {auto} with a margin of {margin} over any rival pair, "
+        f"review >= {review}"
+    )
 
 
 def choose_thresholds(
     frame: Any, matches: set[tuple[int, int]], settings: dict[str, Any]
-) -> tuple[float, float]:
-    """auto: the score that gives the best pair F1 on the training set after one-to-one
-    assignment; review: the lowest score above which at least half of the remaining
-    pairs (those below auto) are true."""
+) -> tuple[float, float, float]:
+    """review: the score at which linking every one-to-one pick gives the best pair F1 on
+    the training set; auto: the same score; margin: the smallest (log2 odds) over a pick's
+    best rival at which the picks kept automatically are at least 90% true pairs (the
+    others go to review)."""
     from ceasefire.link.clusters import decide
 
     pairs = score_pairs(frame, settings, threshold=0.001)
     best = max(GRID, key=lambda t: prf(oriented(decide(pairs, t, t).links), matches)[2])
-    review = best
-    for t in sorted((g for g in GRID if g < best), reverse=True):
-        band = oriented(decide(pairs, best, t).review)
-        if band and len(band & matches) / len(band) >= 0.5:
-            review = t
-        else:
+    chosen = MARGINS[-1]
+    for m in MARGINS:
+        links = oriented(decide(pairs, best, best, m).links)
+        if links and prf(links, matches)[0] >= PRECISION:
+            chosen = m
             break
-    return best, review
+    return best, best, chosen
+
+
+GRID = [round(0.02 * k, 2) for k in range(1, 50)]
+MARGINS = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0]
+PRECISION = 0.9
 
 
 def evaluate(
@@ -369,9 +374,11 @@ def evaluate(
         f"{len(matches):,} true pairs); link {took:.1f} s"
     )
     auto, review = result.decision.auto, result.decision.review_at
+    margin = result.decision.margin
     print(
-        f"auto links (score >= {auto}): {len(links):,}; possible duplicates "
-        f"({review} <= score < {auto}): {len(band):,} ({len(band & matches):,} true)"
+        f"auto links (score >= {auto}, no rival within {margin} log2 odds): {len(links):,}; "
+        f"possible duplicates (score >= {review}, or a rival that close): {len(band):,} "
+        f"({len(band & matches):,} true)"
     )
     print(f"pair precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}   (target F1 >= 0.9)")
     p2, r2, f2 = prf(links | (band & matches), matches)

@@ -24,8 +24,11 @@ LAYERS: dict[str, set[str]] = {
     "storage": {"core", "storage"},
     "extract": {"core", "regions", "extract"},
     "formats": {"core", "regions", "extract", "formats"},
-    "services": {"core", "regions", "storage", "extract", "formats", "services"},
-    "interfaces": {"core", "regions", "storage", "extract", "formats", "services", "interfaces"},
+    "link": {"core", "regions", "link"},
+    "services": {"core", "regions", "storage", "extract", "formats", "link", "services"},
+    "interfaces": {
+        "core", "regions", "storage", "extract", "formats", "link", "services", "interfaces",
+    },  # fmt: skip
 }
 
 

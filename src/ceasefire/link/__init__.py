@@ -82,17 +82,19 @@ def link_incidents(
     aggregate: npt.ArrayLike | None = None,
     auto: float | None = None,
     review: float | None = None,
+    margin: float | None = None,
     settings: dict[str, Any] | None = None,
 ) -> Linkage:
-    """Link the reports of `incidents` (several sources) into events. The thresholds are
-    the model's own (chosen when it was trained) unless given."""
+    """Link the reports of `incidents` (several sources) into events. The thresholds and
+    the margin are the model's own (chosen when it was trained) unless given."""
     settings = settings if settings is not None else load_settings()
-    trained_auto, trained_review = thresholds(settings, AUTO, REVIEW)
+    trained_auto, trained_review, trained_margin = thresholds(settings, AUTO, REVIEW)
     auto = trained_auto if auto is None else auto
+    margin = trained_margin if margin is None else margin
     review = min(trained_review if review is None else review, auto)
     frame = link_frame(incidents, registry, aggregate=aggregate)
     pairs = score_pairs(frame, settings, threshold=min(review, 0.01))
-    decision = decide(pairs, auto=auto, review=review)
+    decision = decide(pairs, auto=auto, review=review, margin=margin)
     event_of = events(
         len(incidents), decision.links["left"], decision.links["right"], precision_rank(frame)
     )

@@ -3,7 +3,9 @@
 Within each pair of sources a report describes at most one report of the other
 source: pairs are taken greedily, best score first, skipping any whose report on
 either side is already taken. Taken pairs scoring at least `auto` are linked; those
-between `review` and `auto` are possible duplicates for a person to decide. Events are
+between `review` and `auto` are possible duplicates for a person to decide, and so is
+a pair above `auto` that a rival pair of one of its reports comes within `margin`
+(log2 odds) of: the matcher cannot tell which report is the one. Events are
 the connected groups of linked reports (across every pair of sources).
 """
 
@@ -31,23 +33,69 @@ class Decision:
     review: pd.DataFrame
     auto: float
     review_at: float
+    margin: float | None = None
 
 
-def decide(pairs: pd.DataFrame, auto: float = AUTO, review: float = REVIEW) -> Decision:
-    """Greedy one-to-one assignment per pair of sources, then the two thresholds."""
+def log_odds(score: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """log2(p / (1 - p)): splink's match weight of a probability."""
+    p = np.clip(np.asarray(score, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return np.log2(p / (1 - p))
+
+
+def _runner_up(pairs: pd.DataFrame, keys: npt.NDArray[np.int64], side: str) -> pd.Series:
+    """For each pair, the best weight of another pair of the same report on `side`."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"key": keys, "node": pairs[side].to_numpy(), "w": log_odds(pairs["score"])}
+    )
+    ranked = frame.sort_values("w", ascending=False, kind="stable")
+    by = ranked.groupby(["key", "node"], sort=False)
+    rank = by.cumcount().to_numpy()
+    w = ranked["w"].to_numpy()
+    ranked["second"] = np.where(rank == 1, w, -np.inf)
+    top1 = by["w"].transform("max").to_numpy()
+    top2 = ranked.groupby(["key", "node"], sort=False)["second"].transform("max").to_numpy()
+    alt = np.where(rank == 0, top2, top1)
+    return pd.Series(alt, index=ranked.index).reindex(frame.index)
+
+
+def _group_keys(frame: pd.DataFrame, groups: list[str]) -> npt.NDArray[np.int64]:
+    if not groups or not len(frame):
+        return np.zeros(len(frame), dtype=np.int64)
+    import pandas as pd
+
+    return np.asarray(pd.MultiIndex.from_frame(frame[groups].astype(str)).factorize()[0])
+
+
+def decide(
+    pairs: pd.DataFrame,
+    auto: float = AUTO,
+    review: float = REVIEW,
+    margin: float | None = None,
+) -> Decision:
+    """Greedy one-to-one assignment per pair of sources, then the two thresholds.
+
+    With `margin`, a pair taken above `auto` is still only a possible duplicate when
+    another pair of one of its two reports comes within `margin` of its weight (log2
+    odds): the matcher could not tell which of two reports is the one.
+    """
     if not 0.0 <= review <= auto <= 1.0:
         raise ValueError(f"thresholds must satisfy 0 <= review ({review}) <= auto ({auto}) <= 1")
     groups = ["source_left", "source_right"] if "source_left" in pairs.columns else []
+    pairs = pairs.reset_index(drop=True)
+    if margin is not None and len(pairs):
+        every = _group_keys(pairs, groups)
+        rival = np.maximum(
+            _runner_up(pairs, every, "left").to_numpy(),
+            _runner_up(pairs, every, "right").to_numpy(),
+        )
+        pairs = pairs.assign(_gap=log_odds(pairs["score"]) - rival)
     kept = pairs.loc[pairs["score"].to_numpy(float) >= review]
     # Best first; ties broken by ids so the result does not depend on input order.
     kept = kept.sort_values(["score", "left", "right"], ascending=[False, True, True])
     chosen = np.zeros(len(kept), dtype=bool)
-    if groups:
-        import pandas as pd
-
-        keys = pd.MultiIndex.from_frame(kept[groups].astype(str)).factorize()[0]
-    else:
-        keys = np.zeros(len(kept), dtype=np.int64)
+    keys = _group_keys(kept, groups)
     taken_left: set[tuple[int, int]] = set()
     taken_right: set[tuple[int, int]] = set()
     for k, (key, a, b) in enumerate(
@@ -60,11 +108,15 @@ def decide(pairs: pd.DataFrame, auto: float = AUTO, review: float = REVIEW) -> D
         chosen[k] = True
     picked = kept.loc[chosen]
     is_auto = picked["score"].to_numpy(float) >= auto
+    if "_gap" in picked.columns:
+        is_auto &= picked["_gap"].to_numpy(float) >= float(margin or 0.0)
+        picked = picked.drop(columns="_gap")
     return Decision(
         links=picked.loc[is_auto].reset_index(drop=True),
         review=picked.loc[~is_auto].reset_index(drop=True),
         auto=auto,
         review_at=review,
+        margin=margin,
     )
 
 
@@ -106,4 +158,4 @@ def events(
     return np.array([best[int(r)] for r in roots], dtype=np.int64)
 
 
-__all__ = ["AUTO", "REVIEW", "Decision", "decide", "events"]
+__all__ = ["AUTO", "REVIEW", "Decision", "decide", "events", "log_odds"]

@@ -273,10 +273,18 @@ def fit(
     return trained
 
 
-def thresholds(settings: dict[str, Any], auto: float, review: float) -> tuple[float, float]:
-    """The (auto, review) thresholds the model was trained with, else the given ones."""
+def thresholds(
+    settings: dict[str, Any], auto: float, review: float
+) -> tuple[float, float, float | None]:
+    """The (auto, review, margin) the model was trained with, else the given ones (and no
+    margin)."""
     found = settings.get(THRESHOLDS) or {}
-    return float(found.get("auto", auto)), float(found.get("review", review))
+    margin = found.get("margin")
+    return (
+        float(found.get("auto", auto)),
+        float(found.get("review", review)),
+        None if margin is None else float(margin),
+    )
 
 
 def save(settings: dict[str, Any], path: str | Path) -> None:
