@@ -262,3 +262,9 @@ def test_raids_by_a_side_without_aircraft_are_ground_attacks() -> None:
     assert [(a.act, a.agent) for a in acts] == [(Act.attack, "nusra")]
     air = read("Raids hit Saraqeb", SARAQIB)
     assert [(a.act, a.agent) for a in air] == [(Act.air_strike, None)]
+
+
+def test_an_agent_and_its_aircraft_stay_in_one_clause() -> None:
+    acts = read("Bombing by the regime forces and helicopters on Saraqeb", SARAQIB)
+    assert agents(acts) == {"gov"}
+    assert {a.place_match for a in acts} == {"named"}

@@ -497,8 +497,14 @@ class _Reader:
                 and self.lower[i - 1] in self.tools.table.adjectives
             ):
                 continue  # "Russian and Syrian airstrikes"
-            if any(t[2] == i for t in self.acts) and any(t[1] == j for t in self.acts):
-                continue  # "air strikes and shelling": one act told two ways
+            if any(t[1] == j for t in self.acts) and (
+                any(t[2] == i for t in self.acts)
+                or any(
+                    x[1] == i or (x[1] == i - 1 and self.lower[x[1]] in SUBJECT_GAP)
+                    for x in self.actors
+                )
+            ):
+                continue  # "air strikes and shelling", "by the regime forces and helicopters"
             if any(a[0] < i < a[1] for a in self.actors):
                 continue
             cuts.append(i)
