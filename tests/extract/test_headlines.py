@@ -268,3 +268,9 @@ def test_an_agent_and_its_aircraft_stay_in_one_clause() -> None:
     acts = read("Bombing by the regime forces and helicopters on Saraqeb", SARAQIB)
     assert agents(acts) == {"gov"}
     assert {a.place_match for a in acts} == {"named"}
+
+
+def test_the_object_of_an_act_verb_is_a_place_even_if_unknown() -> None:
+    text = "Clashes in the countryside of Homs and the regime forces shell Qaryat al-Zaytun"
+    acts = read(text, TALBISEH)
+    assert [(a.agent, a.place_match) for a in acts] == [(None, "named"), ("gov", "other")]

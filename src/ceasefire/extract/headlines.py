@@ -869,7 +869,11 @@ class _Reader:
             out.append(self._mention(span.text, tuple(gaz.candidates(span.text)), p0, p1))
         # capitalised names after a place word the gazetteer does not know
         for i in range(s, e):
-            if i in covered or self.lower[i] not in PLACE_PREPS or i + 1 >= e:
+            if (
+                i in covered
+                or i + 1 >= e
+                or not (self.lower[i] in PLACE_PREPS or self.lower[i] in ACTIVE_VERBS)
+            ):
                 continue
             j = i + 1
             if self.lower[j] in ("the", "city", "town", "village"):
