@@ -274,3 +274,10 @@ def test_the_object_of_an_act_verb_is_a_place_even_if_unknown() -> None:
     text = "Clashes in the countryside of Homs and the regime forces shell Qaryat al-Zaytun"
     acts = read(text, TALBISEH)
     assert [(a.agent, a.place_match) for a in acts] == [(None, "named"), ("gov", "other")]
+
+
+def test_a_responsibility_claim_names_the_agent_without_a_hedge() -> None:
+    acts = read("IS claims responsibility for a car bomb in Talbiseh", TALBISEH)
+    assert [(a.act, a.agent, a.hedged) for a in acts] == [(Act.bombing, "is", False)]
+    claimed = read("Rebels claimed they shelled Talbiseh", TALBISEH)
+    assert claimed and all(a.hedged for a in claimed)

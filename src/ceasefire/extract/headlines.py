@@ -589,8 +589,9 @@ class _Reader:
         span = (self.offset + cs, self.offset + ce)
         mentions = tuple(self._mentions(s, e)) or previous
         words = set(self.lower[s:e])
-        hedged = bool(words & HEDGE_WORDS) and not (
-            "claimed" in words and ("lives" in words or "life" in words)
+        hedged = bool((words - {"claim", "claims", "claimed"}) & HEDGE_WORDS) or (
+            bool(words & {"claim", "claims", "claimed"})
+            and not words & {"lives", "life", "responsibility"}
         )
         hedged = hedged or "said to be" in self.text[cs:ce].lower()
         return Clause(
@@ -709,6 +710,8 @@ class _Reader:
                 while j < e and j - partner[0][1] <= 2 and self.lower[j] in SUBJECT_GAP:
                     j += 1
         verb = self._next(j)
+        if verb in ("claims", "claimed", "claim") and self._next(j + 1) == "responsibility":
+            return "agent", None  # "IS claims responsibility for the bombing"
         if j < e and verb in ACTIVE_VERBS:
             if verb in ("killed", "executed", "shot") and not self._has_object(j + 1, e):
                 return "victim", None
