@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar, cast
 
@@ -23,7 +23,8 @@ import shapely
 
 from ceasefire.core.actors import ActorRegistry, standing
 from ceasefire.core.engine import CATEGORIES, TEXT, party_since
-from ceasefire.core.model import Agreement, Category
+from ceasefire.core.errors import InputError
+from ceasefire.core.model import Agreement, Category, Grade
 from ceasefire.core.policy import Action, Principal, Settings, can, may_ever, require
 from ceasefire.core.timing import OPEN_END, iso, window
 from ceasefire.formats.agreements import Catalogue
@@ -34,9 +35,13 @@ from ceasefire.services.assess import weekly_series
 from ceasefire.services.record import stored_incidents
 from ceasefire.services.visibility import incident_sight
 from ceasefire.storage.record import Record
-from ceasefire.storage.tables import BBox, Instant
+from ceasefire.storage.tables import BBox, IncidentQuery, Instant
 
 CATEGORY_NAMES = [c.value for c in CATEGORIES]
+#: The attribution grades, in the scale's order (`core.model.Grade`): the map's grade filter.
+GRADE_NAMES = [g.value for g in Grade]
+#: What the dashboard's weekly charts break violations down by.
+BREAKDOWNS = ("party", "grade")
 OUT = CATEGORY_NAMES.index(Category.out_of_scope.value)
 DAY = 86400
 #: Sides an incident's perpetrators can be on, besides the agreement's parties.
@@ -121,6 +126,56 @@ def visible_incident(
     return visibility.visible_incident(repo.incidents, who, key, settings)
 
 
+def incident_detail(
+    repo: Record, who: Principal, key: int | str, settings: Settings
+) -> dict[str, Any] | None:
+    """`visible_incident` with the claims of who acted beside it and, when reports of one
+    event are linked, the event: its representative and every report the viewer may see,
+    with the details they may disagree on (time, place, casualty range, who acted, grade)."""
+    found = visible_incident(repo, who, key, settings)
+    if found is None:
+        return None
+    pk = int(found["pk"])
+    found["claims"] = repo.review.claims_of(pk)
+    event = repo.review.event_of(pk) or pk
+    reports = repo.review.reports_of(event)
+    found["event"] = None
+    if reports:
+        sight = incident_sight(who, settings)
+        listed = []
+        for member in [event, *reports]:
+            row = repo.incidents.get(member, sight=sight)
+            if row is not None:
+                listed.append(_event_report(repo, row, member == event))
+        if listed and listed[0]["representative"]:
+            found["event"] = {"ref": listed[0]["ref"], "pk": event, "reports": listed}
+    return found
+
+
+def _event_report(repo: Record, row: dict[str, Any], representative: bool) -> dict[str, Any]:
+    who = [f"{', '.join(ids)}" + (f" per {by}" if by else "") for by, ids in row["perpetrators"]]
+    who += [
+        f"{', '.join(c['actors']) or 'discounted'} per {c['claimed_by'] or 'the source'}"
+        f" ({c['basis_kind']})"
+        for c in repo.review.claims_of(int(row["pk"]))
+        if c["status"] == "active"
+    ]
+    return {
+        "pk": int(row["pk"]),
+        "ref": f"{row['source']}:{row['source_id']}",
+        "representative": representative,
+        "start": row["start"],
+        "end": row["end"],
+        "place": row.get("place_name") or row.get("area_name") or "",
+        "act": row["act"],
+        "killed_low": row.get("killed_low"),
+        "killed_best": row.get("killed_best"),
+        "killed_high": row.get("killed_high"),
+        "who": who,
+        "grades": sorted({str(f.get("grade") or "undetermined") for f in row["findings"]}),
+    }
+
+
 #: Filters that join incidents with their findings (and so need `findings.read`).
 FINDING_FILTERS = ("agreement", "reading", "category", "actor")
 
@@ -174,15 +229,30 @@ def list_findings(
     start: Instant | None = None,
     end: Instant | None = None,
     bbox: BBox | None = None,
+    grade: Sequence[str] | None = None,
+    party: Sequence[str] | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of the findings of accepted incidents, joined with them, and their total."""
+    """A page of the findings of accepted incidents, joined with them, and their total.
+
+    `grade` keeps the findings whose attribution has one of these grades, `party` those
+    charged to one of these parties (as `ceasefire assess` names them).
+    """
     require(who, Action.findings_read, settings=settings, what="finding")
+    unknown = [g for g in grade or () if g not in GRADE_NAMES]
+    if unknown:
+        raise InputError(
+            f"unknown grade {unknown[0]!r}: one of {', '.join(GRADE_NAMES)}", field="grade"
+        )
     where: dict[str, Any] = dict(
         agreement=agreement, reading=reading, category=category, actor=actor,
         start=start, end=end, bbox=bbox, status="accepted", sight=incident_sight(who, settings),
     )  # fmt: skip
+    if grade:
+        where["grade"] = list(grade)
+    if party:
+        where["party"] = list(party)
     return repo.findings.find(**where, limit=limit, offset=offset), repo.findings.count(**where)
 
 
@@ -272,7 +342,8 @@ def map_layer(
     Columns rather than GeoJSON features keep 100,000 incidents to a few
     megabytes; the page filters them by time, side and category without asking
     again. `side` is a bit mask over `sides`; `day` is the UTC day (since the
-    epoch) of the middle of the incident's time interval.
+    epoch) of the middle of the incident's time interval; `grade` indexes `grades`, the
+    attribution grade of the incident's finding (`undetermined` where none is stored).
     """
     _require_map(who, settings)
     return _map_layer(repo, agreement_id, reading)
@@ -337,13 +408,18 @@ def _map_layer(repo: Record, agreement_id: str | None, reading: str | None) -> d
     mid = np.empty(n, np.int64)
     radius = np.empty(n)
     cat = np.full(n, OUT, np.int8)
+    grade = np.full(n, GRADE_NAMES.index(Grade.undetermined.value), np.int8)
     side = np.empty(n, np.int64)
     index = {name: i for i, name in enumerate(CATEGORY_NAMES)}
-    for i, (key, x, y, t0, t1, r, perps, _killed, category, targets, directed) in enumerate(rows):
+    grades = {name: i for i, name in enumerate(GRADE_NAMES)}
+    for i, row in enumerate(rows):
+        key, x, y, t0, t1, r, perps, _killed, category, targets, directed, graded = row
         pk[i], lon[i], lat[i], radius[i] = key, x, y, r or 0.0
         mid[i] = (int(t0) + int(t1)) // 2
         if category is not None:
             cat[i] = index[category]
+        if graded is not None:
+            grade[i] = grades.get(graded, grade[i])
         fought = (perps, None if directed else targets)
         mask = masks.get(fought)
         if mask is None:
@@ -364,6 +440,8 @@ def _map_layer(repo: Record, agreement_id: str | None, reading: str | None) -> d
         "day": (mid // DAY).tolist(),
         "radius_km": np.round(radius / 1000.0, 1).tolist(),
         "category": cat.tolist(),
+        "grades": GRADE_NAMES,
+        "grade": grade.tolist(),
         "side": side.tolist(),
     }
 
@@ -491,24 +569,32 @@ def compliance(
     reading: str | None,
     *,
     settings: Settings,
+    by: str = "party",
     weeks_before: int = 4,
     weeks_after: int = 8,
 ) -> dict[str, Any]:
-    """Violations per week per party around the start, and each zone's findings.
+    """Violations per week around the start, by party charged or by grade, and each zone's
+    findings.
 
     The weeks before the start are judged as if the same terms were in force,
-    the baseline a truce is measured against (see `weekly_series`). Cached while
-    the record is unchanged; the viewer is checked before the cache is asked.
+    the baseline a truce is measured against (see `weekly_series`). Counts are of
+    events: a report linked into another's event (`event_links`) is left out, its
+    event counted once by its representative. Cached while the record is
+    unchanged; the viewer is checked before the cache is asked.
     """
     require(who, Action.findings_read, settings=settings, what="finding")
+    if by not in BREAKDOWNS:
+        raise InputError(f"by {by!r}: one of {', '.join(BREAKDOWNS)}", field="by")
     return cached(
         repo,
         "compliance",
-        lambda: _compliance(repo, agreement_id, reading, weeks_before, weeks_after),
+        lambda: _compliance(repo, agreement_id, reading, by, weeks_before, weeks_after),
         agreement_id,
         reading,
+        by,
         weeks_before,
         weeks_after,
+        repo.review.count_links(),
     )
 
 
@@ -516,20 +602,27 @@ def _compliance(
     repo: Record,
     agreement_id: str | None,
     reading: str | None,
+    by: str,
     weeks_before: int,
     weeks_after: int,
 ) -> dict[str, Any]:
     catalogue = repo.agreements.catalogue()
     agreement, reading = agreement_and_reading(catalogue, agreement_id, reading)
     start = window(agreement).start
-    incidents = stored_incidents(
-        repo,
-        start=start - weeks_before * 7 * DAY,
-        end=start + weeks_after * 7 * DAY,
-        status="accepted",
+    span = IncidentQuery(
+        start=start - weeks_before * 7 * DAY, end=start + weeks_after * 7 * DAY, status="accepted"
     )
+    linked = repo.review.count_links()
+    ids = repo.review.representative_pks(**span) if linked else None
+    incidents = stored_incidents(repo, ids=ids, **span)
     weekly = weekly_series(
-        catalogue, incidents, agreement.id, weeks_before, weeks_after, by_party=True
+        catalogue,
+        incidents,
+        agreement.id,
+        weeks_before,
+        weeks_after,
+        by_party=by == "party",
+        by_grade=by == "grade",
     )
     return {
         "agreement": agreement.id,
@@ -537,6 +630,9 @@ def _compliance(
         "reading": reading,
         "readings": reading_names(agreement),
         "start": iso(start),
+        "by": by,
+        "unit": "events",
+        "linked_reports": linked,
         "weekly": weekly.to_dict(orient="records"),
         "zones": zone_table(repo, catalogue, agreement, reading),
     }

@@ -409,7 +409,9 @@ class IncidentStore:
         if row is None:
             return None
         found = conn.execute(
-            select(F.agreement_id, F.reading, F.category, F.probability, F.reasons)
+            select(
+                F.agreement_id, F.reading, F.category, F.probability, F.reasons, F.party, F.grade
+            )
             .where(F.incident_pk == row["pk"])
             .order_by(F.agreement_id, F.reading)
         ).mappings()
@@ -435,9 +437,9 @@ class IncidentStore:
         """Every incident's point, interval, perpetrators and finding under one reading.
 
         Rows of `(pk, lon, lat, t0, t1, radius_m, perpetrators_json, killed_best,
-        category, targets_json, directed)`; `category` is None where the engine
-        stored no finding, which means `out_of_scope`. What the map draws, read
-        in one pass.
+        category, targets_json, directed, grade)`; `category` (and the finding's
+        attribution `grade`) is None where the engine stored no finding, which
+        means `out_of_scope`. What the map draws, read in one pass.
         """
         joined = INCIDENTS.outerjoin(
             FINDINGS,
@@ -456,6 +458,7 @@ class IncidentStore:
                 F.category,
                 cast(I.targets, Text),
                 I.directed,
+                F.grade,
             )
             .select_from(joined)
             .where(I.status == status)

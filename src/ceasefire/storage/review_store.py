@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import and_, delete, func, inspect, or_, select, update
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from ceasefire.storage.models import (
     ReviewItemRow,
     utcnow,
 )
-from ceasefire.storage.tables import INCIDENTS, I, chunks
+from ceasefire.storage.tables import INCIDENTS, I, IncidentQuery, chunks, incident_filters
 
 #: The `basis_kind`s of attributions a person records (the ledger holds each).
 PERSON_KINDS = ("person", "discount")
@@ -252,6 +252,17 @@ class ReviewStore:
         )
         self.session.flush()
         return bool(getattr(done, "rowcount", 0))
+
+    def count_links(self) -> int:
+        """How many reports are linked into another's event (0: every report is its event)."""
+        query = select(func.count()).select_from(EventLinkRow)
+        return int(self.session.execute(query).scalar_one())
+
+    def representative_pks(self, **filters: Unpack[IncidentQuery]) -> list[int]:
+        """Row keys of the incidents (so filtered) that stand for their event: not linked."""
+        linked = select(EventLinkRow.report_pk).where(EventLinkRow.report_pk == I.pk).exists()
+        query = select(I.pk).where(*incident_filters(**filters), ~linked).order_by(I.pk)
+        return [int(p) for p in self.session.execute(query).scalars()]
 
     def reports_of(self, event_pk: int) -> list[int]:
         """The reports linked into this event (not the representative itself)."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from ceasefire.interfaces.http.api.incidents import Finding
 from ceasefire.interfaces.http.api.params import BBoxText, Limit, Offset, bbox_of, instant
@@ -29,12 +29,21 @@ def findings(
     start: str | None = None,
     end: str | None = None,
     bbox: BBoxText = None,
+    grade: Annotated[
+        list[str] | None,
+        Query(max_length=20, description="attribution grades (repeat: `grade=weak&grade=fair`)"),
+    ] = None,
+    party: Annotated[
+        list[str] | None, Query(max_length=50, description="parties charged (repeat)")
+    ] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """Findings of accepted incidents; `grade` and `party` keep those graded or charged so."""
     found, total = views.list_findings(
         rec, who, settings=ws.settings, limit=limit, offset=offset,
         agreement=agreement, reading=reading, category=category, actor=actor,
         start=instant(start, "start"), end=instant(end, "end"), bbox=bbox_of(bbox),
+        grade=grade, party=party,
     )  # fmt: skip
     return Page[Finding].of(items=found, total=total, limit=limit, offset=offset)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from pydantic import BaseModel, computed_field
+from pydantic import BaseModel, Field, computed_field
 from starlette.concurrency import run_in_threadpool
 
 from ceasefire.core.policy import Principal
@@ -51,6 +51,13 @@ class Located(Open):
     status: str
     submitted_by: str | None
     updated_at: str | None
+    source_text: str = Field(default="", description="the source's own words (headline, notes)")
+    source_name: str = Field(default="", description="the source's name (`SOHR`)")
+    admin1: str = Field(default="", description="the source's governorate name")
+    admin2: str = Field(default="", description="the source's district name")
+    reviewed_by: str | None = Field(default=None, description="who accepted or rejected it")
+    reviewed_at: Any = None
+    review_reason: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -82,6 +89,8 @@ class Finding(Located):
     category: str
     probability: float
     reasons: str
+    party: str = Field(default="", description="the party charged, as `ceasefire assess` names it")
+    grade: str = Field(default="undetermined", description="the attribution's grade")
 
 
 class IncidentFinding(BaseModel):
@@ -90,10 +99,52 @@ class IncidentFinding(BaseModel):
     category: str
     probability: float
     reasons: str
+    party: str = ""
+    grade: str = "undetermined"
+
+
+class IncidentClaim(Open):
+    """A claim of who acted kept beside the source's fields: inferred, or a person's."""
+
+    id: str
+    role: str
+    actors: list[str]
+    claimed_by: str | None
+    basis_kind: str
+    basis: str
+    span: list[int] | None = None
+    status: str
+
+
+class EventReport(Open):
+    """One report of the event, with the details reports may disagree on."""
+
+    pk: int
+    ref: str
+    representative: bool
+    start: str
+    end: str
+    place: str
+    act: str
+    killed_low: float | None
+    killed_best: float | None
+    killed_high: float | None
+    who: list[str]
+    grades: list[str]
+
+
+class Event(BaseModel):
+    """The event this incident is a report of, when more than one report tells it."""
+
+    ref: str
+    pk: int
+    reports: list[EventReport]
 
 
 class IncidentDetail(Incident):
     findings: list[IncidentFinding]
+    claims: list[IncidentClaim] = Field(default_factory=list)
+    event: Event | None = None
 
 
 class Submitted(BaseModel):
@@ -148,7 +199,9 @@ def incidents(
 
 @router.get("/incidents/{pk}", response_model=IncidentDetail)
 def incident(ws: Ws, rec: Rec, who: Caller, pk: Annotated[int, PathParam(ge=1, le=2**62)]) -> Any:
-    found = views.visible_incident(rec, who, pk, ws.settings)
+    """One incident with its findings (party charged, grade), claims and, when several
+    reports tell one event, that event's reports side by side."""
+    found = views.incident_detail(rec, who, pk, ws.settings)
     if found is None:
         raise ApiError(404, "not_found", f"no incident {pk}")
     return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -38,6 +38,8 @@ class MapLayer(BaseModel):
     day: list[int]
     radius_km: list[float]
     category: list[int]
+    grades: list[str]
+    grade: list[int] = Field(description="index into `grades`: the finding's attribution grade")
     side: list[int]
 
 
@@ -56,6 +58,11 @@ class Compliance(BaseModel):
     reading: str
     readings: list[str]
     start: str
+    by: Literal["party", "grade"]
+    unit: Literal["events"] = Field(
+        description="what is counted: events (a report linked into another's event is left out)"
+    )
+    linked_reports: int
     weekly: list[dict[str, Any]]
     zones: list[ZoneCount]
 
@@ -109,7 +116,13 @@ def map_base(ws: Ws) -> Response:
 
 @router.get("/compliance", tags=["findings"], response_model=Compliance)
 def compliance(
-    ws: Ws, rec: Rec, who: Caller, agreement: str | None = None, reading: str | None = None
+    ws: Ws,
+    rec: Rec,
+    who: Caller,
+    agreement: str | None = None,
+    reading: str | None = None,
+    by: Literal["party", "grade"] = "party",
 ) -> Any:
-    """Violations per week per party around an agreement's start, and per zone."""
-    return views.compliance(rec, who, agreement, reading, settings=ws.settings)
+    """Violations (events) per week by party charged or by grade around an agreement's start,
+    and per zone."""
+    return views.compliance(rec, who, agreement, reading, settings=ws.settings, by=by)
