@@ -18,6 +18,11 @@ single-threaded process (so other work on the machine does not distort it),
 after the pipeline is loaded; the wall-clock rate is printed beside it.
 
 Usage: python bench/extract_eval.py [CSV] [--details] [--limit N]
+       python bench/extract_eval.py --headlines   # time extract.headlines on UCDP 2016
+
+`--headlines` reads every `source_headline` of the bundled UCDP 2016 file for its row's
+place (`read_source_text`, as `services.attribution` does) and prints the time and how
+many rows a clause about their place names an agent for; it prints no headline text.
 """
 
 from __future__ import annotations
@@ -183,12 +188,48 @@ def labels(row: dict[str, str]) -> dict[str, Any]:
     }
 
 
+UCDP_2016 = ROOT / "src" / "ceasefire" / "data" / "demo" / "ged_syria_2016.csv"
+
+
+def headlines() -> None:
+    """Time the headline reader on the bundled UCDP rows (no text printed)."""
+    from ceasefire.extract.headlines import read_source_text
+
+    with UCDP_2016.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    t0 = time.perf_counter()
+    warm_up()
+    load = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    named = air = 0
+    for r in rows:
+        acts = read_source_text(
+            r["source_headline"], place=r["where_coordinates"], admin2=r["adm_2"],
+            admin1=r["adm_1"], day=None,
+        )  # fmt: skip
+        here = [a for a in acts if a.place_match in ("named", "only_clause") and not a.aggregate]
+        if any(a.agent for a in here):
+            named += 1
+        elif any(a.act in ("air_strike", "drone_strike") for a in here):
+            air += 1
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    distinct = len({r["source_headline"] for r in rows})
+    print(f"headlines: {len(rows)} rows, {distinct} distinct texts in {wall:.1f} s wall "
+          f"({cpu:.1f} s CPU; pipeline load {load:.1f} s)")  # fmt: skip
+    print(f"rows whose text names an agent at their place: {named}; "
+          f"an air strike with no agent there: {air}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", nargs="?", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--details", action="store_true", help="print each wrong prediction")
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--headlines", action="store_true", help="time the headline reader")
     args = parser.parse_args()
+    if args.headlines:
+        headlines()
+        return
     with args.csv.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     if args.limit:
