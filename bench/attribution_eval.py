@@ -68,10 +68,16 @@ REASONS = (
 
 
 def undetermined_violations() -> list[str]:
-    """Ids of the state-based violations whose perpetrator the data leaves undetermined."""
+    """Ids of the state-based violations whose perpetrator the data leaves undetermined.
+
+    The dataset's own coding: incidents handed to `assess` as columns are judged
+    as read, without inference.
+    """
     import ceasefire
 
-    found = ceasefire.assess(str(AGREEMENTS), str(EVENTS))
+    catalogue = ceasefire.load_agreements([str(AGREEMENTS)])
+    incidents, _ = ceasefire.read_incidents(str(EVENTS), catalogue.actors)
+    found = ceasefire.assess(catalogue, incidents)
     rows = found[
         (found.agreement_id == AGREEMENT)
         & (found.reading == READING)
@@ -132,7 +138,37 @@ def answers(ids: list[str]) -> tuple[dict[str, str], str]:
     return {i: by_id.get(i, "") or "none" for i in ids}, "assess's perpetrator column"
 
 
+def determined_share() -> None:
+    """How many violations of the cessation (text) are charged to a side, and on what basis."""
+    import ceasefire
+
+    found = ceasefire.assess(str(AGREEMENTS), str(EVENTS))
+    rows = found[
+        (found.agreement_id == AGREEMENT)
+        & (found.reading == READING)
+        & (found.category == "violation")
+    ]
+    charged = rows[~rows.party.astype(str).str.startswith("undetermined") & (rows.party != "")]
+    basis = rows.basis.fillna("").astype(str)
+    capability = basis.str.contains(" per capability ", regex=False)
+    text = basis.str.contains(r" per (?!capability )[^:]+:", regex=True)
+    kinds = {
+        "the dataset's own coding": basis == "",
+        "text": text & ~capability,
+        "capability": capability & ~text,
+        "both": text & capability,
+    }
+    held = rows.index.isin(charged.index)
+    split = ", ".join(f"{k} {int((v & held).sum())}" for k, v in kinds.items())
+    print(
+        f"determined: {len(charged)} of {len(rows)} violations ({AGREEMENT}/{READING}) "
+        f"charged to one party; basis of those: {split}; by grade: "
+        + ", ".join(f"{g} {int(n)}" for g, n in rows.grade.value_counts().items())
+    )
+
+
 def evaluate(path: Path) -> int:
+    determined_share()
     sample = read_sample(path)
     said, source = answers([r["ucdp_id"] for r in sample])
     print(f"{len(sample)} labelled rows ({path.name}); the product's answer: {source}")
