@@ -50,6 +50,12 @@ def test_losses_among_a_side_and_counted_dead() -> None:
     assert perps(counted) == ["opposition"]
 
 
+def test_counted_attackers_who_died_are_victims() -> None:
+    text = "Four IS bombers killed near Azaz on Sunday."
+    assert perps(text) == []
+    assert targets(text) == ["is"]
+
+
 def test_clashes_with_the_other_side() -> None:
     text = "Nine Syrian soldiers were killed in clashes with Islamic State militants near Sukhnah."
     assert perps(text) == ["is"]

@@ -572,6 +572,7 @@ LOSS_GAP = frozenset(
     being reportedly also all
     """.split()
 )
+BOMBER_NOUNS = frozenset("bombers bomber attackers attacker gunmen snipers sniper".split())
 #: Words that may stand between a number and the side it counts ("21 moderate opposition").
 COUNT_GAP = frozenset("of the at least more than about other some around nearly almost".split())
 
@@ -592,6 +593,27 @@ def _victim_frame(an: Analysis, m: ActorMention, start: int, end: int) -> bool:
         jet = k > start and an.lower[k - 1] in ("jet", "fighter")  # "jet fighters from X"
         if k >= start and an.lower[k] in VICTIM_HEADS and not jet:
             return True
+    # a loss after it: "X (fighters) (were) killed", "6 IS bombers killed", without an
+    # object ("X killed 5")
+    i = m.end
+    while (
+        i < end
+        and i - m.end <= 3
+        and (
+            an.lower[i] in LOSS_GAP
+            or an.lower[i] in BOMBER_NOUNS
+            or an.lower[i] in an.table.agent_nouns
+        )
+    ):
+        i += 1
+    if i < end and an.lower[i] in LOSS_AFTER:
+        nxt = an.doc[i + 1] if i + 1 < end else None
+        if an.lower[i] in ("killed", "wounded", "injured", "captured") and nxt is not None and (
+            nxt.like_num or nxt.lower_ in ("at", "dozens", "scores", "hundreds", "civilians",
+                                           "people", "children", "a", "an", "several")
+        ):  # fmt: skip
+            return False
+        return True
     names_act = any(s == m.end for _, s, _ in an.hits.get("act", []))  # "two IS bombers"
     nxt_word = an.lower[m.end] if m.end < end else ""
     if names_act or nxt_word in an.table.agent_nouns:
@@ -611,18 +633,6 @@ def _victim_frame(an: Analysis, m: ActorMention, start: int, end: int) -> bool:
             gap += 1
             continue
         break
-    # a loss after it: "X (fighters) (were) killed", without an object ("X killed 5")
-    i = m.end
-    while i < end and i - m.end <= 3 and an.lower[i] in LOSS_GAP:
-        i += 1
-    if i < end and an.lower[i] in LOSS_AFTER:
-        nxt = an.doc[i + 1] if i + 1 < end else None
-        if an.lower[i] in ("killed", "wounded", "injured", "captured") and nxt is not None and (
-            nxt.like_num or nxt.lower_ in ("at", "dozens", "scores", "hundreds", "civilians",
-                                           "people", "children", "a", "an", "several")
-        ):  # fmt: skip
-            return False
-        return True
     return False
 
 
