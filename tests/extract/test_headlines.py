@@ -281,3 +281,14 @@ def test_a_responsibility_claim_names_the_agent_without_a_hedge() -> None:
     assert [(a.act, a.agent, a.hedged) for a in acts] == [(Act.bombing, "is", False)]
     claimed = read("Rebels claimed they shelled Talbiseh", TALBISEH)
     assert claimed and all(a.hedged for a in claimed)
+
+
+def test_agent_words_are_the_source_words() -> None:
+    text = "Assad’s forces shell Talbiseh; the &#8220;Islamic State&#8221; shells Saraqeb"
+    for act in read(text, TALBISEH) + read(text, SARAQIB):
+        assert act.agent_words in act.words
+        assert act.words == text[act.span[0] : act.span[1]]
+    at_talbiseh = read(text, TALBISEH)
+    assert [(a.agent, a.agent_words) for a in at_talbiseh if a.place_match == "named"] == [
+        ("gov", "Assad’s forces")
+    ]

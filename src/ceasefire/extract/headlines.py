@@ -301,7 +301,7 @@ class Mention:
 @dataclass(frozen=True)
 class Clause:
     span: tuple[int, int]
-    acts: tuple[tuple[Act, str | None, str], ...]  # (act, agent, agent words)
+    acts: tuple[tuple[Act, str | None, tuple[int, int] | None], ...]  # act, agent, its words
     victims: tuple[str, ...]
     mentions: tuple[Mention, ...]
     aggregate: bool
@@ -360,12 +360,12 @@ def read_source_text(
         else:
             match = "none"
         s, e = clause.span
-        for act, agent, agent_words in clause.acts:
+        for act, agent, where in clause.acts:
             out.append(
                 TextAct(
                     act=act,
                     agent=agent,
-                    agent_words=agent_words,
+                    agent_words=text[where[0] : where[1]] if where else "",
                     victims=clause.victims,
                     span=(s, e),
                     words=text[s:e],
@@ -387,7 +387,11 @@ def _parse(text: str, region: Region) -> tuple[Clause, ...]:
     for hard, ((s, _), doc) in enumerate(zip(pieces, docs, strict=True)):
         for clause in _Reader(doc, s, tools).clauses(hard):
             cs, ce = clause.span  # offsets in the plain text, back to the source's
-            out.append(replace(clause, span=(starts[cs], ends[ce - 1])))
+            acts = tuple(
+                (act, agent, (starts[w[0]], ends[w[1] - 1]) if w else None)
+                for act, agent, w in clause.acts
+            )
+            out.append(replace(clause, span=(starts[cs], ends[ce - 1]), acts=acts))
     return tuple(out)
 
 
@@ -547,14 +551,14 @@ class _Reader:
         kills = self._kills_in(s, e)
         actors = [a for a in self.actors if s <= a[0] < e]
         victims: list[str] = []
-        agents: list[tuple[str, str, int | None]] = []  # id, words, bound trigger start
+        agents: list[tuple[str, tuple[int, int], int | None]] = []  # id, tokens, bound act
         mutual = bool(set(self.lower[s:e]) & MUTUAL_WORDS)
         for a in actors:
             role, bound = self._role(a, s, e, triggers, kills)
             if role == "victim" and a[2] not in victims:
                 victims.append(a[2])
             elif role == "agent" and not mutual:
-                agents.append((a[2], a[3], bound))
+                agents.append((a[2], (a[0], a[1]), bound))
         if not mutual:
             agents.extend(self._adjective_agents(triggers, actors))
         acts = self._acts(triggers)
@@ -562,7 +566,7 @@ class _Reader:
             if not kills or not (agents or victims):
                 return None
             acts = [(Act.attack, None)]
-        results: list[tuple[Act, str | None, str]] = []
+        results: list[tuple[Act, str | None, tuple[int, int] | None]] = []
         group = self._coordinated(triggers)
         agents = [(i, w, group.get(b, b) if b is not None else None) for i, w, b in agents]
         acts = [(act, group.get(st, st) if st is not None else None) for act, st in acts]
@@ -570,20 +574,24 @@ class _Reader:
         agents = [(i, w, b if b in starts else None) for i, w, b in agents if i not in victims]
         for act, start in acts:
             if act in MUTUAL:
-                results.append((act, None, ""))
+                results.append((act, None, None))
                 continue
             # agents named for this act ("Hezbollah shell"), and those named for the clause
             # ("the regime forces and Hezbollah shell", "shelling ... by X")
             mine = [(i, w) for i, w, b in agents if b is not None and b == start]
             mine += [(i, w) for i, w, b in agents if b is None]
             if not mine:
-                results.append((act, None, ""))
-            for ident, named in dict.fromkeys(mine):
+                results.append((act, None, None))
+            for ident, (w0, w1) in dict.fromkeys(mine):
                 kind = act
                 if act in (Act.air_strike, Act.drone_strike) and (
                     self.tools.table.cls(ident) in GROUND_SIDES
                 ):
                     kind = Act.attack  # "IS raided the homes", "rebels' bombing": not from the air
+                named = (
+                    self.offset + self.doc[w0].idx,
+                    self.offset + self.doc[w1 - 1].idx + len(self.doc[w1 - 1].text),
+                )
                 results.append((kind, ident, named))
         cs, ce = self.doc[s].idx, self.doc[e - 1].idx + len(self.doc[e - 1].text)
         span = (self.offset + cs, self.offset + ce)
@@ -816,9 +824,9 @@ class _Reader:
 
     def _adjective_agents(
         self, triggers: list[tuple[str, int, int]], actors: list[tuple[int, int, str, str]]
-    ) -> list[tuple[str, str, int | None]]:
+    ) -> list[tuple[str, tuple[int, int], int | None]]:
         """ "Russian air strikes", "Russian and Syrian warplanes", "Turkish shelling"."""
-        out: list[tuple[str, str, int | None]] = []
+        out: list[tuple[str, tuple[int, int], int | None]] = []
         adjectives = self.tools.table.adjectives
         for _, t0, _ in triggers:
             j = t0 - 1
@@ -840,7 +848,7 @@ class _Reader:
                 ):
                     before, _ = self._prev(j, frozenset())
                     if before not in TARGET_BEFORE:
-                        out.append((ident, text, t0))
+                        out.append((ident, (j, j + 1), t0))
                     j -= 1
                     if j >= 0 and self.lower[j] in ("and", ",", "/"):
                         j -= 1
