@@ -335,3 +335,128 @@ def test_a_dyad_is_on_both_sides_of_the_map_filter(api: Api, tmp_path: Path) -> 
     # Who attacked is not recorded: the government (stored first) is not singled out.
     assert data["side"][by_id["d1"]] == gov | opposition
     assert data["side"][by_id["e1"]] == gov  # a directed act stays on its perpetrator's side
+
+
+# ---------------------------------------------------------------------- graded views
+
+
+def test_findings_filter_by_grade_and_party(api: Api) -> None:
+    every = api.get(f"{V}/findings", "monitor", params={"agreement": "quiet"}).json()
+    assert every["items"] and all("grade" in f and "party" in f for f in every["items"])
+    grades = {f["grade"] for f in every["items"]}
+    for grade in grades:
+        some = api.get(f"{V}/findings", "monitor", params={"agreement": "quiet", "grade": grade})
+        assert some.status_code == 200
+        assert {f["grade"] for f in some.json()["items"]} == {grade}
+    both = api.get(
+        f"{V}/findings", "monitor", params=[("agreement", "quiet"), *(("grade", g) for g in grades)]
+    ).json()
+    assert both["total"] == every["total"]
+    gov = api.get(f"{V}/findings", "monitor", params={"agreement": "quiet", "party": "gov"}).json()
+    assert gov["total"] >= 1 and {f["party"] for f in gov["items"]} == {"gov"}
+    bad = api.get(f"{V}/findings", "monitor", params={"grade": "excellent"})
+    assert bad.status_code == 422 and "grade" in bad.json()["error"]["message"]
+
+
+def test_map_layer_carries_each_findings_grade(api: Api) -> None:
+    data = layer(api, agreement="quiet", reading="text")
+    assert data["grades"] == [
+        "confirmed", "fair", "weak", "contested", "discounted", "undetermined",
+    ]  # fmt: skip
+    assert len(data["grade"]) == data["count"]
+    for i, pk in enumerate(data["pk"]):
+        record = api.get(f"{V}/incidents/{pk}", "monitor").json()
+        found = [
+            f for f in record["findings"] if (f["agreement_id"], f["reading"]) == ("quiet", "text")
+        ]
+        expected = found[0]["grade"] if found else "undetermined"
+        assert data["grades"][data["grade"][i]] == expected
+
+
+def test_compliance_by_grade_counts_events(api: Api) -> None:
+    by_grade = api.get(f"{V}/compliance", "monitor", params={"agreement": "quiet", "by": "grade"})
+    assert by_grade.status_code == 200, by_grade.text
+    body = by_grade.json()
+    assert body["by"] == "grade" and body["unit"] == "events" and body["linked_reports"] == 0
+    in_force = [r for r in body["weekly"] if r["phase"] == "in force" and r["violations"]]
+    assert sum(r["violations"] for r in in_force) == 1 and in_force[0]["grade"] in body_grades()
+    bad = api.get(f"{V}/compliance", "monitor", params={"by": "mood"})
+    assert bad.status_code == 422
+
+
+def body_grades() -> list[str]:
+    from ceasefire.services.views import GRADE_NAMES
+
+    return GRADE_NAMES
+
+
+def test_a_report_linked_into_an_event_is_counted_once(api: Api, tmp_path: Path) -> None:
+    """Two reports of the one violation: linked, the dashboard counts one event."""
+    from ceasefire.services import review
+    from ceasefire.services.record import open_record
+
+    twin = event("e1-again", source="acled")
+    assert api.post(f"{V}/incidents", "monitor", json=twin).status_code == 201
+    before = api.get(f"{V}/compliance", "monitor", params={"agreement": "quiet"}).json()
+    assert sum(r["violations"] for r in before["weekly"] if r["phase"] == "in force") == 2
+    linked = api.post(f"{V}/review/acled:e1-again/link", "monitor", json={"into": "native:e1"})
+    assert linked.status_code == 200, linked.text
+    after = api.get(f"{V}/compliance", "monitor", params={"agreement": "quiet"}).json()
+    assert sum(r["violations"] for r in after["weekly"] if r["phase"] == "in force") == 1
+    assert after["linked_reports"] == 1
+    with open_record(api.db) as rec:
+        pk = rec.incidents.get("native:e1")["pk"]  # type: ignore[index]
+    detail = api.get(f"{V}/incidents/{pk}", "monitor").json()
+    assert detail["event"]["ref"] == "native:e1"
+    assert [r["ref"] for r in detail["event"]["reports"]] == ["native:e1", "acled:e1-again"]
+    assert detail["event"]["reports"][0]["representative"] is True
+    assert review  # the service the route called
+
+
+def test_compliance_equals_assess(tmp_path: Path) -> None:
+    """The dashboard on the demo (a record built from the bundled files) counts what `ceasefire
+    assess` counts on the same files: per party charged and per grade, in the weeks it shows."""
+    import numpy as np
+
+    from ceasefire.core.policy import LOCAL_OPERATOR
+    from ceasefire.core.timing import local_to_utc, zone_info
+    from ceasefire.services import ingest, views
+    from ceasefire.services.assess import run_assessment
+    from ceasefire.services.demo import DEMO_FILES, EVENTS, demo_data
+    from ceasefire.services.record import open_record
+
+    data = demo_data()
+    agreements, events = data / DEMO_FILES[0], data / EVENTS
+    db = str(tmp_path / "demo.db")
+    ingest.init_workspace(db)
+    ingest.load_agreement_files([agreements], db, who=LOCAL_OPERATOR)
+    ingest.ingest_files([events], db, who=LOCAL_OPERATOR)
+    done = run_assessment([agreements], [events])
+    frame = done.frame(every_pair=False)
+    agreement = done.catalogue.agreement("syria-coh-2016")
+    origin = local_to_utc(agreement.start, zone_info(agreement.timezone))
+    inc = done.incidents
+    index = {(s, i): n for n, (s, i) in enumerate(zip(inc.source, inc.id, strict=True))}
+    rows = [index[(s, i)] for s, i in zip(frame["source"], frame["incident_id"], strict=True)]
+    middle = (inc.t0[rows] + inc.t1[rows]) // 2
+    frame["week"] = np.floor((middle - origin) / (7 * 86400)).astype(int)
+    hits = frame[
+        (frame["agreement_id"] == agreement.id)
+        & (frame["reading"] == "text")
+        & (frame["category"] == "violation")
+        & (frame["week"] >= 0)
+        & (frame["week"] < 8)
+    ]
+    assert len(hits) > 100  # the demo's cessation has many violations in its first weeks
+    with open_record(db) as rec:
+        for by in ("party", "grade"):
+            shown = views.compliance(
+                rec, LOCAL_OPERATOR, agreement.id, "text", settings=Settings(), by=by
+            )
+            assert shown["unit"] == "events"
+            dashboard: dict[str, int] = {}
+            for r in shown["weekly"]:
+                if r["phase"] == "in force" and r["violations"]:
+                    dashboard[r[by]] = dashboard.get(r[by], 0) + r["violations"]
+            assessed = {str(k): int(v) for k, v in hits.groupby(by).size().items()}
+            assert dashboard == assessed, by

@@ -11,6 +11,7 @@ windows from `timing.window`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
@@ -26,7 +27,7 @@ from ceasefire.core.engine import CATEGORIES, TEXT, party_since
 from ceasefire.core.errors import InputError
 from ceasefire.core.model import Agreement, Category, Grade
 from ceasefire.core.policy import Action, Principal, Settings, can, may_ever, require
-from ceasefire.core.timing import OPEN_END, iso, window
+from ceasefire.core.timing import OPEN_END, iso, local_to_utc, window, zone_info
 from ceasefire.formats.agreements import Catalogue
 from ceasefire.formats.boundaries import boundary_text
 from ceasefire.regions import Region, default_region
@@ -615,7 +616,7 @@ def _compliance(
     linked = repo.review.count_links()
     ids = repo.review.representative_pks(**span) if linked else None
     incidents = stored_incidents(repo, ids=ids, **span)
-    weekly = weekly_series(
+    baseline = weekly_series(
         catalogue,
         incidents,
         agreement.id,
@@ -624,6 +625,21 @@ def _compliance(
         by_party=by == "party",
         by_grade=by == "grade",
     )
+    stored = repo.findings.weekly(
+        agreement.id,
+        reading,
+        utc_start(agreement),
+        by=by,
+        representatives_only=True,
+        start=int(start - weeks_before * 7 * DAY),
+        end=int(start + weeks_after * 7 * DAY),
+    )
+    before = [
+        {str(k): v for k, v in r.items()}
+        for r in baseline.to_dict(orient="records")
+        if r["phase"] == "before"
+    ]
+    weekly = _weeks(agreement, by, before, stored, weeks_after)
     return {
         "agreement": agreement.id,
         "title": agreement.title,
@@ -633,9 +649,53 @@ def _compliance(
         "by": by,
         "unit": "events",
         "linked_reports": linked,
-        "weekly": weekly.to_dict(orient="records"),
+        "weekly": weekly,
         "zones": zone_table(repo, catalogue, agreement, reading),
     }
+
+
+def utc_start(agreement: Agreement) -> int:
+    """The agreement's start as UTC seconds (its local start in its time zone)."""
+    return int(local_to_utc(agreement.start, zone_info(agreement.timezone)))
+
+
+def _weeks(
+    agreement: Agreement,
+    by: str,
+    before: list[dict[str, Any]],
+    stored: list[tuple[int, str, int, float]],
+    weeks_after: int,
+) -> list[dict[str, Any]]:
+    """One row per week and party (or grade): the baseline weeks as `weekly_series` judged
+    them, the weeks in force from the stored findings of the reading (what ingest judged,
+    as `ceasefire assess` judges), each key in every week."""
+    found: dict[tuple[int, str], tuple[int, float]] = {}
+    for w, k, n, killed in stored:  # summed: a store may hand one week and key in parts
+        if 0 <= w < weeks_after:
+            had_n, had_killed = found.get((w, k), (0, 0.0))
+            found[(w, k)] = (had_n + n, had_killed + killed)
+    if by == "grade":
+        names = GRADE_NAMES
+    else:
+        names = sorted({str(r[by]) for r in before} | {k for _w, k in found})
+        names = names or [p.actor for p in agreement.party_list()]
+    had = {(int(r["week"]), str(r[by])): r for r in before}
+    weeks_before = -min((int(r["week"]) for r in before), default=0)
+    out = []
+    for w in range(-weeks_before, weeks_after):
+        first = (agreement.start.date() + dt.timedelta(weeks=w)).isoformat()
+        for name in names:
+            if w < 0:
+                row = had.get((w, name))
+                n, killed = (int(row["violations"]), float(row["killed"])) if row else (0, 0.0)
+            else:
+                n, killed = found.get((w, name), (0, 0.0))
+            phase = "before" if w < 0 else "in force"
+            out.append(
+                {"week": w, "week_start": first, "phase": phase, "violations": n, "killed": killed}
+                | {by: name}
+            )
+    return out
 
 
 def zone_table(

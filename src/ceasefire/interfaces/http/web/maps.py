@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ceasefire.core.policy import Principal
@@ -41,12 +41,15 @@ def map_page(
     login: Viewer,
     agreement: str | None = None,
     reading: str | None = None,
+    grade: Annotated[list[str] | None, Query(max_length=10)] = None,
 ) -> Response:
     return render(
         request,
         "map.html",
         readable=views.may_read_map(login.who, ws.settings),
         categories=views.CATEGORY_NAMES,
+        grades=views.GRADE_NAMES,
+        chosen_grades=[g for g in grade or [] if g in views.GRADE_NAMES],
         **choice(rec, login.who, agreement, reading),
     )
 
@@ -62,15 +65,25 @@ def dashboard(
 ) -> Response:
     counts = views.finding_counts(rec, login.who, settings=ws.settings)  # refuses first
     chosen = choice(rec, login.who, agreement, reading)
-    data = None
+    data = graded = None
     if chosen["agreement"] is not None:
-        data = views.compliance(
-            rec, login.who, chosen["agreement"].id, chosen["reading"], settings=ws.settings
+        data, graded = (
+            views.compliance(
+                rec,
+                login.who,
+                chosen["agreement"].id,
+                chosen["reading"],
+                settings=ws.settings,
+                by=by,
+            )
+            for by in views.BREAKDOWNS
         )
     return render(
         request,
         "dashboard.html",
         data=data,
+        graded=graded,
+        grades=views.GRADE_NAMES,
         counts=counts,
         categories=views.CATEGORY_NAMES,
         **chosen,

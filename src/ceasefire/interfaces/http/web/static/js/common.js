@@ -92,6 +92,29 @@ const Ceasefire = (() => {
     if (!record.directed) {
       root.append(el("p", { class: "hint" }, "The source does not say which side attacked: the engine judges both ways."));
     }
+    const said = (record.claims || []).filter((c) => c.status === "active");
+    if (said.length) {
+      // Claims kept beside the source's own fields: read from its words, inferred, or a person's.
+      root.append(el("h4", {}, "Claims of who acted"), el("ul", { class: "attributions" }, said.map((c) =>
+        el("li", {}, `${c.actors.join(" + ") || "attribution discounted"} (${c.basis_kind}${c.claimed_by ? ", " + c.claimed_by : ""})`,
+          c.basis ? el("span", { class: "basis" }, ` — ${c.basis}`) : null))));
+    }
+    if (record.event) {
+      const rows = record.event.reports.map((r) => el("tr", { class: r.representative ? "representative" : "" },
+        el("th", { scope: "row" }, el("a", { href: `/incidents/${r.pk}` }, r.ref), r.representative ? " (counted)" : ""),
+        el("td", {}, `${when(r.start)} – ${when(r.end)}`),
+        el("td", {}, r.place || "?"),
+        el("td", {}, label(r.act)),
+        el("td", {}, r.killed_best === null ? "not said" : `${number(r.killed_low)}–${number(r.killed_high)} (best ${number(r.killed_best)})`),
+        el("td", {}, r.who.join("; ") || "not said"),
+        el("td", {}, r.grades.join(", "))));
+      root.append(
+        el("h4", {}, `One event, ${record.event.reports.length} reports`),
+        el("p", { class: "hint" }, `Counted once, as ${record.event.ref}; the reports' details side by side:`),
+        el("table", { class: "data event-reports" },
+          el("thead", {}, el("tr", {}, ...["Report", "When", "Where", "Act", "Killed", "Who acted", "Grade"].map((h) => el("th", { scope: "col" }, h)))),
+          el("tbody", {}, rows)));
+    }
     const findings = record.findings || [];
     root.append(el("h4", {}, "Findings"));
     if (!findings.length) {
@@ -102,7 +125,8 @@ const Ceasefire = (() => {
       const steps = el("ol", { class: "trace" }, f.reasons.split(" ; ").map((step) => el("li", {}, step)));
       root.append(
         el("section", { class: mine ? "finding focus" : "finding", "aria-label": `${f.agreement_id}, ${f.reading} reading` },
-          el("p", {}, badge(f.category), ` ${f.agreement_id} · ${f.reading === "text" ? "the text" : f.reading + "'s reading"} · p = ${f.probability.toFixed(2)}`),
+          el("p", {}, badge(f.category), ` ${f.agreement_id} · ${f.reading === "text" ? "the text" : f.reading + "'s reading"} · p = ${f.probability.toFixed(2)}`,
+            f.grade ? el("span", { class: `grade grade-${f.grade}` }, ` · attribution ${f.grade}${f.party ? ": " + f.party : ""}`) : null),
           el("details", mine ? { open: true } : {}, el("summary", {}, "Reasoning"), steps)),
       );
     }

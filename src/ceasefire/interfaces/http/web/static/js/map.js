@@ -67,6 +67,7 @@
   let shown = new Int32Array(0);
   function selection() {
     const cats = new Set(chosen("category"));
+    const grades = new Set(chosen("grade"));
     let mask = 0;
     for (const bit of chosen("side")) mask |= 1 << bit;
     let lo = Number(fromDay.value), hi = Number(toDay.value);
@@ -75,16 +76,20 @@
     document.getElementById("to-out").textContent = dayText(hi);
     const keep = new Int32Array(n);
     const perCategory = new Array(data.categories.length).fill(0);
+    const perGrade = new Array(data.grades.length).fill(0);
     let k = 0;
     for (let i = 0; i < n; i++) {
       const d = data.day[i];
       if (d < lo || d > hi || !(data.side[i] & mask)) continue;
+      perGrade[data.grade[i]]++;
+      if (!grades.has(data.grade[i])) continue;
       const c = data.category[i];
       perCategory[c]++;
       if (!cats.has(c)) continue;
       keep[k++] = i;
     }
     shown = keep.subarray(0, k);
+    state.perGrade = perGrade;
     return perCategory;
   }
 
@@ -160,6 +165,10 @@
       const slot = document.querySelector(`[data-category-count="${c}"]`);
       if (slot) slot.textContent = `(${count.toLocaleString("en")})`;
     });
+    (state.perGrade || []).forEach((count, g) => {
+      const slot = document.querySelector(`[data-grade-count="${g}"]`);
+      if (slot) slot.textContent = `(${count.toLocaleString("en")})`;
+    });
     document.getElementById("summary").textContent =
       `${shown.length.toLocaleString("en")} of ${n.toLocaleString("en")} incidents shown ` +
       `(${dayText(Math.min(fromDay.value, toDay.value))} to ${dayText(Math.max(fromDay.value, toDay.value))}).`;
@@ -213,7 +222,7 @@
     map.getSource("incidents").setData(aggregate());
     state.lastRegroupMs = performance.now() - t0;
   });
-  for (const input of document.querySelectorAll("#categories input, #sides input")) input.addEventListener("change", refresh);
+  for (const input of document.querySelectorAll("#categories input, #grades input, #sides input")) input.addEventListener("change", refresh);
   fromDay.addEventListener("input", refresh);
   toDay.addEventListener("input", refresh);
   document.getElementById("to-window").addEventListener("click", () => {
