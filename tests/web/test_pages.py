@@ -146,6 +146,15 @@ def test_dashboard_shows_weekly_violations_per_party_and_zones(visit: Any) -> No
     assert any("before" in r for r in rows) and any("in force" in r for r in rows)
     zone = v.page.locator("#zone-table tbody tr").first.inner_text()
     assert zone.startswith("Syria") and "3060" in zone
+    # The second chart: the same violations (events) by grade of attribution.
+    assert "events" in v.page.locator("#weekly-title").inner_text()
+    assert "by grade" in v.page.locator("#graded-title").inner_text()
+    assert v.page.locator("#graded-chart svg .mark-rect path").count() > 10
+    graded = v.page.locator("#graded-table tbody tr").all_text_contents()
+    in_force = lambda table: sum(  # noqa: E731
+        int(r.split()[-2]) for r in table if "in force" in r
+    )
+    assert in_force(graded) == in_force(rows) > 0  # the same events, cut two ways
     screenshot(v.page, "dashboard")
 
 

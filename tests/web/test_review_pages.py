@@ -146,3 +146,55 @@ def test_a_decision_needs_the_forms_token(on_review: Any, review_site: Server) -
         f"{review_site.base}/review/paper:paper-3/reject", form={"reason": "no token"}
     )
     assert answer.status == 403
+
+
+def test_the_map_filters_by_grade(on_review: Any) -> None:
+    from tests.web.conftest import wait_ready
+
+    v = on_review()
+    v.login("observer")
+    state = wait_ready(v.page, "ceasefireMap")
+    total = state["count"]
+    counts = {
+        g: int(
+            v.page.locator(f'[data-grade-count="{i}"]').inner_text().strip("()").replace(",", "")
+        )
+        for i, g in enumerate(
+            ["confirmed", "fair", "weak", "contested", "discounted", "undetermined"]
+        )
+    }
+    assert sum(counts.values()) == total
+    for box in v.page.locator("#grades input").all():
+        if box.get_attribute("value") != "2":  # keep `weak` only
+            box.uncheck()
+    v.page.wait_for_function(f"window.ceasefireMap.filtered === {counts['weak']}")
+    assert v.page.locator("#summary").inner_text().startswith(f"{counts['weak']:,} of {total:,}")
+    narrowed = on_review()
+    narrowed.login("observer")
+    narrowed.goto("/map?grade=weak&grade=fair")
+    checked = narrowed.page.locator("#grades input:checked").all()
+    assert [c.get_attribute("value") for c in checked] == ["1", "2"]
+
+
+def test_an_event_page_lists_its_reports(on_review: Any, review_site: Server) -> None:
+    from ceasefire.services import review
+    from ceasefire.services.users import Keystore
+    from ceasefire.storage.cases import User
+
+    with open_record(review_site.db) as rec:
+        first, second = rec.incidents.find(status="accepted", limit=2)
+        who = rec.session.get(User, "observer")
+        keys = Keystore.for_database(review_site.db)
+        review.link(
+            rec, who, f"{second['source']}:{second['source_id']}",
+            f"{first['source']}:{first['source_id']}", signer=keys,
+        )  # fmt: skip
+    v = on_review()
+    v.login("observer")
+    v.goto(f"/incidents/{second['pk']}")
+    table = v.page.locator("#incident-detail table.event-reports")
+    table.wait_for()
+    assert "One event, 2 reports" in v.page.locator("#incident-detail").inner_text()
+    refs = table.locator("tbody th a").all_inner_texts()
+    assert refs == [f"{r['source']}:{r['source_id']}" for r in (first, second)]
+    assert "(counted)" in table.locator("tbody tr").first.inner_text()
