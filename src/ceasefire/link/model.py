@@ -126,8 +126,10 @@ def comparisons() -> list[dict[str, Any]]:
 
 
 def blocking_rules() -> list[str]:
-    """Pairs worth scoring: same week bucket and cell (plain or shifted, in time and in
-    each direction of space); for a coarse place, same week bucket and governorate."""
+    """Pairs worth scoring: same week bucket (plain or half-shifted) and same cell (plain,
+    shifted by half a cell in both directions, or in one only: two points less than a
+    quarter of a degree apart share at least one of the four), or, for a coarse place,
+    same week bucket and governorate."""
     rules: list[str] = []
     for week in ("wk", "wk_s"):
         for cell in ("cell", "cell_s", "cell_xs", "cell_ys"):
