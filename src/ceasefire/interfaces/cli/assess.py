@@ -251,6 +251,7 @@ def demo(
         console.print(f"[dim]{line}[/]", highlight=False)
     print_counts(result.assessment.counts())
     print_parties(result.assessment.violations_by_party())
+    print_grades(result.assessment.violations_by_grade())
     print_weeks(result.weekly_agreement, result.weekly)
     console.print("Written:")
     for path in result.files:
