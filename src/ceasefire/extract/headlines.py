@@ -13,7 +13,9 @@ of X"); an actor counted among the dead or hit ("X fighters killed", "losses amo
 "targeting X", "X positions"), an actor in "clashes between X and Y", a holder of an
 area ("X-held") and the reporting source ("SOHR said", "activists say") are never the
 agent. Warplanes, helicopters, barrel bombs and raids are air strikes whose agent is
-None unless a side is named for them.
+None unless a side is named for them; raids or bombing by a side that flies nothing
+here (rebels, IS, ...) are ground attacks, and a downed aircraft struck nothing.
+`agent_words` and `words` are the source's own characters (`text[span[0]:span[1]]`).
 
 Clauses: the text is split at `;`, sentence ends, ` - ` joins and `:` labels, and each
 piece again at "and", commas or "while" where both sides tell an act of their own.
@@ -39,19 +41,16 @@ import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
-from typing import Literal
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from ceasefire.core.attribution import TextAct
+from ceasefire.core.attribution import PlaceMatch, TextAct
 from ceasefire.core.model import Act
 from ceasefire.extract.pipeline import Rules, _phrases, load_pipeline
 from ceasefire.extract.resources import ActorTable, Gazetteer, Place, actor_table, fold, gazetteer
 from ceasefire.regions import Region, default_region
-
-PlaceMatch = Literal["named", "only_clause", "other", "none"]
 
 # Words -----------------------------------------------------------------------------------
 
