@@ -134,6 +134,19 @@ def test_a_persons_link_is_kept(desk: tuple[Engine, Keystore]) -> None:
     assert sum(1 for _, m in rows if m == "auto") == 1
 
 
+def test_a_pair_a_person_rejected_is_not_linked_again(desk: tuple[Engine, Keystore]) -> None:
+    engine, keys = desk
+    with Record.on(engine) as rec:
+        u1, a1 = _pk(rec, "ucdp:u1"), _pk(rec, "acled:a1")
+        item = rec.review.add("duplicate", min(u1, a1), max(u1, a1), 0.5)
+        rec.review.decide(item, "rejected", "mon", "two different strikes")
+    with Record.on(engine) as rec:
+        report = events.match(rec, _who(rec, "mon"), signer=keys)
+        assert report.auto_links == 0 and report.skipped == 2
+        assert rec.events.count() == 0
+        assert rec.review.item(item) is not None and rec.review.item(item).status == "rejected"
+
+
 def test_only_reviewers_match(desk: tuple[Engine, Keystore]) -> None:
     engine, keys = desk
     for name in ("reader", "gov-rep", "ru-judge"):

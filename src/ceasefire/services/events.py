@@ -155,6 +155,8 @@ def match(
         rec.review.add("duplicate", first, second, float(s))
         queued += 1
     thresholds = {"auto": float(decision.auto), "review": float(decision.review_at)}
+    if decision.margin is not None:
+        thresholds["margin"] = float(decision.margin)
     digest = links_digest(refs)
     run = when.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     payload = {

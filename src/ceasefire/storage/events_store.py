@@ -44,12 +44,16 @@ class EventStore:
         return [int(p) for p in rows]
 
     def person_decided(self) -> set[int]:
-        """Reports whose event a person decided: linked by a person, or a pair a person
-        rejected or dismissed (the matcher does not undo either)."""
-        linked = self.session.scalars(
-            select(EventLinkRow.report_pk).where(EventLinkRow.method == "person")
+        """Reports whose event a person decided: either end of a person's link, or of a
+        pair a person rejected or dismissed (the matcher does not undo either)."""
+        linked = self.session.execute(
+            select(EventLinkRow.report_pk, EventLinkRow.event_pk).where(
+                EventLinkRow.method == "person"
+            )
         )
-        out = {int(p) for p in linked}
+        out: set[int] = set()
+        for report, event in linked:
+            out.update((int(report), int(event)))
         pairs = self.session.execute(
             select(ReviewItemRow.incident_pk, ReviewItemRow.other_pk).where(
                 ReviewItemRow.kind == "duplicate", ReviewItemRow.status != "open"
