@@ -93,28 +93,36 @@ def radius_km(incidents: Incidents) -> npt.NDArray[np.float64]:
 
 
 @cache
-def _governorates(region: Region) -> tuple[shapely.STRtree, list[str]]:
+def _governorates(region: Region) -> tuple[list[shapely.Geometry], list[str]]:
     with open(region.boundaries(1), encoding="utf-8") as handle:
         data = json.load(handle)
     shapes = [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
+    for shape in shapes:
+        shapely.prepare(shape)
     codes = [str(f["properties"][region.code_property]) for f in data["features"]]
-    return shapely.STRtree(shapes), codes
+    return shapes, codes
 
 
 def governorates(
     lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], region: Region | None = None
 ) -> npt.NDArray[np.object_]:
-    """The admin-1 code each point lies in ('' outside every one)."""
+    """The admin-1 code each point lies in ('' outside every one; on a shared border, the
+    first unit of the file)."""
     out = np.full(len(lon), "", dtype=object)
     if not len(lon):
         return out
     try:
-        tree, codes = _governorates(region or default_region())
+        shapes, codes = _governorates(region or default_region())
     except KeyError:
         return out
-    points = shapely.points(lon, lat)
-    point_i, shape_i = tree.query(points, predicate="intersects")
-    out[point_i[::-1]] = np.asarray(codes, dtype=object)[shape_i[::-1]]  # first hit wins
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    for shape, code in zip(shapes, codes, strict=True):
+        x0, y0, x1, y1 = shape.bounds
+        todo = np.flatnonzero((out == "") & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+        if len(todo):
+            inside = shapely.intersects_xy(shape, lon[todo], lat[todo])
+            out[todo[inside]] = code
     return out
 
 
