@@ -268,9 +268,7 @@ PROBES: dict[Action, Probe] = {
             http_refused(env.api.get(f"{V}/incidents", "rep-gov", params={"status": "candidate"}))
             and http_refused(env.api.get(f"{V}/review", "rep-gov"))
             and http_refused(env.api.get(f"{V}/review/1", "rep-gov"))
-            and http_refused(
-                env.api.post(f"{V}/review/1/reject", "rep-gov", json={"reason": "no"})
-            )
+            and http_refused(env.api.post(f"{V}/review/1/reject", "rep-gov", json={"reason": "no"}))
         ),
     ),
     Action.attributions_record: Probe(

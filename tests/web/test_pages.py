@@ -160,6 +160,7 @@ def test_dashboard_shows_weekly_violations_per_party_and_zones(visit: Any, site:
     assert "events" in v.page.locator("#weekly-title").inner_text()
     assert "by grade" in v.page.locator("#graded-title").inner_text()
     assert v.page.locator("#graded-chart svg .mark-rect path").count() > 10
+
     def in_force(table: str) -> int:
         cells = v.page.eval_on_selector_all(
             f"{table} tbody tr",
