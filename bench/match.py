@@ -38,7 +38,7 @@ from ceasefire.core.model import Act
 from ceasefire.link import link_frame, score_pairs
 from ceasefire.link.clusters import decide
 from ceasefire.link.features import haversine_km
-from ceasefire.link.model import load_settings, thresholds
+from ceasefire.link.model import count_compared, load_settings, thresholds
 
 BOX = (35.5, 32.3, 42.5, 37.3)
 START = 16801.0  # 2016-01-01 in days since 1970 (UTC)
@@ -171,7 +171,7 @@ def naive_weights(
     return np.concatenate(out_l), np.concatenate(out_r), np.concatenate(out_w)
 
 
-def run(n_reports: int, n_naive: int, seed: int) -> None:
+def run(n_reports: int, n_naive: int, seed: int, count_only: bool = False) -> None:
     rng = np.random.default_rng(seed)
     settings = load_settings()
     auto, review, margin = thresholds(settings, 0.95, 0.6)
@@ -185,6 +185,17 @@ def run(n_reports: int, n_naive: int, seed: int) -> None:
     frame = link_frame(both)
     t_frame = time.perf_counter() - t
     print(f"  link_frame (features, governorates): {t_frame:.1f} s")
+    t = time.perf_counter()
+    sample = 1.0 if n_reports <= 200_000 else 0.05
+    compared = count_compared(frame.iloc[:n_reports], frame.iloc[n_reports:], settings,
+                              sample=sample)  # fmt: skip
+    how = "counted" if sample == 1.0 else f"estimated from a {sample:.0%} sample of each side"
+    print(
+        f"  pairs compared by splink (blocking, each pair once; {how}): {compared:,} "
+        f"[{time.perf_counter() - t:.1f} s]"
+    )
+    if count_only:
+        return
     t, c = time.perf_counter(), time.process_time()
     pairs = score_pairs(frame, settings, threshold=review)
     t_splink, c_splink = time.perf_counter() - t, time.process_time() - c
@@ -251,8 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--naive", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=2016)
+    parser.add_argument("--count-only", action="store_true", help="stop after counting pairs")
     args = parser.parse_args(argv)
-    run(args.reports, args.naive, args.seed)
+    run(args.reports, args.naive, args.seed, args.count_only)
     return 0
 
 

@@ -244,6 +244,38 @@ def predict(
     return out.sort_values(["left", "right"], kind="stable").reset_index(drop=True)
 
 
+def count_compared(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    settings: dict[str, Any] | None = None,
+    *,
+    sample: float = 1.0,
+) -> int:
+    """How many pairs the blocking rules give splink to score (each pair once), counted by
+    splink's blocking analysis; with `sample` < 1 estimated from that share of each side."""
+    import duckdb
+    from splink import DuckDBAPI
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    _quiet()
+    settings = settings if settings is not None else load_settings()
+    a, b = _frame_for_splink(left), _frame_for_splink(right)
+    if not len(a) or not len(b):
+        return 0
+    connection = duckdb.connect()
+    db = DuckDBAPI(connection)
+    records = count_comparisons_from_blocking_rules(
+        [db.register(a, dataset_display_name="l"), db.register(b, dataset_display_name="r")],
+        blocking_rules=[
+            r["blocking_rule"] for r in settings["blocking_rules_to_generate_predictions"]
+        ],
+        link_type="link_only",
+        record_sample_proportion=sample,
+    )
+    connection.close()
+    return int(records[-1]["cumulative_comparison_count"]) if records else 0
+
+
 def fit(
     pairs: pd.DataFrame, matches: set[tuple[int, int]], settings: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -322,6 +354,7 @@ __all__ = [
     "base_settings",
     "blocking_rules",
     "comparisons",
+    "count_compared",
     "describe",
     "fit",
     "frames_by_source",
