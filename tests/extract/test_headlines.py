@@ -292,3 +292,11 @@ def test_agent_words_are_the_source_words() -> None:
     assert [(a.agent, a.agent_words) for a in at_talbiseh if a.place_match == "named"] == [
         ("gov", "Assad’s forces")
     ]
+
+
+def test_a_country_wide_toll_and_the_capital() -> None:
+    acts = read("Regime shelling among the causes as 40 people died across Syria", TALBISEH)
+    assert acts and all(a.aggregate for a in acts)
+    # "the capital" is some place: a clause about it is not read as about this row
+    capital = read("Regime forces target the outskirts of the capital", TALBISEH)
+    assert [(a.agent, a.place_match) for a in capital] == [("gov", "other")]

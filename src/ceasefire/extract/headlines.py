@@ -205,12 +205,12 @@ PLACE_PREPS = frozenset(
     "from to and".split()
 )
 _AGGREGATE = re.compile(
-    r"\b(?:daily report|across (?:syria|the country|the provinces)|so far|since the (?:start|"
+    r"\b(?:daily report|across (?:the country|the provinces)|so far|since the (?:start|"
     r"beginning)|in the (?:past|last) (?:\d+|two|three|four|five|six|seven|few) (?:days|weeks|"
     r"months|hours)|in \d+ days|during the (?:past|last)|(?:killed|died|dead|martyred|casualties)"
     r" yesterday|yesterday(?:'s)? (?:death )?toll|total (?:number|death)|per day|this month|"
     r"this week|last month|last week|monthly|weekly|(?:were|was) killed on \w+day, including|"
-    r"(?:killed|died) in syria|in various (?:areas|provinces)|in several provinces)\b",
+    r"in various (?:areas|provinces)|in several provinces)\b",
     re.IGNORECASE,
 )
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);")
@@ -459,9 +459,17 @@ class _Reader:
         return out
 
     def _tally(self, s: int, e: int) -> bool:
-        """ "N people were killed yesterday, including N members of ...": a day's total."""
+        """ "N people were killed yesterday, including N members of ...", "N killed across
+        <the country>": a day's total, not one place's."""
         words = self.lower[s:e]
-        return "yesterday" in words and "including" in words
+        if "yesterday" in words and "including" in words:
+            return True
+        country = self.tools.gaz.country_names
+        for k in range(1, len(words)):
+            if words[k] in country and words[k - 1] in ("across", "in", "throughout"):
+                if any(w in ("killed", "died", "dead", "death", "toll") for w in words[k - 4 : k]):
+                    return True
+        return False
 
     def _triggers_in(self, s: int, e: int) -> list[tuple[str, int, int]]:
         return [h for h in self.acts if s <= h[1] < e]
@@ -499,7 +507,7 @@ class _Reader:
                 self.doc[i - 1].text[:1].isupper()
                 and self.lower[i - 1] in self.tools.table.adjectives
             ):
-                continue  # "Russian and Syrian airstrikes"
+                continue  # "Russian and Turkish airstrikes"
             if any(t[1] == j for t in self.acts) and (
                 any(t[2] == i for t in self.acts)
                 or any(
@@ -824,13 +832,13 @@ class _Reader:
     def _adjective_agents(
         self, triggers: list[tuple[str, int, int]], actors: list[tuple[int, int, str, str]]
     ) -> list[tuple[str, tuple[int, int], int | None]]:
-        """ "Russian air strikes", "Russian and Syrian warplanes", "Turkish shelling"."""
+        """ "Russian air strikes", "Russian and Turkish warplanes", "Turkish shelling"."""
         out: list[tuple[str, tuple[int, int], int | None]] = []
         adjectives = self.tools.table.adjectives
         for _, t0, _ in triggers:
             j = t0 - 1
             holder = [a for a in actors if a[0] <= t0 < a[1]]
-            if holder:  # "Russian and Syrian warplanes": the actor names the act
+            if holder:  # "Russian and Turkish warplanes": the actor names the act
                 j = holder[0][0] - 1
                 if j < 1 or self.lower[j] not in ("and", ",", "/"):
                     continue
@@ -841,7 +849,7 @@ class _Reader:
                 word = self.lower[j]
                 text = self.doc[j].text
                 key = "us" if text in ("US", "U.S.") else word
-                ident = adjectives.get(key) if key not in ("syria", "syrian's") else None
+                ident = adjectives.get(key) if key not in self.tools.gaz.country_names else None
                 if ident and (
                     text[:1].isupper() or key in ("regime", "government", "rebel", "opposition")
                 ):
@@ -902,16 +910,14 @@ class _Reader:
                 continue
             end = self._name_end(j + (3 if article else 1), e)
             name = self.doc[j:end].text
-            if name.lower() in ("syria", "syrian"):
+            if name.lower() in gaz.country_names:
                 continue
             covered.update(range(j, end))
             out.append(self._mention(name, tuple(gaz.candidates(name)), j, end))
-        # "the capital" is Damascus
+        # "the capital", "the provincial capital": a place, though not one a gazetteer knows
         for i in range(s, e):
             if self.lower[i] == "capital" and i not in covered:
-                damascus = tuple(gaz.candidates("Damascus"))
-                if damascus:
-                    out.append(Mention("the capital", damascus, "place", True))
+                out.append(Mention("the capital", (), "place", True))
         return out
 
     def _name_end(self, i: int, e: int) -> int:

@@ -383,11 +383,11 @@ def _fill(an: Analysis, event: Event, others: list[Event]) -> None:
             ident = an.table.adjectives.get(word)
             if (
                 ident
-                and word in COUNTRY_WORDS
+                and word in an.gaz.country_names
                 and an.words(t - 2, t - 1)[:1]
                 and (an.words(t - 2, t - 1)[0] in PLACE_BEFORE)
             ):
-                ident = None  # "in central Syria attack": a place, not the state
+                ident = None  # "in the central <country> attack": a place, not the state
             if ident and not any(m.start <= t - 1 < m.end for m in actors):
                 perps.append((None, ident, doc[t - 1].text, t - 1))
     # agent: "launched by Jabhat al-Nusra", "killed by regime forces", "fire from rebels",
@@ -544,9 +544,8 @@ def _fill(an: Analysis, event: Event, others: list[Event]) -> None:
     event.sentences = [event.sent]
 
 
-#: Adjectives that are also the country's name ("Syria air strikes"): after a place word
-#: ("in central Syria attack") they name the place, not the state.
-COUNTRY_WORDS = frozenset({"syria", "syrian"})
+#: Words before the country's name used as an adjective ("<country> air strikes") that
+#: make it the place, not the state ("in central <country> attack").
 PLACE_BEFORE = frozenset(
     "in on at near across of from into inside central northern southern eastern western "
     "north south east west northeast northwest southeast southwest northeastern northwestern "
@@ -653,7 +652,7 @@ _MONTHS = frozenset(
 
 
 def _people_count(an: Analysis, k: int) -> bool:
-    """A number that counts people, not a year or a date ("2016 Syrian army units ...")."""
+    """A number that counts people, not a year or a date ("2016 army units kill ...")."""
     text = an.doc[k].text.replace(",", "")
     if not text.isalpha() and not text.isdigit():
         return False  # "03-04-2016", "12/10"

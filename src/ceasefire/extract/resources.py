@@ -210,6 +210,7 @@ class Gazetteer:
     stoplist: frozenset[str] = PLACE_STOPLIST
     country: Place | None = None
     outskirts: dict[str, str] = field(default_factory=dict)
+    country_names: frozenset[str] = frozenset()  # lower-case spellings of the country
 
     def candidates(self, text: str) -> list[Place]:
         """Places a span of text may name, biggest first (governorates, then by population)."""
@@ -262,6 +263,8 @@ def _gazetteer(region: Region) -> Gazetteer:
         half = math.hypot((lon_max - lon_min) * math.cos(math.radians(lat)), lat_max - lat_min) / 2
         gaz.country = Place(code, region.name, "country", lon, lat, half * 111.32, "", "", 0, 0)
         gaz.add(gaz.country, [region.name])
+    ident = gaz.country.id
+    gaz.country_names = frozenset(k for k, ids in gaz.by_name.items() if ident in ids)
     return gaz
 
 
