@@ -23,7 +23,7 @@ from ceasefire.formats.agreements import Catalogue, load_agreements
 from ceasefire.formats.boundaries import land
 from ceasefire.formats.findings import attributions, findings_frame
 from ceasefire.formats.incidents import Format, ReadReport, read_incidents
-from ceasefire.regions import default_region
+from ceasefire.regions import Region, default_region
 from ceasefire.services.attribution import attribute
 
 
@@ -35,6 +35,19 @@ class Assessment:
     incidents: Incidents
     findings: Findings
     report: ReadReport = field(default_factory=ReadReport)
+    #: Reports read, before reports of one event were merged (= len(incidents) when
+    #: nothing was linked): counts are of events, and this says of how many reports.
+    reports: int = 0
+
+    def events_line(self) -> str | None:
+        """What linking did, for the summary; None when every report is its own event."""
+        if not self.reports or self.reports == len(self.incidents):
+            return None
+        return (
+            f"counts are of events: {len(self.incidents):,} events from {self.reports:,} "
+            f"reports ({self.reports - len(self.incidents):,} reports of an event another "
+            "source also reported were merged into it)"
+        )
 
     def frame(self, every_pair: bool = True) -> pd.DataFrame:
         return findings_frame(self.findings, self.catalogue.actors, every_pair=every_pair)
@@ -60,17 +73,38 @@ def run_assessment(
     timezone: str | None = None,
     progress: Progress | None = None,
     infer: bool = True,
+    link: bool = True,
 ) -> Assessment:
     """Read, attribute (`services.attribution`: who acted, from the sources' words and
-    capabilities; off with `infer=False`, grades still given), judge."""
+    capabilities; off with `infer=False`, grades still given), link reports of one event
+    across sources into one incident (`services.events.link_in_memory`, `core.events.merge`;
+    off with `link=False`; one source links nothing), judge."""
     catalogue = load_agreements(agreement_files)
     region = default_region()
     incidents, report = read_incidents(
         list(event_files), catalogue.actors, format=format, timezone=timezone, region=region
     )
     incidents = attribute(incidents, catalogue, region, infer_claims=infer)
+    reports = len(incidents)
+    if link:
+        incidents = link_events(incidents, catalogue, region)
     findings = assess_catalogue(catalogue, incidents, progress=progress)
-    return Assessment(catalogue, incidents, findings, report)
+    return Assessment(catalogue, incidents, findings, report, reports=reports)
+
+
+def link_events(incidents: Incidents, catalogue: Catalogue, region: Region) -> Incidents:
+    """One incident per event when the table holds several sources; graded again, since
+    two sources naming the same side make a `fair` attribution and different ones a
+    `contested` one."""
+    if len({str(s) for s in incidents.source}) < 2:
+        return incidents
+    from ceasefire.core.events import merge
+    from ceasefire.services.events import link_in_memory
+
+    event_of = link_in_memory(incidents, catalogue.actors)
+    if bool((event_of == np.arange(len(incidents))).all()):
+        return incidents
+    return attribute(merge(incidents, event_of), catalogue, region, infer_claims=False)
 
 
 def assess_catalogue(

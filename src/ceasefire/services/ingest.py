@@ -15,7 +15,7 @@ from typing import Unpack
 
 from ceasefire.core.catalogue import Catalogue
 from ceasefire.core.errors import InputError
-from ceasefire.core.policy import Action, Principal, require
+from ceasefire.core.policy import LOCAL_OPERATOR, Action, Principal, can, require
 from ceasefire.formats.sources import Content, Source
 from ceasefire.regions import Region, default_region, load_region
 from ceasefire.services import record
@@ -98,15 +98,43 @@ def ingest_files(
     db: str | None = None,
     *,
     who: Principal,
+    match: bool = True,
     **options: Unpack[IngestOptions],
 ) -> IngestReport:
     """Read incident files (or `Content`, streams) and upsert them, batch by batch.
 
-    Needs `incidents.submit` (a monitor or an admin, or the local operator).
+    Needs `incidents.submit` (a monitor or an admin, or the local operator). When the
+    record then holds accepted reports of two or more sources, they are matched into
+    events (`services.events.match`) unless `match` is false, by those who may review;
+    others are told a reviewer must run it, so counts of events stay honest.
     """
     require(who, Action.incidents_submit, what="incident")
     with open_record(db) as rec:
-        return record.ingest_incidents(rec, paths, **options)
+        report = record.ingest_incidents(rec, paths, **options)
+    if match and options.get("status", "accepted") == "accepted":
+        report.notes.extend(match_sources(db, who))
+    return report
+
+
+def match_sources(db: str | None, who: Principal) -> list[str]:
+    """Match the record's sources after an ingest: what it did, or why it did not.
+
+    A run is signed on the ledger by the reviewer who ran it, so the local operator
+    (who signs nothing) and those who may not review are told how to run it.
+    """
+    from ceasefire.services import events
+    from ceasefire.services.users import Keystore
+
+    with open_record(db) as rec:
+        sources = rec.events.sources()
+        if len(sources) < 2:
+            return []
+        if who is LOCAL_OPERATOR or not can(who, Action.incidents_review):
+            return [
+                f"the {len(sources)} sources on the record were not matched into events "
+                "(counts count each report): a reviewer runs `ceasefire match --as NAME`"
+            ]
+        return events.match(rec, who, signer=Keystore.for_database(db)).lines()
 
 
 def ingest_articles(

@@ -140,6 +140,13 @@ def assess(
             "words and from what only one side can do (each a claim, with its basis)",
         ),
     ] = True,
+    link: Annotated[
+        bool,
+        typer.Option(
+            "--link/--no-link",
+            help="with several sources, merge their reports of one event (counts count events)",
+        ),
+    ] = True,
 ) -> None:
     """Judge every incident against every agreement and each party's reading."""
     if fmt is not None and fmt not in OUTPUT_FORMATS:
@@ -158,6 +165,7 @@ def assess(
                 timezone=timezone,
                 progress=on_progress,
                 infer=infer,
+                link=link,
             )
         frame = result.frame(every_pair=not in_scope_only)
         if out is not None:
@@ -166,6 +174,9 @@ def assess(
             errors.print("[yellow]--format given without --out; printing the summary only[/]")
     for line in result.report.lines():
         errors.print(f"[dim]{line}[/]", highlight=False)
+    events_line = result.events_line()
+    if events_line:
+        console.print(events_line, soft_wrap=True, highlight=False)
     print_counts(result.counts())
     print_parties(result.violations_by_party())
     print_grades(result.violations_by_grade())

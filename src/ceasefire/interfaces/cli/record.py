@@ -114,9 +114,17 @@ def ingest(
         str | None, typer.Option("--published", help="with --text: the articles' date")
     ] = None,
     source: Annotated[str | None, typer.Option("--source", help="with --text: outlet")] = None,
+    no_match: Annotated[
+        bool,
+        typer.Option("--no-match", help="do not match the sources' reports into events after"),
+    ] = False,
     as_user: AsOption = None,
 ) -> None:
-    """Store incidents, updating rows seen before (by source and id) and never duplicating."""
+    """Store incidents, updating rows seen before (by source and id) and never duplicating.
+
+    With two or more sources on the record, their reports of one event are then linked
+    (as `ceasefire match` does), so counts count events.
+    """
     if text:
         ingest_text(events, db, published, source, as_user)
         return
@@ -138,6 +146,7 @@ def ingest(
             progress=on_progress,
             submitted_by=as_user,
             who=acting(db, as_user),
+            match=not no_match,
             **batch,
         )
     for line in [*report.read.lines(), *report.notes]:
@@ -181,6 +190,31 @@ def ingest_text(
     )
 
 
+def match(
+    as_user: Annotated[
+        str, typer.Option("--as", help="the reviewer running it (its key signs the run)")
+    ],
+    sources: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="match only these sources (repeat; default: all)"),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Link reports of one event across sources: sure pairs linked, likely ones sent to review."""
+    from ceasefire.interfaces.cli.workspace import workspace
+    from ceasefire.services import events
+    from ceasefire.services.users import get_user
+
+    with workspace(db) as space:
+        report = space.write(
+            lambda rec: events.match(
+                rec, get_user(rec, as_user), sources or None, signer=space.keys
+            )
+        )
+    for line in report.lines():
+        console.print(line, soft_wrap=True, highlight=False)
+
+
 def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -211,6 +245,7 @@ def register(app: typer.Typer) -> None:
     agreements_app.command("load")(agreements_load)
     app.add_typer(agreements_app, name="agreements", rich_help_panel=PANEL)
     app.command("ingest", rich_help_panel=PANEL)(ingest)
+    app.command("match", rich_help_panel=PANEL)(match)
     app.command("serve", rich_help_panel=PANEL)(serve)
 
 
