@@ -110,3 +110,36 @@ def test_ingest_matches_the_sources_unless_told_not_to(
     keys("unmatched")
     assert "may not" in cli("match", "--db", unmatched, "--as", "ana", code=2)
     assert "1 linked automatically" in cli("match", "--db", unmatched, "--as", "mon")
+
+
+def test_a_running_total_is_stored_and_never_linked(tmp_path: Path) -> None:
+    """An article's "in the past week" toll at the same place and day is not the event."""
+    import json
+
+    from ceasefire.formats.sources import Content
+    from ceasefire.services import record
+
+    from .conftest import ALEPPO
+
+    total = json.dumps(
+        {
+            "id": "t1", "source": "paper", "aggregate": True,
+            "time": {"start": "2016-04-27", "timezone": "Asia/Damascus"},
+            "place": {"lon": ALEPPO[0], "lat": ALEPPO[1], "radius_km": 1},
+            "act": "air_strike", "perpetrators": ["gov"], "killed": {"low": 200},
+        }
+    )  # fmt: skip
+    files = [*_files(tmp_path), tmp_path / "paper.jsonl"]
+    files[-1].write_text(total + "\n")
+    result = run_assessment([DEMO], files)
+    assert result.reports == 6 and len(result.incidents) == 5  # only the Aleppo pair merged
+    kept = [i for i, a in zip(result.incidents.id, result.incidents.aggregate, strict=True) if a]
+    assert kept == ["t1"]
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    with Record.open(db) as rec:
+        rec.init()
+        record.load_agreements(rec, [DEMO])
+        record.ingest_incidents(rec, Content(total, "paper.jsonl"), format="jsonl")
+    with Record.open(db) as rec:
+        found = rec.incidents.get("paper:t1")
+        assert found is not None and found["aggregate"] == "total"

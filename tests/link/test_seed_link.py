@@ -36,12 +36,10 @@ def linked() -> tuple[Incidents, np.ndarray, dict[str, bool]]:
     aggregate = {str(i["id"]): bool(i["aggregate"]) for i in document["incidents"]}
     article, _ = read_incidents(Content(json.dumps(document), "paper.json"), catalogue.actors)
     article.source = np.full(len(article), "paper", dtype=object)
+    # The reader keeps the extractor's flag: a running total is marked on the row itself.
+    assert [bool(a) for a in article.aggregate] == [aggregate[str(i)] for i in article.id]
     both = Incidents.concat([ucdp, article])
-    flags = [
-        s == "paper" and aggregate.get(str(i), False)
-        for s, i in zip(both.source, both.id, strict=True)
-    ]
-    result = link_incidents(both, catalogue.actors, aggregate=flags)
+    result = link_incidents(both, catalogue.actors)
     return both, result.event_of, aggregate
 
 

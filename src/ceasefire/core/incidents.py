@@ -92,6 +92,9 @@ class Incidents:
     #: quoted words, span; joined by " | ") and the attribution's grade ("" not graded).
     basis: npt.NDArray[np.object_] = field(default_factory=lambda: _empty(0))
     grade: npt.NDArray[np.object_] = field(default_factory=lambda: _empty(0))
+    #: `AGGREGATE` for a running total over days or places (an article's "in the past
+    #: week"), "" for one event: matching never links a total to a report of one event.
+    aggregate: npt.NDArray[np.object_] = field(default_factory=lambda: _empty(0))
     areas: list[Area] = field(default_factory=list)
     conducts: list[Conduct] = field(default_factory=list)
 
@@ -155,6 +158,7 @@ class Incidents:
             admin2=_empty(n),
             basis=_empty(n),
             grade=_empty(n),
+            aggregate=_empty(n),
             areas=list(areas),
             conducts=list(conducts),
         )
@@ -214,7 +218,10 @@ def _empty(n: int) -> npt.NDArray[np.object_]:
 
 
 #: Text columns every table has (empty strings where a source gives nothing).
-TEXT_COLUMNS = ("source_text", "source_name", "admin1", "admin2", "basis", "grade")
+TEXT_COLUMNS = ("source_text", "source_name", "admin1", "admin2", "basis", "grade", "aggregate")
+
+#: The `aggregate` column's value for a running total.
+AGGREGATE = "total"
 
 _COLUMNS = (
     "id",
@@ -280,6 +287,7 @@ class IncidentBuilder:
         admin2: str = "",
         basis: str = "",
         grade: str = "",
+        aggregate: str = "",
     ) -> None:
         index = self._conduct_index.get(conduct)
         if index is None:
@@ -308,6 +316,7 @@ class IncidentBuilder:
         row["admin2"].append(admin2)
         row["basis"].append(basis)
         row["grade"].append(grade)
+        row["aggregate"].append(aggregate)
 
     def build(self) -> Incidents:
         dtypes: dict[str, Any] = {

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from ceasefire.core.actors import CIVILIANS, ActorRegistry, Resolution, split_cell
 from ceasefire.core.errors import InputError, InputErrors
-from ceasefire.core.incidents import Area, Claim, Conduct, IncidentBuilder, Incidents
+from ceasefire.core.incidents import AGGREGATE, Area, Claim, Conduct, IncidentBuilder, Incidents
 from ceasefire.core.model import Act
 from ceasefire.core.timing import local_day, local_to_utc, zone_info
 from ceasefire.formats.boundaries import AdminGazetteer, bundled_geometry, gazetteer
@@ -677,6 +677,7 @@ class _JsonlReader(_Reader):
             target_text=json.dumps(data.get("targets") or [], ensure_ascii=False),
             source_text=(record.quote or "").strip(),
             source_name=(record.source_name or "").strip(),
+            aggregate=AGGREGATE if record.aggregate else "",
         )
 
     def claims(self, items: list[str | ActorClaim]) -> tuple[Claim, ...]:

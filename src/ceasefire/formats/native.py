@@ -247,6 +247,11 @@ class NativeIncident(_Open):
     source_name: StrictStr | None = Field(
         default=None, description="who published those words (a monitor, an outlet: `SOHR`)"
     )
+    aggregate: StrictBool | None = Field(
+        default=False,
+        description='a running total over days or places ("in the past week"), not one '
+        "event: never linked to another report as the same event",
+    )
     directed: StrictBool | None = Field(
         default=True,
         description="whether the perpetrators acted on the targets (false: a clash "

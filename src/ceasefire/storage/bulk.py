@@ -41,6 +41,7 @@ CONTENT = (
     "source_name",
     "admin1",
     "admin2",
+    "aggregate",
 )
 
 _BULK: dict[tuple[str, str], Bulk] = {}

@@ -74,7 +74,7 @@ class IncidentRows:
                 "id", "source", "t0", "t1", "time_precision", "lon", "lat", "radius_m", "area",
                 "place_name", "conduct", "killed_low", "killed_best", "killed_high",
                 "perpetrator_text", "target_text", "source_text", "source_name", "admin1",
-                "admin2",
+                "admin2", "aggregate",
             )
         }  # fmt: skip
         self.conducts = [
@@ -132,6 +132,7 @@ class IncidentRows:
             "source_name": str(col["source_name"][i] or ""),
             "admin1": str(col["admin1"][i] or ""),
             "admin2": str(col["admin2"][i] or ""),
+            "aggregate": str(col["aggregate"][i] or ""),
         }
         text = "\x1f".join(
             [
@@ -154,6 +155,7 @@ class IncidentRows:
                 record["source_name"],
                 record["admin1"],
                 record["admin2"],
+                *([record["aggregate"]] if record["aggregate"] else []),  # old hashes hold
             ]
         )
         record["row_hash"] = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
@@ -181,7 +183,7 @@ _LOAD_COLUMNS = (
     I.radius_m, I.area_code, I.area_name, I.place_name, I.act,
     cast(I.perpetrators, Text), cast(I.targets, Text), I.directed,
     I.killed_low, I.killed_best, I.killed_high, I.perpetrator_text, I.target_text,
-    I.source_text, I.source_name, I.admin1, I.admin2,
+    I.source_text, I.source_name, I.admin1, I.admin2, I.aggregate,
 )  # fmt: skip
 
 
@@ -242,6 +244,7 @@ def _columns(rows: Sequence[Any], areas: AreaLookup | None) -> Incidents:
         source_name=column(22),
         admin1=column(23),
         admin2=column(24),
+        aggregate=column(25),
         areas=area_list,
         conducts=conducts,
     )

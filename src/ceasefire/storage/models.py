@@ -133,6 +133,8 @@ class IncidentRow(Base):
     #: and its name (UCDP `source_original`, ACLED `source`): what attribution reads.
     source_text: Mapped[str] = mapped_column(Text, server_default="")
     source_name: Mapped[str] = mapped_column(String(200), server_default="")
+    #: "total" for a running total over days or places (never matched to one event).
+    aggregate: Mapped[str] = mapped_column(String(20), server_default="")
     #: The source's own admin names of the place (UCDP `adm_1`/`adm_2`, ACLED
     #: `admin1`/`admin2`): how the reader tells which clause of the text is about it.
     admin1: Mapped[str] = mapped_column(String(200), server_default="")
