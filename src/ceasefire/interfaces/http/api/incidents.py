@@ -55,6 +55,9 @@ class Located(Open):
     source_name: str = Field(default="", description="the source's name (`SOHR`)")
     admin1: str = Field(default="", description="the source's governorate name")
     admin2: str = Field(default="", description="the source's district name")
+    aggregate: str = Field(
+        default="", description="`total` for a running total over days or places (never matched)"
+    )
     reviewed_by: str | None = Field(default=None, description="who accepted or rejected it")
     reviewed_at: Any = None
     review_reason: str | None = None
