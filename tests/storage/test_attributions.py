@@ -183,6 +183,9 @@ def test_representatives_only_leaves_out_linked_reports(db_url: str, tmp_path: P
         assert rec.findings.count(agreement=COH[0], reading=COH[1], representatives_only=True) == 2
         weekly = rec.findings.weekly(*COH, origin=0, by="party")
         assert sum(n for _, _, n, _ in weekly) == 2
+        # Whole weeks, one row per (week, key): floor division in SQL, as weekly_series.
+        keys = [(w, k) for w, k, _, _ in weekly]
+        assert all(isinstance(w, int) for w, _ in keys) and len(set(keys)) == len(keys)
 
 
 def test_the_record_agrees_with_assess_on_the_demo(db_url: str) -> None:

@@ -266,8 +266,8 @@ class FindingStore:
         key, where = self._grouped(
             agreement_id, reading, by, category, representatives_only, start, end
         )
-        shifted = (I.t0 + I.t1) / 2 - int(origin) + _WEEK_OFFSET * WEEK
-        week = (cast(shifted, BigInteger) / WEEK - _WEEK_OFFSET).label("week")
+        shifted = (I.t0 + I.t1) // 2 - int(origin) + _WEEK_OFFSET * WEEK
+        week = (cast(shifted, BigInteger) // WEEK - _WEEK_OFFSET).label("week")
         query = (
             select(week, key, func.count(), func.coalesce(func.sum(I.killed_best), 0.0))
             .join_from(FINDINGS, INCIDENTS, F.incident_pk == I.pk)
