@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
+from ceasefire.interfaces.http.api.incidents import IncidentClaim
 from ceasefire.interfaces.http.api.params import Limit, Offset
 from ceasefire.interfaces.http.api.schemas import Body, Open, Page
 from ceasefire.interfaces.http.auth import Caller
@@ -58,16 +59,6 @@ class Span(BaseModel):
     words: str
 
 
-class Claim(Open):
-    id: str
-    role: str
-    actors: list[str]
-    claimed_by: str | None
-    basis_kind: str
-    basis: str
-    status: str
-
-
 class Detail(Open):
     """An incident as a reviewer sees it: the stored row, its quote, spans, claims, event."""
 
@@ -76,7 +67,7 @@ class Detail(Open):
     status: str
     quote: str
     spans: list[Span]
-    claims: list[Claim]
+    claims: list[IncidentClaim]
     event: str | None
     reports: list[str]
     findings: list[dict[str, Any]]
