@@ -300,3 +300,34 @@ def test_a_country_wide_toll_and_the_capital() -> None:
     # "the capital" is some place: a clause about it is not read as about this row
     capital = read("Regime forces target the outskirts of the capital", TALBISEH)
     assert [(a.agent, a.place_match) for a in capital] == [("gov", "other")]
+
+
+# lists of governorates, generic fire by aircraft, lost aircraft ---------------------------
+
+
+def test_a_clause_listing_governorates_covers_each_of_them() -> None:
+    acts = read("Helicopters drop barrels on the countrysides of Hama and Homs", TALBISEH)
+    assert [(a.act, a.agent, a.place_match) for a in acts] == [(Act.air_strike, None, "named")]
+    both = read("Jets pound Deraa and Homs", TALBISEH)
+    assert [a.place_match for a in both] == ["named"]
+
+
+def test_another_event_joined_by_and_is_not_a_list() -> None:
+    """"Air strikes on A, and losses in B": the strike is not about B."""
+    acts = read("Air strikes hit the Hama countryside and three die in Homs", TALBISEH)
+    assert all(a.place_match == "other" for a in acts if a.act is Act.air_strike)
+    town = read("Air raids on Kafr Nabl in the countryside of Idlib", SARAQIB)
+    assert [a.place_match for a in town] == ["other"]  # a town of the row's governorate
+
+
+def test_a_generic_word_for_fire_by_aircraft_is_one_air_act() -> None:
+    acts = read("Warplanes step up their bombing of the Idlib countryside", SARAQIB)
+    assert [a.act for a in acts] == [Act.air_strike]
+
+
+def test_a_lost_aircraft_struck_nothing() -> None:
+    for text, row in (
+        ("The crash of their helicopter near Talbiseh", TALBISEH),
+        ("A warplane crashed near Saraqeb", SARAQIB),
+    ):
+        assert not any(a.act is Act.air_strike for a in read(text, row)), text

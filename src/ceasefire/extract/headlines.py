@@ -105,6 +105,17 @@ MUTUAL_WORDS = frozenset("exchange exchanged exchanging mutual reciprocal betwee
 
 #: Sides that fly nothing here: "raids" or "bombing" they carry out are ground attacks.
 GROUND_SIDES = frozenset({"opposition", "nusra", "is", "sdf"})
+#: "downed a warplane", "the crash of their helicopter": the aircraft was lost, it did
+#: not strike.
+AIRCRAFT_LOST = frozenset(
+    "drop drops dropped down downed downing shoot shot crash crashed crashes fall".split()
+)
+AIRCRAFT_DETERMINERS = frozenset({"a", "an", "the", "regime", "its", "their", "of", "his"})
+
+#: Words for fire that say nothing of the weapon: an aircraft's when an aircraft fires.
+GENERIC_FIRE = frozenset(
+    "bombardment bombardments bombing bombings bombard bombards bombarded strikes strike".split()
+)
 AIRCRAFT = frozenset(
     "warplane warplanes helicopter helicopters jet jets aircraft plane planes drone".split()
 )
@@ -344,13 +355,13 @@ def read_source_text(
     if not clauses:
         return []
     row = _row(place or "", admin2 or "", admin1 or "", region)
-    levels = [_level(c, row) for c in clauses]
-    finest = max((lv for lv, _ in levels), default=0)
+    levels = [_level(c, row, text[c.span[0] : c.span[1]]) for c in clauses]
+    finest = max((lv for lv, _, _ in levels), default=0)
     act_hards = {c.hard for c in clauses}
     out: list[TextAct] = []
-    for clause, (level, other) in zip(clauses, levels, strict=True):
+    for clause, (level, other, other_here) in zip(clauses, levels, strict=True):
         match: PlaceMatch
-        if level >= 2 or (level == 1 and not other and finest < 2):
+        if level >= 2 or (level == 1 and not other_here and finest < 2):
             match = "named"
         elif level == 1 or other:
             match = "other"
@@ -630,12 +641,23 @@ class _Reader:
             for t in triggers
             if not (
                 self.lower[t[1]] in AIRCRAFT
-                and {self._prev(t[1], frozenset({"a", "an", "the", "regime", "its"}))[0]}
-                & {"drop", "drops", "dropped", "down", "downed", "downing", "shoot", "shot"}
+                and (
+                    {self._prev(t[1], AIRCRAFT_DETERMINERS)[0]} & AIRCRAFT_LOST
+                    or self.lower[t[2] : t[2] + 1] in (["crashed"], ["crashes"], ["crash"])
+                )
             )
         ]
         if any(label.startswith("ACT_") for label, _, _ in triggers):
             triggers = [t for t in triggers if t[0].startswith("ACT_")]
+        # "warplanes intensify bombardment", "helicopters carry out strikes": a generic word
+        # for fire whose subject is an aircraft is the aircraft's act, not a second one
+        if any(self.lower[t[1]] in AIRCRAFT for t in triggers):
+            triggers = [
+                t
+                for t in triggers
+                if ACTS_BY_LABEL.get(t[0]) is Act.air_strike
+                or not (t[2] - t[1] == 1 and self.lower[t[1]] in GENERIC_FIRE)
+            ]
         for label, start, _ in triggers:
             act = ACTS_BY_LABEL.get(label)
             if act is not None:
@@ -1088,19 +1110,48 @@ def _governorate_code(name: str, region: Region) -> str:
     return ""
 
 
-def _level(clause: Clause, row: RowPlace) -> tuple[int, bool]:
+#: Words that may stand between places of one list ("Hama and Idlib countrysides").
+LIST_GLUE = frozenset(
+    "and , the of countryside countrysides province provinces governorate governorates "
+    "city cities areas area rural western eastern northern southern".split()
+)
+
+
+def _listed_with(words: str, one: str, other: str) -> bool:
+    """Whether two place names stand in one list in the clause's words."""
+    lower = words.lower()
+    a, b = lower.find(one.lower()), lower.find(other.lower())
+    if a < 0 or b < 0:
+        return False
+    if a > b:
+        a, b, one = b, a, other
+    between = re.findall(r"[\w']+|,", lower[a + len(one) : b])
+    return all(w in LIST_GLUE for w in between)
+
+
+def _level(clause: Clause, row: RowPlace, words: str) -> tuple[int, bool, bool]:
     """How finely the clause names the row's place (3 the place, 2 its district or the area
-    around it, 1 its governorate, 0 not at all), and whether it names another place."""
+    around it, 1 its governorate, 0 not at all), whether it names another place, and
+    whether that other place counts against the row's: a governorate listed with the row's
+    ("air strikes on Idlib and Homs") does not, since the clause is about both."""
     best = 0
-    other = False
-    for m in clause.mentions:
-        level = _mention_level(m, row)
+    other = here = False
+    levels = [(m, _mention_level(m, row)) for m in clause.mentions]
+    own = [m for m, level in levels if level == 1]
+    for m, level in levels:
         best = max(best, level)
         if level == 0 and m.level != "country":
             other = True
+            elsewhere = (
+                bool(row.admin1)
+                and bool(m.places)
+                and all(p.admin1 != row.admin1 and p.id != row.admin1 for p in m.places)
+            )
+            listed = elsewhere and any(_listed_with(words, g.text, m.text) for g in own)
+            here = here or not listed
         if level == 1 and m.level == "place" and not any(p.is_governorate for p in m.places):
-            other = True
-    return best, other
+            other = here = True
+    return best, other, here
 
 
 def _mention_level(m: Mention, row: RowPlace) -> int:
