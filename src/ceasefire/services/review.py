@@ -709,8 +709,13 @@ def unlink(
 # ---------------------------------------------------------------------- people's claims
 
 
-def _require_record(who: Principal, settings: Settings) -> None:
+def _recordable(
+    rec: Record, who: Principal, pk: int | str, settings: Settings | None
+) -> dict[str, Any]:
+    """The incident a person's claim, withdrawal or discount is about, once they may record one."""
+    settings = settings or Settings()
     require(who, Action.attributions_record, settings=settings, what="attribution")
+    return _incident(rec, who, pk, settings)
 
 
 def _actors(rec: Record, actors: Sequence[str]) -> list[str]:
@@ -736,9 +741,7 @@ def claim(
     settings: Settings | None = None,
 ) -> str:
     """A person's claim of who acted (or was hit), with its basis; returns the claim's id."""
-    settings = settings or Settings()
-    _require_record(who, settings)
-    found = _incident(rec, who, pk, settings)
+    found = _recordable(rec, who, pk, settings)
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}: one of {', '.join(ROLES)}", field="role")
     named = _actors(rec, actors)
@@ -783,9 +786,7 @@ def withdraw(
     settings: Settings | None = None,
 ) -> None:
     """Withdraw a person's claim (or discount); the incident is judged again."""
-    settings = settings or Settings()
-    _require_record(who, settings)
-    found = _incident(rec, who, pk, settings)
+    found = _recordable(rec, who, pk, settings)
     get = _person_claim(rec, int(found["pk"]), str(attribution))
     if get("status") != "active":
         raise ReviewConflict(f"claim {attribution!r} is already {get('status')}")
@@ -805,9 +806,7 @@ def discount(
     settings: Settings | None = None,
 ) -> str:
     """A person finds the recorded attribution wrong: its grade becomes `discounted`."""
-    settings = settings or Settings()
-    _require_record(who, settings)
-    found = _incident(rec, who, pk, settings)
+    found = _recordable(rec, who, pk, settings)
     why = _text(reason, "reason")
     by = f"user:{who.name}"
     ident = rec.attributions.add(
