@@ -158,8 +158,8 @@ def test_a_fragment_of_a_longer_name_is_not_a_town() -> None:
     # "Khan" alone is a gazetteer village; here it is only the start of another name
     row = {"place": "Khan Shaykhun town", "admin2": "Maarat al-Numaan district",
            "admin1": "Idlib Governorate"}  # fmt: skip
-    acts = read("Regime forces shell Khan al-Sabeel", row)
-    assert [a.place_match for a in acts] == ["other"]
+    acts = read("Regime forces shell Khan al-Sabeel and clashes in the countryside of Hama", row)
+    assert [a.place_match for a in acts] == ["other", "other"]
 
 
 # sources, datelines, tallies, hedges -----------------------------------------------------
@@ -313,7 +313,7 @@ def test_a_clause_listing_governorates_covers_each_of_them() -> None:
 
 
 def test_another_event_joined_by_and_is_not_a_list() -> None:
-    """"Air strikes on A, and losses in B": the strike is not about B."""
+    """ "Air strikes on A, and losses in B": the strike is not about B."""
     acts = read("Air strikes hit the Hama countryside and three die in Homs", TALBISEH)
     assert all(a.place_match == "other" for a in acts if a.act is Act.air_strike)
     town = read("Air raids on Kafr Nabl in the countryside of Idlib", SARAQIB)
@@ -331,3 +331,80 @@ def test_a_lost_aircraft_struck_nothing() -> None:
         ("A warplane crashed near Saraqeb", SARAQIB),
     ):
         assert not any(a.act is Act.air_strike for a in read(text, row)), text
+
+
+# which clause is the row's: places of their own, one report, the countryside -----------
+
+HOMS_CITY = {"place": "Homs town", "admin2": "Mintaqat Markaz Homs district",
+             "admin1": "Homs Governorate"}  # fmt: skip
+DOUMA = {"place": "Douma town", "admin2": "Duma district", "admin1": "Rif Dimashq Governorate"}
+DAMASCUS = {"place": "Damascus town", "admin2": "Damascus district",
+            "admin1": "Damascus Governorate"}  # fmt: skip
+
+
+def test_a_count_of_the_dead_at_the_rows_town_is_its_own_clause() -> None:
+    # the air strike is in Kafr Nabl; the row is the dead counted in Maarrat al-Numan
+    acts = read("Warplanes strike Kafr Nabl and 3 killed in Maarrat al-Numan", MAARRA)
+    assert [(a.act, a.place_match) for a in acts] == [(Act.air_strike, "other")]
+    assert acts[0].words == "Warplanes strike Kafr Nabl"
+    # a report naming the town itself outranks one naming only its governorate
+    tally = read("Air raids on the Idlib countryside; 12 casualties in Saraqib", SARAQIB)
+    assert [(a.act, a.place_match) for a in tally] == [(Act.air_strike, "other")]
+    assert here(tally) == []
+
+
+def test_one_report_is_the_rows_wherever_its_town_is_placed() -> None:
+    # a farm area the gazetteer does not know, in a report that tells nothing else
+    acts = read("Helicopters drop barrels on the Tell Hamdaniya farms", TALBISEH)
+    assert [(a.act, a.agent, a.place_match) for a in acts] == [
+        (Act.air_strike, None, "only_clause")
+    ]
+    # two acts of one report, neither at a place outside the row's governorate
+    two = read("Attack by the rebels on Umm Sharshuh and a loud blast rocks the area", TALBISEH)
+    assert {a.place_match for a in two} == {"only_clause"}
+    assert agents(two) == {"opposition", None}
+    # but not a town the gazetteer puts in another governorate
+    away = read("Regime forces shell Zabadani", TALBISEH)
+    assert [a.place_match for a in away] == ["other"]
+    # nor when another report of the text names a place of its own
+    split = read("Barrel bombs on Kafr Laha; two wounded in Rastan", TALBISEH)
+    assert here(split) == []
+
+
+def test_the_countryside_of_a_city_is_not_the_city() -> None:
+    city = read("Regime shelling on the northern countryside of Homs", HOMS_CITY)
+    assert [a.place_match for a in city] == ["other"]
+    town = read("Regime shelling on the northern countryside of Homs", TALBISEH)
+    assert [(a.agent, a.place_match) for a in town] == [("gov", "named")]
+    # "the city and its countryside" is the whole governorate
+    both = read("Fresh air raids on Idlib city and its countryside", SARAQIB)
+    assert [a.place_match for a in both] == ["named"]
+
+
+def test_the_countryside_of_the_capital_is_a_governorate_of_its_own() -> None:
+    rural = read("Regime warplanes pound the Damascus countryside", DOUMA)
+    assert [(a.agent, a.place_match) for a in rural] == [("gov", "named")]
+    capital = read("Regime warplanes pound the Damascus countryside", DAMASCUS)
+    assert [a.place_match for a in capital] == ["other"]
+
+
+def test_killed_by_a_side_in_clashes_names_the_killer() -> None:
+    acts = read("Three fighters killed by IS in clashes near Talbiseh", TALBISEH)
+    assert [(a.act, a.agent) for a in acts] == [(Act.clash, "is")]
+    assert acts[0].agent_words == "IS"
+    # without "killed by", a clash names nobody as the one who acted
+    plain = read("Clashes between IS and the regime forces near Talbiseh", TALBISEH)
+    assert agents(plain) == {None}
+
+
+def test_aircraft_seen_flying_struck_nothing() -> None:
+    assert read("Coalition jets fly over Saraqib", SARAQIB) == []
+    struck = read("Warplanes hover over Saraqib and then bomb its market", SARAQIB)
+    assert [a.act for a in struck] == [Act.air_strike]
+
+
+def test_an_aircrafts_fire_is_one_air_strike_and_quotes_keep_the_adjective() -> None:
+    acts = read("Helicopters shelling the outskirts of Saraqib", SARAQIB)
+    assert [a.act for a in acts] == [Act.air_strike]
+    quoted = read("“Russian” raids on Saraqib kill four", SARAQIB)
+    assert [(a.act, a.agent) for a in quoted] == [(Act.air_strike, "russia")]

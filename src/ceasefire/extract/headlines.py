@@ -110,6 +110,14 @@ GROUND_SIDES = frozenset({"opposition", "nusra", "is", "sdf"})
 AIRCRAFT_LOST = frozenset(
     "drop drops dropped down downed downing shoot shot crash crashed crashes fall".split()
 )
+#: "aircraft fly over the city": an aircraft seen flying struck nothing.
+AIRCRAFT_FLYING = frozenset(
+    "fly flies flew flying hover hovers hovered hovering circle circles circled circling "
+    "roam roams roaming".split()
+)
+QUOTE_TOKENS = frozenset({'"', "'", "“", "”", "‘", "’"})
+#: Words of a killing whose "by X" names the killer even in a clash.
+KILLED_BY = frozenset("killed wounded injured martyred shot executed".split())
 AIRCRAFT_DETERMINERS = frozenset({"a", "an", "the", "regime", "its", "their", "of", "his"})
 
 #: Words for fire that say nothing of the weapon: an aircraft's when an aircraft fires.
@@ -191,7 +199,9 @@ OBJECT_VERBS = frozenset(
     "targeting hits hit".split()
 )
 #: Nouns of loss that can start a clause ("... and casualties in the shelling of X").
-LOSS_NOUNS = frozenset("casualties martyrs injuries losses deaths victims".split())
+LOSS_NOUNS = frozenset(
+    "casualties casualty martyrs martyr injuries injury losses deaths death victims victim".split()
+)
 HEDGE_WORDS = frozenset(
     "reportedly allegedly alleged believed suspected purportedly unconfirmed possibly "
     "probably likely presumably claimed claims claim apparently".split()
@@ -209,6 +219,8 @@ CARDINALS = frozenset(
     "southwest northeastern northwestern southeastern southwestern central".split()
 )
 COUNTRYSIDE = frozenset({"countryside", "province", "governorate", "provinces", "region", "rural"})
+#: Words for a governorate outside its city ("Aleppo countryside", "rural Hama").
+RURAL = frozenset({"countryside", "countrysides", "rural"})
 CITY_WORDS = frozenset({"city", "town", "village", "neighbourhood", "neighborhood", "district"})
 #: Words before a capitalised name that make it a place ("in Kafr Nabl", "targeting Binnish").
 PLACE_PREPS = frozenset(
@@ -306,6 +318,7 @@ class Mention:
     places: tuple[Place, ...]
     level: str  # "place" (a town, a city, a region...), "governorate", "country"
     city_only: bool  # "Homs city", "the city of Homs": not the governorate
+    countryside: bool = False  # "Aleppo countryside", "rural Hama": outside the city
 
 
 @dataclass(frozen=True)
@@ -326,6 +339,8 @@ class _Tools:
     extra: PhraseMatcher
     table: ActorTable
     gaz: Gazetteer
+    capital: tuple[Place, ...]  # the places "the capital" is (none when the region's file
+    # names no capital)
 
 
 @cache
@@ -334,7 +349,10 @@ def _tools(region: Region) -> _Tools:
     extra = PhraseMatcher(nlp.vocab, attr="LOWER")
     for label, phrases in EXTRA_ACTS.items():
         extra.add(label, [nlp.make_doc(p) for p in phrases])
-    return _Tools(nlp, rules, extra, actor_table(region), gazetteer(region))
+    gaz = gazetteer(region)
+    name = region.country.capital if region.country else ""
+    capital = tuple(p for p in gaz.candidates(name) if p.kind == "city") if name else ()
+    return _Tools(nlp, rules, extra, actor_table(region), gaz, capital)
 
 
 def read_source_text(
@@ -357,12 +375,26 @@ def read_source_text(
     row = _row(place or "", admin2 or "", admin1 or "", region)
     levels = [_level(c, row, text[c.span[0] : c.span[1]]) for c in clauses]
     finest = max((lv for lv, _, _ in levels), default=0)
-    act_hards = {c.hard for c in clauses}
+    telling = [c for c in clauses if c.acts]
+    act_hards = {c.hard for c in telling}
+    # One report (one piece of the text tells acts) that names the row's place nowhere,
+    # and no other place than where its acts were: its acts are the row's, wherever the
+    # gazetteer puts the towns it names (a neighbourhood, a farm, a village geocoded to
+    # the next town) as long as they may be in the row's governorate.
+    sole = (
+        len(act_hards) == 1
+        and finest == 0
+        and not any(c.mentions for c in clauses if not c.acts)
+        and not any(c.aggregate for c in telling)
+        and all(_may_be_in(m, row) for c in telling for m in c.mentions)
+    )
     out: list[TextAct] = []
     for clause, (level, other, other_here) in zip(clauses, levels, strict=True):
         match: PlaceMatch
         if level >= 2 or (level == 1 and not other_here and finest < 2):
             match = "named"
+        elif sole and clause.acts:
+            match = "only_clause"
         elif level == 1 or other:
             match = "other"
         elif len(act_hards) == 1 and not any(c.mentions for c in clauses):
@@ -512,7 +544,9 @@ class _Reader:
                 self.lower[k] in ACTIVE_VERBS
                 for k in range(subject[0][1], min(e, subject[0][1] + 4))
             )
-            if not (self._triggers_in(j, e) or acting) or not self._starts_clause(j):
+            if not (self._triggers_in(j, e) or acting or self._loss_report(j, e)):
+                continue
+            if not self._starts_clause(j):
                 continue
             if (
                 self.doc[i - 1].text[:1].isupper()
@@ -538,6 +572,16 @@ class _Reader:
             if a < b:
                 out.append((a, b))
         return out
+
+    def _loss_report(self, j: int, e: int) -> bool:
+        """ "... and casualties in Douma", "and 5 killed in Harasta": a count of the dead at a
+        place of its own, which may be the row's while the act beside it is elsewhere."""
+        if not any(j <= k <= j + 3 for k in self.losses):
+            return False
+        return any(j < p0 < e for p0, _ in self.places) or any(
+            self.lower[k] in ("in", "at") and self.doc[k + 1].text[:1].isupper()
+            for k in range(j + 1, min(e, len(self.doc)) - 1)
+        )
 
     def _in_brackets(self, i: int, s: int) -> bool:
         depth = 0
@@ -580,9 +624,7 @@ class _Reader:
         if not mutual:
             agents.extend(self._adjective_agents(triggers, actors))
         acts = self._acts(triggers)
-        if not acts:
-            if not kills or not (agents or victims):
-                return None
+        if not acts and kills and (agents or victims):
             acts = [(Act.attack, None)]
         results: list[tuple[Act, str | None, tuple[int, int] | None]] = []
         group = self._coordinated(triggers)
@@ -592,7 +634,12 @@ class _Reader:
         agents = [(i, w, b if b in starts else None) for i, w, b in agents if i not in victims]
         for act, start in acts:
             if act in MUTUAL:
-                results.append((act, None, None))
+                # "killed by regime forces in clashes": the killing is theirs
+                killers = [(i, w) for i, w, _ in agents if self._killed_by(w[0])]
+                for ident, (w0, w1) in dict.fromkeys(killers):
+                    results.append((act, ident, self._offsets(w0, w1)))
+                if not killers:
+                    results.append((act, None, None))
                 continue
             # agents named for this act ("Hezbollah shell"), and those named for the clause
             # ("the regime forces and Hezbollah shell", "shelling ... by X")
@@ -606,14 +653,13 @@ class _Reader:
                     self.tools.table.cls(ident) in GROUND_SIDES
                 ):
                     kind = Act.attack  # "IS raided the homes", "rebels' bombing": not from the air
-                named = (
-                    self.offset + self.doc[w0].idx,
-                    self.offset + self.doc[w1 - 1].idx + len(self.doc[w1 - 1].text),
-                )
-                results.append((kind, ident, named))
+                results.append((kind, ident, self._offsets(w0, w1)))
+        own = tuple(self._mentions(s, e))
+        if not results and not own:
+            return None  # neither an act nor a place: nothing to read
         cs, ce = self.doc[s].idx, self.doc[e - 1].idx + len(self.doc[e - 1].text)
         span = (self.offset + cs, self.offset + ce)
-        mentions = tuple(self._mentions(s, e)) or previous
+        mentions = own or previous
         words = set(self.lower[s:e])
         hedged = bool((words - {"claim", "claims", "claimed"}) & HEDGE_WORDS) or (
             bool(words & {"claim", "claims", "claimed"})
@@ -625,6 +671,16 @@ class _Reader:
             hedged, hard,
         )  # fmt: skip
 
+    def _offsets(self, w0: int, w1: int) -> tuple[int, int]:
+        """Character offsets (in the piece's text) of tokens w0..w1."""
+        end = self.doc[w1 - 1]
+        return (self.offset + self.doc[w0].idx, self.offset + end.idx + len(end.text))
+
+    def _killed_by(self, a0: int) -> bool:
+        """The actor at a0 follows "killed by" / "wounded by" (the killing is its act)."""
+        word, j = self._prev(a0)
+        return word == "by" and self._prev(j, frozenset())[0] in KILLED_BY
+
     def _coordinated(self, triggers: list[tuple[str, int, int]]) -> dict[int, int]:
         """Trigger starts to the first of their coordination ("bombardment and shelling")."""
         group: dict[int, int] = {}
@@ -635,7 +691,8 @@ class _Reader:
 
     def _acts(self, triggers: list[tuple[str, int, int]]) -> list[tuple[Act, int | None]]:
         found: list[tuple[Act, int | None]] = []
-        # "drop a warplane", "shot down a helicopter": the aircraft was hit, it did not strike
+        # "drop a warplane", "shot down a helicopter": the aircraft was hit, it did not strike;
+        # "aircraft fly over the city": it was seen, it struck nothing
         triggers = [
             t
             for t in triggers
@@ -644,6 +701,7 @@ class _Reader:
                 and (
                     {self._prev(t[1], AIRCRAFT_DETERMINERS)[0]} & AIRCRAFT_LOST
                     or self.lower[t[2] : t[2] + 1] in (["crashed"], ["crashes"], ["crash"])
+                    or self._next(t[2]) in AIRCRAFT_FLYING
                 )
             )
         ]
@@ -651,12 +709,14 @@ class _Reader:
             triggers = [t for t in triggers if t[0].startswith("ACT_")]
         # "warplanes intensify bombardment", "helicopters carry out strikes": a generic word
         # for fire whose subject is an aircraft is the aircraft's act, not a second one
+        # and so is a word for fire right after an aircraft ("warplanes shelling")
         if any(self.lower[t[1]] in AIRCRAFT for t in triggers):
+            flown = {t[2] for t in triggers if self.lower[t[2] - 1] in AIRCRAFT}
             triggers = [
                 t
                 for t in triggers
                 if ACTS_BY_LABEL.get(t[0]) is Act.air_strike
-                or not (t[2] - t[1] == 1 and self.lower[t[1]] in GENERIC_FIRE)
+                or not ((t[2] - t[1] == 1 and self.lower[t[1]] in GENERIC_FIRE) or t[1] in flown)
             ]
         for label, start, _ in triggers:
             act = ACTS_BY_LABEL.get(label)
@@ -859,6 +919,8 @@ class _Reader:
         adjectives = self.tools.table.adjectives
         for _, t0, _ in triggers:
             j = t0 - 1
+            while j >= 0 and self.lower[j] in QUOTE_TOKENS:
+                j -= 1  # "“Turkish” bombing": the source's quotes around the adjective
             holder = [a for a in actors if a[0] <= t0 < a[1]]
             if holder:  # "Russian and Turkish warplanes": the actor names the act
                 j = holder[0][0] - 1
@@ -875,7 +937,7 @@ class _Reader:
                 if ident and (
                     text[:1].isupper() or key in ("regime", "government", "rebel", "opposition")
                 ):
-                    before, _ = self._prev(j, frozenset())
+                    before, _ = self._prev(j, QUOTE_TOKENS)
                     if before not in TARGET_BEFORE:
                         out.append((ident, (j, j + 1), t0))
                     j -= 1
@@ -939,7 +1001,7 @@ class _Reader:
         # "the capital", "the provincial capital": a place, though not one a gazetteer knows
         for i in range(s, e):
             if self.lower[i] == "capital" and i not in covered:
-                out.append(Mention("the capital", (), "place", True))
+                out.append(Mention("the capital", self.tools.capital, "place", True))
         return out
 
     def _name_end(self, i: int, e: int) -> int:
@@ -982,9 +1044,36 @@ class _Reader:
         city_only = bool(after and after[0] in CITY_WORDS) or (
             len(before) >= 2 and before[-1] == "of" and before[-2] in CITY_WORDS
         )
+        rural = (
+            bool(after and after[0] in RURAL)
+            or bool(before and before[-1] in RURAL)
+            or (len(before) >= 2 and before[-1] == "of" and before[-2] in RURAL)
+        )
+        if places and all(p.is_governorate for p in places):
+            # a governorate's own name ("Rif Dimashq", "Damascus countryside", "Rural Hama")
+            words = name.lower().split()
+            outside = rural or bool(set(words[:1] + words[-1:]) & RURAL)
+            return Mention(name, places, "governorate", False, outside)
+        if rural:
+            # "Damascus countryside" is a governorate of its own (Rural Damascus)
+            word = after[0] if after and after[0] in RURAL else "countryside"
+            own = [p for p in self.tools.gaz.candidates(f"{name} {word}") if p.is_governorate]
+            if own:
+                return Mention(name, tuple(own), "governorate", False, True)
         has_governorate = any(p.is_governorate for p in places)
+        # "Aleppo city and its countryside": the whole governorate, the city with it
+        rest = self.lower[p1 : p1 + 4]
+        if rest and rest[0] in CITY_WORDS:
+            rest = rest[1:]
+        if rest[:2] in (["and", "its"], ["and", "their"]) and rest[2:3] and rest[2] in RURAL:
+            base = re.sub(r"\s+(?:city|town)$", "", name, flags=re.IGNORECASE)
+            seat = [p for p in self.tools.gaz.candidates(base) if p.is_governorate]
+            if seat:
+                return Mention(name, tuple(seat), "governorate", False)
+            return Mention(name, places, "place", False)
         if (governorate_words or around) and has_governorate and not city_only:
-            return Mention(name, tuple(p for p in places if p.is_governorate), "governorate", False)
+            governorates = tuple(p for p in places if p.is_governorate)
+            return Mention(name, governorates, "governorate", False, rural)
         if places and all(p.kind == "country" for p in places):
             return Mention(name, places, "country", False)
         return Mention(name, places, "place", city_only and not cardinal)
@@ -1154,6 +1243,16 @@ def _level(clause: Clause, row: RowPlace, words: str) -> tuple[int, bool, bool]:
     return best, other, here
 
 
+def _may_be_in(m: Mention, row: RowPlace) -> bool:
+    """The mention may be a place of the row's governorate (or the gazetteer cannot say);
+    never the countryside of the row's own city."""
+    if _outside_city(m, row):
+        return False
+    if not m.places or not row.admin1 or m.level == "country":
+        return True
+    return any(p.admin1 == row.admin1 or p.id == row.admin1 for p in m.places)
+
+
 def _mention_level(m: Mention, row: RowPlace) -> int:
     if m.level == "country":
         return 0
@@ -1190,8 +1289,17 @@ def _mention_level(m: Mention, row: RowPlace) -> int:
         ):
             return 1
         return 0
-    # a governorate ("Idlib countryside", "western Aleppo")
+    # a governorate ("Idlib countryside", "western Aleppo"); the countryside of a city is
+    # not the city ("the countryside of Aleppo" for a row in Aleppo city)
+    if _outside_city(m, row):
+        return 0
     return 1 if row.admin1 and row.admin1 in ids else 0
+
+
+def _outside_city(m: Mention, row: RowPlace) -> bool:
+    """ "the countryside of Homs" for a row in Homs city; "Damascus countryside" for one in
+    Damascus."""
+    return m.countryside and row.city and any(same_name(m.text, n) for n in row.names)
 
 
 def _km(p: Place, point: tuple[float, float]) -> float:

@@ -46,6 +46,7 @@ class Country:
     lat: float
     radius_km: float
     aliases: tuple[str, ...]
+    capital: str = ""  # the capital city's name, for "the capital" in text
 
 
 @dataclass(frozen=True, eq=False)
@@ -312,6 +313,7 @@ def _parse(folder: Path) -> Region:
                 aliases=spec.strings(
                     "extract.country.aliases", country_spec.get("aliases", [country_spec["name"]])
                 ),
+                capital=str(country_spec.get("capital") or ""),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise spec.error(
