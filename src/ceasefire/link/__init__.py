@@ -16,7 +16,7 @@ import numpy.typing as npt
 from ceasefire.core.actors import ActorRegistry
 from ceasefire.core.incidents import Incidents
 from ceasefire.link.clusters import AUTO, REVIEW, Decision, decide, events
-from ceasefire.link.features import link_frame
+from ceasefire.link.features import closeness, link_frame
 from ceasefire.link.model import (
     frames_by_source,
     load_settings,
@@ -62,6 +62,7 @@ def score_pairs(
     out: list[pd.DataFrame] = []
     for a, b in source_pairs(list(parts)):
         pairs = predict(parts[a], parts[b], settings, threshold=threshold)
+        pairs["closeness"] = closeness(frame, pairs["left"], pairs["right"])
         pairs.insert(0, "source_right", b)
         pairs.insert(0, "source_left", a)
         out.append(pairs)
@@ -69,7 +70,15 @@ def score_pairs(
         return pd.DataFrame(
             {
                 c: pd.Series(dtype=float)
-                for c in ("source_left", "source_right", "left", "right", "score", "weight")
+                for c in (
+                    "source_left",
+                    "source_right",
+                    "left",
+                    "right",
+                    "score",
+                    "weight",
+                    "closeness",
+                )  # fmt: skip
             }
         )
     return pd.concat(out, ignore_index=True)

@@ -231,10 +231,36 @@ def haversine_km(
     return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def closeness(
+    frame: pd.DataFrame, left: npt.ArrayLike, right: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """How close two reports are on the continuous evidence the model's levels round off,
+    in [-3, 0] (0: the same): the gap between their midpoints in days, their distance
+    against their radii, and the log ratio of their best casualty figures, each squashed
+    as x / (1 + x) and summed, negated. Only a tie-break between pairs the model scores
+    alike. `left` and `right` are `unique_id`s of `frame`."""
+    import pandas as pd
+
+    index = pd.Index(frame["unique_id"].to_numpy())
+    a = index.get_indexer(np.asarray(left))
+    b = index.get_indexer(np.asarray(right))
+    mid = frame["mid"].to_numpy(float)
+    lon = frame["lon"].to_numpy(float)
+    lat = frame["lat"].to_numpy(float)
+    radius = frame["radius_km"].to_numpy(float)
+    best = frame["killed_best"].to_numpy(float)
+    days = np.abs(mid[a] - mid[b])
+    km = haversine_km(lon[a], lat[a], lon[b], lat[b]) / (1.0 + radius[a] + radius[b])
+    ratio = np.abs(np.log1p(np.fmax(best[a], 0.0)) - np.log1p(np.fmax(best[b], 0.0)))
+    parts = [np.nan_to_num(x, nan=0.0) for x in (days, km, ratio)]
+    return -sum((x / (1.0 + x) for x in parts), np.zeros(len(a)))
+
+
 __all__ = [
     "COLUMNS",
     "FAMILIES",
     "act_family",
+    "closeness",
     "governorates",
     "haversine_km",
     "link_frame",

@@ -49,6 +49,7 @@ _DIST = (
 _RADII = "(radius_km_l + radius_km_r)"
 #: How many times one best estimate is the other (+1 each, so that 0 and 1 are near).
 _RATIO = "(greatest(killed_best_l, killed_best_r) + 1) / (least(killed_best_l, killed_best_r) + 1)"
+_LEAST = "least(killed_best_l, killed_best_r)"
 
 
 def _levels(*levels: tuple[str, str]) -> list[dict[str, Any]]:
@@ -69,6 +70,11 @@ def comparisons() -> list[dict[str, Any]]:
             "comparison_description": "gap between the two intervals (days)",
             "comparison_levels": _levels(
                 ("t0_l IS NULL OR t0_r IS NULL", "null"),
+                (
+                    "t1_l - t0_l <= 1.5 AND t1_r - t0_r <= 1.5"
+                    " AND abs((t0_l + t1_l) - (t0_r + t1_r)) < 1",
+                    "the same day",
+                ),
                 ("least(t1_l, t1_r) - greatest(t0_l, t0_r) >= 0.5", "overlap by half a day"),
                 (f"{_GAP} <= 0", "intervals touch"),
                 (f"{_GAP} <= 1", "gap <= 1 day"),
@@ -82,6 +88,11 @@ def comparisons() -> list[dict[str, Any]]:
             "comparison_levels": _levels(
                 ("lat_l IS NULL OR lat_r IS NULL", "null"),
                 (f"{_DIST} <= 1.5", "within 1.5 km"),
+                (f"{_DIST} <= 3", "within 3 km"),
+                (f"{_DIST} <= 6", "within 6 km"),
+                (f"{_DIST} <= 12", "within 12 km"),
+                (f"{_DIST} <= 0.25 * {_RADII}", "within a quarter of the radii"),
+                (f"{_DIST} <= 0.5 * {_RADII}", "within half the radii"),
                 (f"{_DIST} <= {_RADII} + 2", "within the radii + 2 km"),
                 (f"{_DIST} <= {_RADII} + 10", "within the radii + 10 km"),
                 (f"{_DIST} <= 2 * {_RADII} + 30", "within twice the radii + 30 km"),
@@ -112,12 +123,16 @@ def comparisons() -> list[dict[str, Any]]:
             "comparison_description": "casualty ranges and best estimates",
             "comparison_levels": _levels(
                 ("killed_best_l IS NULL OR killed_best_r IS NULL", "null"),
+                (f"killed_best_l = killed_best_r AND {_LEAST} >= 10", "same best, 10 or more"),
+                (f"killed_best_l = killed_best_r AND {_LEAST} >= 3", "same best, 3 to 9"),
+                (f"killed_best_l = killed_best_r AND {_LEAST} >= 1", "same best, 1 or 2"),
+                ("killed_best_l = killed_best_r", "both none"),
+                (f"{_RATIO} <= 1.2 AND {_LEAST} >= 5", "best within x1.2, 5 or more"),
                 (f"{_RATIO} <= 1.2", "best within x1.2"),
-                (
-                    "killed_low_l <= killed_high_r AND killed_low_r <= killed_high_l",
-                    "ranges overlap",
-                ),
+                (f"{_RATIO} <= 1.35", "best within x1.35"),
+                (f"{_RATIO} <= 1.5", "best within x1.5"),
                 (f"{_RATIO} <= 1.7", "best within x1.7"),
+                (f"{_RATIO} <= 2.2", "best within x2.2"),
                 (f"{_RATIO} <= 3", "best within x3"),
                 ("ELSE", "far apart"),
             ),
