@@ -49,6 +49,7 @@ def act(
     aggregate: bool = False,
     hedged: bool = False,
     start: int = 0,
+    unidentified: bool = False,
 ) -> TextAct:
     return TextAct(
         act=kind,
@@ -60,6 +61,7 @@ def act(
         place_match=place,  # type: ignore[arg-type]
         aggregate=aggregate,
         hedged=hedged,
+        unidentified=unidentified,
     )
 
 
@@ -304,3 +306,44 @@ def test_inference_never_removes_or_overwrites_a_claim(
     # Reading more text only adds claims.
     more, _ = infer(conduct, [*acts, act(Act.air_strike, None)], REGISTRY, "SOHR")
     assert set(claims) <= set(more)
+
+
+# ---------------------------------------------------------------- recorded under a side
+
+
+FILED = ActorRegistry.of(
+    [
+        *(a for a in REGISTRY.actors.values() if a.id != "turkey"),
+        Actor(
+            id="turkey", name="Turkey", capabilities=[Capability.air], recorded_under=["faction"]
+        ),
+        Actor(id="turkish-unit", name="A Turkish unit", member_of=["turkey"]),
+    ]
+)
+
+
+def test_an_actor_the_dataset_files_under_a_side_is_named_as_itself() -> None:
+    # the dataset records Turkey's acts under one faction of the opposition
+    dyad = Conduct(Act.attack, ((None, ("gov",)),), ("opposition",), directed=False)
+    claims, basis = infer(dyad, [act(Act.shelling, "turkey")], FILED, "Monitor")
+    assert claims == (("source:Monitor", ("turkey",)),)
+    assert basis[0].startswith("turkey per Monitor (the dataset files turkey's acts under")
+    conduct = inferred_conduct(dyad, claims, registry=FILED)
+    assert conduct.targets == ("gov",)
+    # a unit of it, too
+    unit, _ = infer(dyad, [act(Act.shelling, "turkish-unit")], FILED, "Monitor")
+    assert unit == (("source:Monitor", ("turkish-unit",)),)
+    # without the declaration it stays outside the dyad
+    assert infer(dyad, [act(Act.shelling, "turkey")], REGISTRY, "Monitor")[0] == ()
+
+
+def test_filed_under_a_side_not_in_this_dyad_gives_no_claim() -> None:
+    dyad = Conduct(Act.attack, ((None, ("gov",)),), ("sdf",), directed=False)
+    claims, basis = infer(dyad, [act(Act.shelling, "turkey")], FILED, "Monitor")
+    assert claims == () and "not a side of" in basis[0]
+
+
+def test_unidentified_aircraft_give_no_capability_claim() -> None:
+    claims, basis = infer(DYAD, [act(Act.air_strike, None, unidentified=True)], REGISTRY, "X")
+    assert claims == ()
+    assert basis[0].startswith("no claim from capability: X says it does not know who")

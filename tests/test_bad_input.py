@@ -60,6 +60,11 @@ def agreement_with(tmp_path: Path, old: str, new: str) -> Path:
         ("end: null", 'end: "2016-04-29T00:00"', "end is not after start"),
         ("parties: [gov,", "parties: [gvo,", "unknown actor id 'gvo'"),
         ("zones: [square]", "zones: [circle]", "unknown zone id 'circle'"),
+        (
+            "{id: russia, name: Russia}",
+            "{id: russia, name: Russia, recorded_under: [gvo]}",
+            "actors[7].recorded_under[0]: unknown actor id 'gvo'",
+        ),
         ('start: "2016-04-30T00:00"', 'start: "2016-02-30T00:00"', "agreements[0].start"),
         ("- {by: russia, duration: 72h}", "- {by: russia, duration: 72 hours}", "72 hours"),
         (

@@ -142,8 +142,12 @@ def test_the_governorate_counts_unless_a_finer_clause_names_the_place() -> None:
 def test_only_clause_with_no_place() -> None:
     acts = read("Regime artillery pounded the area overnight", TALBISEH)
     assert [(a.agent, a.place_match) for a in acts] == [("gov", "only_clause")]
-    several = read("Regime artillery pounded the area; warplanes struck Saraqeb", TALBISEH)
+    # another report in the row's governorate: which one is the row's cannot be told
+    several = read("Regime artillery pounded the area; warplanes struck Qusayr", TALBISEH)
     assert [a.place_match for a in several] == ["none", "other"]
+    # a report from another governorate is not the row's: the one left is
+    away = read("Regime artillery pounded the area; warplanes struck Saraqeb", TALBISEH)
+    assert [a.place_match for a in away] == ["only_clause", "other"]
 
 
 def test_spellings_of_one_place_match() -> None:
@@ -159,7 +163,10 @@ def test_a_fragment_of_a_longer_name_is_not_a_town() -> None:
     row = {"place": "Khan Shaykhun town", "admin2": "Maarat al-Numaan district",
            "admin1": "Idlib Governorate"}  # fmt: skip
     acts = read("Regime forces shell Khan al-Sabeel and clashes in the countryside of Hama", row)
-    assert [a.place_match for a in acts] == ["other", "other"]
+    # not the row's town by name (that would be "named"); the row's report all the same,
+    # the other being in another governorate
+    assert [a.place_match for a in acts] == ["only_clause", "other"]
+    assert read("Regime forces shell Khan al-Sabeel", row)[0].place_match == "only_clause"
 
 
 # sources, datelines, tallies, hedges -----------------------------------------------------
@@ -408,3 +415,10 @@ def test_an_aircrafts_fire_is_one_air_strike_and_quotes_keep_the_adjective() -> 
     assert [a.act for a in acts] == [Act.air_strike]
     quoted = read("“Russian” raids on Saraqib kill four", SARAQIB)
     assert [(a.act, a.agent) for a in quoted] == [(Act.air_strike, "russia")]
+
+
+def test_unidentified_aircraft_are_marked_as_unknown() -> None:
+    acts = read("Unidentified warplanes strike a gathering near Talbiseh", TALBISEH)
+    assert [(a.act, a.agent, a.unidentified) for a in acts] == [(Act.air_strike, None, True)]
+    known = read("Warplanes strike a gathering near Talbiseh", TALBISEH)
+    assert [a.unidentified for a in known] == [False]

@@ -29,7 +29,9 @@ class TextAct:
     never a paraphrase. `place_match`: the clause names this row's place, district or
     governorate (`named`); it is the only clause and names no place (`only_clause`);
     it names another place (`other`); several clauses and this one names none (`none`).
-    `aggregate` marks a tally across places or days; `hedged` a "reportedly".
+    `aggregate` marks a tally across places or days; `hedged` a "reportedly";
+    `unidentified` an act the source says was by someone it does not know ("unidentified
+    warplanes"): no rule may name who that was.
     """
 
     act: Act
@@ -41,6 +43,7 @@ class TextAct:
     place_match: PlaceMatch
     aggregate: bool
     hedged: bool
+    unidentified: bool = False
 
 
 # --------------------------------------------------------------------------- claimants
@@ -80,6 +83,18 @@ def _side_of(agent: str, side: tuple[str, ...], registry: ActorRegistry) -> str 
     return None
 
 
+def _recorded_under(agent: str, sides: Dyad, registry: ActorRegistry) -> str | None:
+    """The dyad's actor that datasets file `agent`'s acts under (`Actor.recorded_under` of
+    the agent or of an actor it belongs to), None if none."""
+    for actor in registry.ancestors(agent):
+        spec = registry.actors.get(actor)
+        for under in spec.recorded_under if spec else ():
+            found = _side_of(under, sides[0], registry) or _side_of(under, sides[1], registry)
+            if found is not None:
+                return found
+    return None
+
+
 def _resolve(agent: str, registry: ActorRegistry) -> str | None:
     if agent in registry.actors:
         return agent
@@ -116,12 +131,15 @@ def infer(
     - text rule: a clause about this place (`named` or `only_clause`), not a tally,
       whose agent is (or belongs to, or stands above) an actor of one side of the
       dyad → `("source:<name>", (that actor,))`. An agent outside the dyad gives no
-      claim: the dataset's two sides are what fought there.
+      claim — the dataset's two sides are what fought there — unless the agreement file
+      says datasets file its acts under one of them (`recorded_under`: a dataset that
+      codes an ally's air strikes as the government's): then the claim names the agent.
     - capability rule: an act needing a capability (an air strike) at this place
       with no agent named, in a dyad where exactly one side has an actor (or an
       ancestor or member of one) with it → `("inferred:capability:air", (that actor,))`;
       not when the text also tells, at this place, an act anyone could have done by
-      nobody named (shelling, clashes): the row may record that act.
+      nobody named (shelling, clashes): the row may record that act; nor when the source
+      says it does not know who acted ("unidentified warplanes").
     """
     if conduct.directed:
         return (), []
@@ -146,6 +164,15 @@ def infer(
                 found = _side_of(resolved, sides[0], registry) or _side_of(
                     resolved, sides[1], registry
                 )
+            if found is None and resolved is not None:
+                under = _recorded_under(resolved, sides, registry)
+                if under is not None:
+                    claims[(claimant, (resolved,))] = None
+                    lines[
+                        f"{resolved} per {said}{hedge} (the dataset files {resolved}'s acts "
+                        f"under {under}): {quote(act)}"
+                    ] = None
+                    continue
             if found is None:
                 lines[
                     f"no claim: {said} names {act.agent} ({act.agent_words!r}), not a side of "
@@ -157,6 +184,11 @@ def infer(
             continue
         need = NEEDS.get(act.act)
         if need is None:
+            continue
+        if act.unidentified:
+            lines[f"no claim from capability: {said} says it does not know who: {quote(act)}"] = (
+                None
+            )
             continue
         if open_acts:
             lines[
@@ -176,16 +208,24 @@ def infer(
     return tuple(claims), list(lines)
 
 
-def inferred_conduct(conduct: Conduct, claims: Sequence[Claim], act: Act | None = None) -> Conduct:
+def inferred_conduct(
+    conduct: Conduct,
+    claims: Sequence[Claim],
+    act: Act | None = None,
+    registry: ActorRegistry | None = None,
+) -> Conduct:
     """The conduct with the inferred claims as its perpetrators: directed, the dyad kept.
 
     Targets are the other side of the dyad; when the claims name both sides, both
-    sides are targets (each claim is judged against the side it did not name).
+    sides are targets (each claim is judged against the side it did not name). With
+    `registry`, an actor the dataset files under a side (`recorded_under`) stands on it.
     """
     if conduct.directed or not claims:
         return conduct
     sides: Dyad = conduct.dyad or (conduct.perpetrator_ids(), conduct.targets)
     named = {a for _, names in claims for a in names}
+    if registry is not None:
+        named |= {u for a in named if (u := _recorded_under(a, sides, registry)) is not None}
     hit_a, hit_b = bool(named & set(sides[0])), bool(named & set(sides[1]))
     if hit_a and not hit_b:
         targets = sides[1]

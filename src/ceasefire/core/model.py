@@ -139,6 +139,12 @@ class Actor(_Strict):
         description="means only some actors have here (air: flies aircraft over the area); "
         "an act needing it, in a dyad where one side alone has it, is inferred to be that side's",
     )
+    recorded_under: list[Id] = Field(
+        default_factory=list,
+        description="actors whose side the datasets that record dyads file this actor's acts "
+        "under (an ally's air strikes coded as the government's): a source naming this actor "
+        "in such a dyad names who acted on that side",
+    )
     note: str | None = None
 
 

@@ -116,6 +116,8 @@ AIRCRAFT_FLYING = frozenset(
     "roam roams roaming".split()
 )
 QUOTE_TOKENS = frozenset({'"', "'", "“", "”", "‘", "’"})
+#: "unidentified warplanes", "unknown aircraft": the source says it does not know who.
+UNKNOWN = frozenset("unidentified unknown unmarked anonymous".split())
 #: Words of a killing whose "by X" names the killer even in a clash.
 KILLED_BY = frozenset("killed wounded injured martyred shot executed".split())
 AIRCRAFT_DETERMINERS = frozenset({"a", "an", "the", "regime", "its", "their", "of", "his"})
@@ -330,6 +332,7 @@ class Clause:
     aggregate: bool
     hedged: bool
     hard: int  # index of the hard clause it belongs to
+    unidentified: bool = False  # "unidentified warplanes": the source does not know who
 
 
 @dataclass(frozen=True)
@@ -377,23 +380,25 @@ def read_source_text(
     finest = max((lv for lv, _, _ in levels), default=0)
     telling = [c for c in clauses if c.acts]
     act_hards = {c.hard for c in telling}
-    # One report (one piece of the text tells acts) that names the row's place nowhere,
-    # and no other place than where its acts were: its acts are the row's, wherever the
-    # gazetteer puts the towns it names (a neighbourhood, a farm, a village geocoded to
-    # the next town) as long as they may be in the row's governorate.
+    # The text names the row's place nowhere. Leave out the clauses about places that
+    # cannot be in the row's governorate; if what remains is one report (one piece of the
+    # text) of acts, with no count of the dead at a place of its own beside it, its acts
+    # are the row's, wherever the gazetteer puts the towns it names (a neighbourhood, a
+    # farm, a village geocoded to the next town).
+    maybe = [c for c in clauses if not c.mentions or any(_may_be_in(m, row) for m in c.mentions)]
     sole = (
-        len(act_hards) == 1
-        and finest == 0
-        and not any(c.mentions for c in clauses if not c.acts)
+        finest == 0
+        and len({c.hard for c in maybe if c.acts}) == 1
+        and not any(c.mentions for c in maybe if not c.acts)
         and not any(c.aggregate for c in telling)
-        and all(_may_be_in(m, row) for c in telling for m in c.mentions)
     )
+    sole_clauses = {id(c) for c in maybe if c.acts} if sole else set()
     out: list[TextAct] = []
     for clause, (level, other, other_here) in zip(clauses, levels, strict=True):
         match: PlaceMatch
         if level >= 2 or (level == 1 and not other_here and finest < 2):
             match = "named"
-        elif sole and clause.acts:
+        elif id(clause) in sole_clauses:
             match = "only_clause"
         elif level == 1 or other:
             match = "other"
@@ -414,6 +419,7 @@ def read_source_text(
                     place_match=match,
                     aggregate=clause.aggregate,
                     hedged=clause.hedged,
+                    unidentified=clause.unidentified and agent is None,
                 )
             )
     return out
@@ -666,9 +672,12 @@ class _Reader:
             and not words & {"lives", "life", "responsibility"}
         )
         hedged = hedged or "said to be" in self.text[cs:ce].lower()
+        unidentified = any(
+            self._prev(t[1], frozenset({"the", "an", "a"}))[0] in UNKNOWN for t in triggers
+        )
         return Clause(
             span, tuple(dict.fromkeys(results)), tuple(victims), mentions, aggregate,
-            hedged, hard,
+            hedged, hard, unidentified,
         )  # fmt: skip
 
     def _offsets(self, w0: int, w1: int) -> tuple[int, int]:

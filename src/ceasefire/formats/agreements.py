@@ -349,6 +349,9 @@ def load_agreement_texts(
             for j, parent in enumerate(actor.member_of):
                 if parent not in actors:
                     errors.add(("actors", i, "member_of", j), f"unknown actor id {parent!r}")
+            for j, under in enumerate(actor.recorded_under):
+                if under not in actors:
+                    errors.add(("actors", i, "recorded_under", j), f"unknown actor id {under!r}")
         for i, agreement in enumerate(document.agreements):
             if agreement.id in seen_agreements:
                 errors.add(("agreements", i, "id"), f"duplicate agreement id {agreement.id!r}")

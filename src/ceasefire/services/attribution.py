@@ -87,13 +87,13 @@ def person_claims(rows: Sequence[Mapping[str, Any]]) -> tuple[tuple[Claim, ...],
     return tuple(claims), responsibility, discounted
 
 
-def _with_person(conduct: Conduct, claims: Sequence[Claim]) -> Conduct:
+def _with_person(conduct: Conduct, claims: Sequence[Claim], registry: ActorRegistry) -> Conduct:
     if not claims:
         return conduct
     if conduct.directed:
         merged = tuple(dict.fromkeys((*conduct.perpetrators, *claims)))
         return Conduct(conduct.act, merged, conduct.targets, True, conduct.dyad)
-    return inferred_conduct(conduct, claims)
+    return inferred_conduct(conduct, claims, registry=registry)
 
 
 def attribute(
@@ -151,7 +151,7 @@ def attribute(
         if rows:
             claims, responsibility, discounted = person_claims(rows)
             if claims:  # a person said who acted: nothing is inferred
-                c = place(_with_person(conduct, claims))
+                c = place(_with_person(conduct, claims, registry))
                 column[i] = c
                 grades[i] = grade_of(c, responsibility, discounted)
                 continue
@@ -181,7 +181,7 @@ def attribute(
             claims, lines = infer(conduct, acts, registry, name)
             target = c
             if claims:
-                target = place(inferred_conduct(conduct, claims))
+                target = place(inferred_conduct(conduct, claims, registry=registry))
             found = done[key] = (target, BASIS_SEPARATOR.join(lines))
         column[i] = found[0]
         basis[i] = found[1]
@@ -216,7 +216,7 @@ def merge_stored(
         claims, responsibility, discounted = person_claims(mine)
         new = conduct
         if claims:
-            new = _with_person(conduct, claims)
+            new = _with_person(conduct, claims, registry)
         else:
             inferred = [
                 r for r in mine
@@ -226,7 +226,7 @@ def merge_stored(
                 dict.fromkeys((r.get("claimed_by"), tuple(r["actors"])) for r in inferred)
             )
             if found and not conduct.directed:
-                new = inferred_conduct(conduct, found)
+                new = inferred_conduct(conduct, found, registry=registry)
             lines = [str(r.get("basis") or "") for r in inferred if r.get("basis")]
             if lines:
                 basis[i] = BASIS_SEPARATOR.join(dict.fromkeys(lines))
