@@ -148,10 +148,17 @@ def naive_weights(
         A = {c: a[c].to_numpy()[start : start + chunk, None] for c in a.columns if c != "sides"}
         gap = np.maximum(A["t0"] - B["t1"], B["t0"] - A["t1"])
         overlap = np.minimum(A["t1"], B["t1"]) - np.maximum(A["t0"], B["t0"])
-        w = _pick([overlap >= 0.5, gap <= 0, gap <= 1, gap <= 3], f["time"])
+        same_day = (
+            (A["t1"] - A["t0"] <= 1.5)
+            & (B["t1"] - B["t0"] <= 1.5)
+            & (np.abs((A["t0"] + A["t1"]) - (B["t0"] + B["t1"])) < 1)
+        )
+        w = _pick([same_day, overlap >= 0.5, gap <= 0, gap <= 1, gap <= 3], f["time"])
         d = haversine_km(A["lon"], A["lat"], B["lon"], B["lat"])
         radii = A["radius_km"] + B["radius_km"]
-        w = w + _pick([d <= 1.5, d <= radii + 2, d <= radii + 10, d <= 2 * radii + 30], f["place"])
+        near = [d <= 1.5, d <= 3, d <= 6, d <= 12, d <= 0.25 * radii, d <= 0.5 * radii]
+        far = [d <= radii + 2, d <= radii + 10, d <= 2 * radii + 30]
+        w = w + _pick(near + far, f["place"])
         ca = a_code[start : start + chunk, None]
         same, some = equal[ca, b_code], share[ca, b_code]
         null = empty[ca] | empty[b_code][None, :]
@@ -161,8 +168,12 @@ def naive_weights(
         w = w + np.where(known, _pick([fam_a == fam_b], f["act"]), 0.0)
         ka, kb = A["killed_best"].astype(float), B["killed_best"].astype(float)
         ratio = (np.maximum(ka, kb) + 1) / (np.minimum(ka, kb) + 1)
-        overlap_k = (A["killed_low"] <= B["killed_high"]) & (B["killed_low"] <= A["killed_high"])
-        w = w + _pick([ratio <= 1.2, overlap_k, ratio <= 1.7, ratio <= 3], f["killed"])
+        least, same = np.minimum(ka, kb), ka == kb
+        levels = [same & (least >= 10), same & (least >= 3), same & (least >= 1), same]
+        levels += [(ratio <= 1.2) & (least >= 5), ratio <= 1.2, ratio <= 1.35, ratio <= 1.5]
+        levels += [ratio <= 1.7, ratio <= 2.2, ratio <= 3]
+        known_k = ~(np.isnan(ka) | np.isnan(kb))
+        w = w + np.where(known_k, _pick(levels, f["killed"]), 0.0)
         total = base + w
         i, j = np.nonzero(total >= cut)
         out_l.append(i + start)

@@ -1,4 +1,4 @@
-"""decide(): greedy one-to-one per pair of sources, the two thresholds; events()."""
+"""decide(): one-to-one assignment per pair of sources, the two thresholds; events()."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ def _pairs(rows: list[tuple[str, str, int, int, float]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["source_left", "source_right", "left", "right", "score"])
 
 
-def test_one_to_one_best_first() -> None:
+def test_one_to_one_of_the_best_total() -> None:
     pairs = _pairs(
         [
             ("a", "b", 0, 10, 0.97),
             ("a", "b", 0, 11, 0.96),  # 0 already taken by a better pair
-            ("a", "b", 1, 10, 0.99),  # better than (0, 10): takes 10 first
+            ("a", "b", 1, 10, 0.99),  # with (0, 11): more than (0, 10) with (2, 11)
             ("a", "b", 2, 11, 0.70),
         ]
     )

@@ -1,8 +1,11 @@
 """Reports of one event across sources: features, the linkage model, decisions.
 
 `link_incidents` runs the whole chain on a table of incidents from several sources:
-`link_frame` → the shipped splink model on every pair of sources → greedy one-to-one
-assignment and the two thresholds → events (connected linked reports).
+`link_frame` → the shipped splink model on every pair of sources (each pair also gets
+its `closeness`, the exact evidence as a tie-break) → per pair of sources a
+maximum-weight one-to-one assignment, the two thresholds and the margin (a pick whose
+report could as well be paired with a rival is a possible duplicate) → events
+(connected linked reports).
 """
 
 from __future__ import annotations

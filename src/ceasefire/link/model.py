@@ -4,17 +4,26 @@ Pairs are generated only within a week bucket and a 0.5° cell (each also half-s
 or, for reports whose place is a district or wider, within a week and a governorate;
 never within one source (`link_only` between two tables). Each pair is compared on
 
-- time: the gap between the two intervals (each widened by its precision);
-- place: the distance against the sum of the two uncertainty radii;
+- time: the same day (two reports of a day or less), else the gap between the two
+  intervals (each widened by its precision): overlapping, touching, 1 or 3 days apart;
+- place: the distance, within 1.5, 3, 6 or 12 km, else against the sum of the two
+  uncertainty radii (a quarter of it, half of it, the radii + 2 or + 10 km, twice + 30);
 - sides: the top-level parties each names (same, some shared, none shared);
 - act family: air / fire / explosive / clash;
-- casualties: whether the two ranges overlap, or nearly.
+- casualties: the same best estimate (10 or more, 3 to 9, 1 or 2, none), else how many
+  times one best estimate is the other (x1.2 with 5 or more, x1.2, x1.35, x1.5, x1.7,
+  x2.2, x3).
+
+The levels are fine enough that two candidates of one report differing by a day, a few
+kilometres or a casualty figure score apart; the decisions (`clusters.decide`) also
+break ties between pairs scored alike by the exact evidence (`features.closeness`).
 
 The parameters (m and u of every level, and the prior) are fitted once, by
 `bench/match_eval.py --train`, on a labelled synthetic set, and shipped in
-`model.json` beside this file; `predict` only reads them, so a run is deterministic.
-They are conditioned on blocking: u is counted among blocked non-matching pairs, not
-random ones, because every blocked pair is already near in time and place.
+`model.json` beside this file, with the threshold and the margin chosen on the same
+set; `predict` only reads them, so a run is deterministic. They are conditioned on
+blocking: u is counted among blocked non-matching pairs, not random ones, because
+every blocked pair is already near in time and place.
 """
 
 from __future__ import annotations
