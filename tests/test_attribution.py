@@ -347,3 +347,33 @@ def test_unidentified_aircraft_give_no_capability_claim() -> None:
     claims, basis = infer(DYAD, [act(Act.air_strike, None, unidentified=True)], REGISTRY, "X")
     assert claims == ()
     assert basis[0].startswith("no claim from capability: X says it does not know who")
+
+
+def test_agents_one_clause_names_together_make_one_joint_claim() -> None:
+    dyad = Conduct(Act.attack, ((None, ("gov",)),), ("opposition",), directed=False)
+    together = [act(Act.air_strike, "turkey"), act(Act.air_strike, "faction")]  # one span
+    claims, _ = infer(dyad, together, FILED, "Monitor")
+    assert claims == (("source:Monitor", ("turkey", "opposition")),)
+    assert inferred_conduct(dyad, claims, registry=FILED).targets == ("gov",)
+    # agents of both sides in one clause are competing claims, not a joint act
+    both = [act(Act.shelling, "gov"), act(Act.shelling, "faction")]
+    assert infer(dyad, both, FILED, "Monitor")[0] == (
+        ("source:Monitor", ("gov",)),
+        ("source:Monitor", ("opposition",)),
+    )
+    # two clauses naming the same side are one claim of it
+    apart = [act(Act.shelling, "ndf"), act(Act.shelling, "gov", start=60)]
+    assert infer(dyad, apart, FILED, "Monitor")[0] == (("source:Monitor", ("gov",)),)
+
+
+def test_a_source_naming_who_on_the_side_acted_outranks_the_capability() -> None:
+    ally = ActorRegistry.of(
+        [
+            *REGISTRY.actors.values(),
+            Actor(id="ally", name="An ally", capabilities=[Capability.air], recorded_under=["gov"]),
+        ]
+    )
+    acts = [act(Act.air_strike, "ally"), act(Act.air_strike, None, start=60)]
+    claims, basis = infer(DYAD, acts, ally, "Monitor")
+    assert claims == (("source:Monitor", ("ally",)),)  # not also gov by capability
+    assert any("per capability" in line for line in basis)  # the reasoning is still shown

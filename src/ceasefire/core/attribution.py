@@ -150,11 +150,25 @@ def infer(
     claimant = source_claimant(source_name)
     said = claimant.removeprefix(SOURCE_PREFIX)
     claims: dict[Claim, None] = {}
+    inferred: dict[Claim, None] = {}
     lines: dict[str, None] = {}
     here = [a for a in acts if a.place_match in HERE and not a.aggregate]
     # An act at this place that anyone could have done, by nobody named (shells fell,
     # clashes), may be what the row records: then an air strike beside it does not tell.
     open_acts = sorted({a.act.value for a in here if a.agent is None and a.act not in NEEDS})
+    # Agents one clause names for its act ("Russian and regime warplanes") acted together:
+    # one claim naming them all when they stand on one side, else one claim each.
+    joint: dict[tuple[int, int], dict[str, int]] = {}  # clause span -> actor -> its side
+
+    def side(actor: str) -> int:
+        """0 or 1: the side of the dyad the actor stands on, itself or as filed."""
+        if _side_of(actor, sides[0], registry):
+            return 0
+        if _side_of(actor, sides[1], registry):
+            return 1
+        under = _recorded_under(actor, sides, registry)
+        return 0 if under is not None and _side_of(under, sides[0], registry) else 1
+
     for act in here:
         hedge = " (hedged)" if act.hedged else ""
         if act.agent is not None:
@@ -167,7 +181,7 @@ def infer(
             if found is None and resolved is not None:
                 under = _recorded_under(resolved, sides, registry)
                 if under is not None:
-                    claims[(claimant, (resolved,))] = None
+                    joint.setdefault(act.span, {})[resolved] = side(under)
                     lines[
                         f"{resolved} per {said}{hedge} (the dataset files {resolved}'s acts "
                         f"under {under}): {quote(act)}"
@@ -179,7 +193,7 @@ def infer(
                     f"{dyad}: {quote(act)}"
                 ] = None
                 continue
-            claims[(claimant, (found,))] = None
+            joint.setdefault(act.span, {})[found] = side(found)
             lines[f"{found} per {said}{hedge}: {quote(act)}"] = None
             continue
         need = NEEDS.get(act.act)
@@ -200,11 +214,29 @@ def infer(
         if bool(able[0]) == bool(able[1]):
             continue  # neither side, or both, can do it: the act does not tell
         actor = (able[0] or able[1])[0]
-        claims[(CAPABILITY_PREFIX + need.value, (actor,))] = None
+        inferred[(CAPABILITY_PREFIX + need.value, (actor,))] = None
         lines[
             f"{actor} per capability ({need.value}: only {actor}'s side of {dyad} has it): "
             f"{quote(act)}"
         ] = None
+    for named in joint.values():
+        if len(set(named.values())) == 1:
+            claims[(claimant, tuple(named))] = None
+        else:
+            claims.update({(claimant, (actor,)): None for actor in named})
+    # The capability tells only the side; a source naming who on that side acted says more
+    # ("Russian jets" beside an air strike the capability gives to the government).
+    named_sides = {
+        (side(names[0]), a) for _, names in claims for a in names if len({*map(side, names)}) == 1
+    }
+    for claim in inferred:
+        actor = claim[1][0]
+        if (
+            any(s == side(actor) for s, _ in named_sides)
+            and (side(actor), actor) not in named_sides
+        ):
+            continue
+        claims[claim] = None
     return tuple(claims), list(lines)
 
 
