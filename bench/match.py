@@ -38,7 +38,7 @@ from ceasefire.core.model import Act
 from ceasefire.link import link_frame, score_pairs
 from ceasefire.link.clusters import decide
 from ceasefire.link.features import haversine_km
-from ceasefire.link.model import count_compared, load_settings, thresholds
+from ceasefire.link.model import DISTRICT_KM, count_compared, load_settings, thresholds
 
 BOX = (35.5, 32.3, 42.5, 37.3)
 START = 16801.0  # 2016-01-01 in days since 1970 (UTC)
@@ -159,6 +159,10 @@ def naive_weights(
         near = [d <= 1.5, d <= 3, d <= 6, d <= 12, d <= 0.25 * radii, d <= 0.5 * radii]
         far = [d <= radii + 2, d <= radii + 10, d <= 2 * radii + 30]
         w = w + _pick(near + far, f["place"])
+        da, db = A["adm2"], B["adm2"]
+        known_d = ~(pd.isna(da) | pd.isna(db))
+        known_d &= np.maximum(A["radius_km"], B["radius_km"]) > DISTRICT_KM
+        w = w + np.where(known_d, _pick([da == db], f["district"]), 0.0)
         ca = a_code[start : start + chunk, None]
         same, some = equal[ca, b_code], share[ca, b_code]
         null = empty[ca] | empty[b_code][None, :]

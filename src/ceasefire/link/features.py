@@ -3,7 +3,8 @@
 Each report becomes an interval in days (its own interval, widened by what its
 precision means), a point with an uncertainty radius, the buckets blocking joins on
 (a week and a 0.5° cell, each also half-shifted so that two reports a couple of days
-or kilometres apart always share one of them), its governorate when it lies in one,
+or kilometres apart always share one of them), its governorate and its district (the
+region's admin levels 1 and 2) when its point lies in one,
 the family of its act, the top-level sides it names, its casualty range, its source
 and whether it is an aggregate (a running total over days or places: never linked).
 """
@@ -52,7 +53,7 @@ FAMILIES: dict[Act, str] = {
 
 COLUMNS = (
     "unique_id", "source", "t0", "t1", "mid", "lon", "lat", "radius_km", "wk", "wk_s",
-    "cell", "cell_s", "cell_xs", "cell_ys", "adm1", "coarse", "act_family", "sides",
+    "cell", "cell_s", "cell_xs", "cell_ys", "adm1", "adm2", "coarse", "act_family", "sides",
     "killed_low", "killed_best", "killed_high", "aggregate",
 )  # fmt: skip
 
@@ -93,8 +94,8 @@ def radius_km(incidents: Incidents) -> npt.NDArray[np.float64]:
 
 
 @cache
-def _governorates(region: Region) -> tuple[list[shapely.Geometry], list[str]]:
-    with open(region.boundaries(1), encoding="utf-8") as handle:
+def _units(region: Region, level: int) -> tuple[list[shapely.Geometry], list[str]]:
+    with open(region.boundaries(level), encoding="utf-8") as handle:
         data = json.load(handle)
     shapes = [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
     for shape in shapes:
@@ -103,16 +104,19 @@ def _governorates(region: Region) -> tuple[list[shapely.Geometry], list[str]]:
     return shapes, codes
 
 
-def governorates(
-    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], region: Region | None = None
+def admin_units(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    level: int,
+    region: Region | None = None,
 ) -> npt.NDArray[np.object_]:
-    """The admin-1 code each point lies in ('' outside every one; on a shared border, the
-    first unit of the file)."""
+    """The code of the admin unit of `level` each point lies in ('' outside every one, or
+    when the region has no such level; on a shared border, the first unit of the file)."""
     out = np.full(len(lon), "", dtype=object)
     if not len(lon):
         return out
     try:
-        shapes, codes = _governorates(region or default_region())
+        shapes, codes = _units(region or default_region(), level)
     except KeyError:
         return out
     lon = np.asarray(lon, dtype=np.float64)
@@ -124,6 +128,14 @@ def governorates(
             inside = shapely.intersects_xy(shape, lon[todo], lat[todo])
             out[todo[inside]] = code
     return out
+
+
+def governorates(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], region: Region | None = None
+) -> npt.NDArray[np.object_]:
+    """The admin-1 code each point lies in ('' outside every one; on a shared border, the
+    first unit of the file)."""
+    return admin_units(lon, lat, 1, region)
 
 
 def _cells(
@@ -191,6 +203,8 @@ def link_frame(
     best = np.where(np.isnan(best), (low + high) / 2, best)
     adm1 = governorates(lon, lat, region)
     adm1[adm1 == ""] = None
+    adm2 = admin_units(lon, lat, 2, region)
+    adm2[adm2 == ""] = None
     frame = pd.DataFrame(
         {
             "unique_id": np.arange(n, dtype=np.int64),
@@ -208,6 +222,7 @@ def link_frame(
             "cell_xs": _cells(lon, lat, CELL_DEG / 2, 0.0),
             "cell_ys": _cells(lon, lat, 0.0, CELL_DEG / 2),
             "adm1": adm1,
+            "adm2": adm2,
             "coarse": radius > COARSE_KM,
             "act_family": family_col,
             "sides": side_col,
@@ -260,6 +275,7 @@ __all__ = [
     "COLUMNS",
     "FAMILIES",
     "act_family",
+    "admin_units",
     "closeness",
     "governorates",
     "haversine_km",

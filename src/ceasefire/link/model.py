@@ -8,6 +8,8 @@ never within one source (`link_only` between two tables). Each pair is compared 
   intervals (each widened by its precision): overlapping, touching, 1 or 3 days apart;
 - place: the distance, within 1.5, 3, 6 or 12 km, else against the sum of the two
   uncertainty radii (a quarter of it, half of it, the radii + 2 or + 10 km, twice + 30);
+- district: when one place is known only to 20 km or worse (a district, a governorate),
+  whether the two points lie in one admin-2 unit of the region;
 - sides: the top-level parties each names (same, some shared, none shared);
 - act family: air / fire / explosive / clash;
 - casualties: the same best estimate (10 or more, 3 to 9, 1 or 2, none), else how many
@@ -46,8 +48,8 @@ THRESHOLDS = "ceasefire_thresholds"
 #: What splink needs of each report (the rest of `link_frame` is not sent to it).
 MODEL_COLUMNS = (
     "unique_id", "t0", "t1", "lon", "lat", "radius_km", "wk", "wk_s", "cell", "cell_s",
-    "cell_xs", "cell_ys", "adm1", "coarse", "act_family", "sides", "killed_low", "killed_best",
-    "killed_high",
+    "cell_xs", "cell_ys", "adm1", "adm2", "coarse", "act_family", "sides", "killed_low",
+    "killed_best", "killed_high",
 )  # fmt: skip
 
 _GAP = "greatest(t0_l - t1_r, t0_r - t1_l)"
@@ -59,6 +61,9 @@ _RADII = "(radius_km_l + radius_km_r)"
 #: How many times one best estimate is the other (+1 each, so that 0 and 1 are near).
 _RATIO = "(greatest(killed_best_l, killed_best_r) + 1) / (least(killed_best_l, killed_best_r) + 1)"
 _LEAST = "least(killed_best_l, killed_best_r)"
+#: The district says something only of a report this uncertain (km): for the others the
+#: distance says it all.
+DISTRICT_KM = 20.0
 
 
 def _levels(*levels: tuple[str, str]) -> list[dict[str, Any]]:
@@ -106,6 +111,19 @@ def comparisons() -> list[dict[str, Any]]:
                 (f"{_DIST} <= {_RADII} + 10", "within the radii + 10 km"),
                 (f"{_DIST} <= 2 * {_RADII} + 30", "within twice the radii + 30 km"),
                 ("ELSE", "further"),
+            ),
+        },
+        {
+            "output_column_name": "district",
+            "comparison_description": "the admin-2 unit each point lies in",
+            "comparison_levels": _levels(
+                (
+                    f"adm2_l IS NULL OR adm2_r IS NULL OR greatest(radius_km_l, radius_km_r)"
+                    f" <= {DISTRICT_KM}",
+                    "null",
+                ),
+                ("adm2_l = adm2_r", "same district"),
+                ("ELSE", "other district"),
             ),
         },
         {
