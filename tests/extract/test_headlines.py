@@ -267,8 +267,13 @@ def test_acled_style_notes() -> None:
 def test_raids_by_a_side_without_aircraft_are_ground_attacks() -> None:
     acts = read("Nusra fighters raided homes in Saraqeb", SARAQIB)
     assert [(a.act, a.agent) for a in acts] == [(Act.attack, "nusra")]
-    air = read("Raids hit Saraqeb", SARAQIB)
-    assert [(a.act, a.agent) for a in air] == [(Act.air_strike, None)]
+    # a bare raid may be on the ground or from the air: nothing says which
+    bare = read("Raids hit Saraqeb", SARAQIB)
+    assert [(a.act, a.agent) for a in bare] == [(Act.attack, None)]
+    assert [a.act for a in read("Air raids hit Saraqeb", SARAQIB)] == [Act.air_strike]
+    assert [a.act for a in read("Warplanes carry out raids on Saraqeb", SARAQIB)] == [
+        Act.air_strike
+    ]
 
 
 def test_an_agent_and_its_aircraft_stay_in_one_clause() -> None:
@@ -422,3 +427,17 @@ def test_unidentified_aircraft_are_marked_as_unknown() -> None:
     assert [(a.act, a.agent, a.unidentified) for a in acts] == [(Act.air_strike, None, True)]
     known = read("Warplanes strike a gathering near Talbiseh", TALBISEH)
     assert [a.unidentified for a in known] == [False]
+
+
+def test_an_ambush_and_an_advance_are_one_sides_acts() -> None:
+    ambush = read("Rebels ambush a regime convoy near Talbiseh", TALBISEH)
+    assert [(a.act, a.agent) for a in ambush] == [(Act.attack, "opposition")]
+    advance = read("Regime forces advance on the farms east of Talbiseh", TALBISEH)
+    assert [(a.act, a.agent) for a in advance] == [(Act.attack, "gov")]
+
+
+def test_a_bombardment_led_from_the_air_is_one_air_strike() -> None:
+    acts = read("Five dead in air and artillery strikes on Talbiseh", TALBISEH)
+    assert [(a.act, a.agent) for a in acts] == [(Act.air_strike, None)]
+    # artillery alone stays shelling
+    assert [a.act for a in read("Artillery strikes on Talbiseh", TALBISEH)] == [Act.shelling]

@@ -62,13 +62,15 @@ EXTRA_ACTS: dict[str, list[str]] = {
         "air raids|raid",
         "aerial raids|raid",
         "air and missile strikes",
+        # one bombardment led from the air: the side that flies fires the guns beside it
+        "air and artillery strikes|strike|bombardment|shelling",
+        "aerial and artillery bombardment|strikes|shelling",
         "air bombardment|bombardments",
         "aerial bombardment",
         "airstrikes|airstrike",
         "warplanes|warplane|helicopters|helicopter|jets|aircraft|planes",
         "military helicopters|aircraft|planes",
         "fighter jets|planes",
-        "raids|raid",
     ),
     "ACT_shelling": _phrases(
         "shelling|shells|shell|shelled",
@@ -87,6 +89,11 @@ EXTRA_ACTS: dict[str, list[str]] = {
         "massacre",
         "target|targets|targeted|targeting",
         "attack|attacks|attacked",
+        # a raid may be from the air or on the ground: only an aircraft beside it says which
+        "raids|raid",
+        # an offensive: the side that advances attacks
+        "advance|advances|advanced|advancing",
+        "ambush|ambushes|ambushed",
     ),
 }
 ACTS_BY_LABEL = {
@@ -118,6 +125,8 @@ AIRCRAFT_FLYING = frozenset(
 QUOTE_TOKENS = frozenset({'"', "'", "“", "”", "‘", "’"})
 #: "unidentified warplanes", "unknown aircraft": the source says it does not know who.
 UNKNOWN = frozenset("unidentified unknown unmarked anonymous".split())
+#: Words of fighting that one side does to the other ("ambush"), not a mutual clash.
+ONE_SIDED = frozenset("ambush ambushes ambushed ambushing".split())
 #: Words of a killing whose "by X" names the killer even in a clash.
 KILLED_BY = frozenset("killed wounded injured martyred shot executed".split())
 AIRCRAFT_DETERMINERS = frozenset({"a", "an", "the", "regime", "its", "their", "of", "his"})
@@ -456,6 +465,13 @@ class _Reader:
         hits: list[tuple[str, int, int]] = []
         for matcher in (tools.rules.acts, tools.extra):
             hits.extend((strings[m], s, e) for m, s, e in matcher(doc))
+        # a bare "raid" may be on the ground ("the raid on the village"): not an air strike
+        # unless an aircraft word or "air" says so (the article rules read it as air)
+        hits = [
+            ("WEAK_attack", s, e) if e - s == 1 and self.lower[s] in ("raid", "raids") else h
+            for h in hits
+            for _, s, e in [h]
+        ]
         agreement = {i for _, s, e in tools.rules.agreements(doc) for i in range(s, e)}
         self.acts = [
             h
@@ -659,6 +675,13 @@ class _Reader:
                     self.tools.table.cls(ident) in GROUND_SIDES
                 ):
                     kind = Act.attack  # "IS raided the homes", "rebels' bombing": not from the air
+                elif (
+                    act is Act.attack
+                    and start is not None
+                    and self.lower[start] in ("raid", "raids")
+                    and self.tools.table.cls(ident) not in GROUND_SIDES | {"gov"}
+                ):
+                    kind = Act.air_strike  # "Russian raids": a foreign force here flies
                 results.append((kind, ident, self._offsets(w0, w1)))
         own = tuple(self._mentions(s, e))
         if not results and not own:
@@ -729,6 +752,8 @@ class _Reader:
             ]
         for label, start, _ in triggers:
             act = ACTS_BY_LABEL.get(label)
+            if act is Act.clash and self.lower[start] in ONE_SIDED:
+                act = Act.attack  # "regime forces ambush rebels": one side's act
             if act is not None:
                 found.append((act, start))
         kinds = {a for a, _ in found}
