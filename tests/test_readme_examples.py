@@ -162,13 +162,20 @@ def test_the_readme_prose_states_the_demo_figures(
     violations = namespace["violations"]
     coh = violations[(violations.agreement_id == "syria-coh-2016") & (violations.reading == "text")]
     by_party = coh.party.value_counts()
-    undetermined = int(by_party[by_party.index.str.startswith("undetermined")].sum())
+    dyad = by_party.index.str.startswith("undetermined (") & by_party.index.str.contains(
+        " ~ ", regex=False
+    )
+    contested = by_party.index.str.startswith("undetermined (") & by_party.index.str.contains(
+        " | ", regex=False
+    )
     prose = " ".join(notebook_section().split())
     stated = [
         f"{by_party['gov']} violations charged to the government",
         f"{by_party['opposition']} to the opposition",
+        f"{by_party['russia']} to Russia",
         f"{by_party['sdf']} to the SDF",
-        f"{undetermined:,} between two parties",
+        f"{int(by_party[contested].sum())} contested",
+        f"{int(by_party[dyad].sum()):,} between two parties",
         f"{by_party['undetermined (gov ~ opposition)']:,} of them between the government",
         f"puts the {int((violations.perpetrator == '').sum()):,} dyads under the empty name",
     ]
