@@ -123,6 +123,22 @@ def _pick(conditions: list[np.ndarray], factors: list[float]) -> np.ndarray:
     return out
 
 
+def _first(conditions: list[np.ndarray]) -> np.ndarray:
+    """Index of the first condition that holds (len(conditions) when none: the ELSE)."""
+    out = np.full(np.broadcast(*conditions).shape, len(conditions), dtype=np.int64)
+    for k in range(len(conditions) - 1, -1, -1):
+        out = np.where(conditions[k], k, out)
+    return out
+
+
+def _crossed(
+    bands: list[np.ndarray], classes: list[np.ndarray], factors: list[float]
+) -> np.ndarray:
+    """log2 factor of a level of `model.crossed`: band first, split by class."""
+    logs = np.log2(factors)
+    return logs[_first(bands) * (len(classes) + 1) + _first(classes)]
+
+
 def naive_weights(
     a: pd.DataFrame, b: pd.DataFrame, settings: dict[str, Any], chunk: int = 500
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -153,7 +169,12 @@ def naive_weights(
             & (B["t1"] - B["t0"] <= 1.5)
             & (np.abs((A["t0"] + A["t1"]) - (B["t0"] + B["t1"])) < 1)
         )
-        w = _pick([same_day, overlap >= 0.5, gap <= 0, gap <= 1, gap <= 3], f["time"])
+        mid = np.abs((A["t0"] + A["t1"]) - (B["t0"] + B["t1"])) / 2
+        w = _crossed(
+            [same_day, overlap >= 0.5, gap <= 0, gap <= 1, gap <= 3],
+            [mid < 0.5, mid < 1.5, mid < 2.5, mid < 3.5],
+            f["time"],
+        )
         d = haversine_km(A["lon"], A["lat"], B["lon"], B["lat"])
         radii = A["radius_km"] + B["radius_km"]
         near = [d <= 1.5, d <= 3, d <= 6, d <= 12, d <= 0.25 * radii, d <= 0.5 * radii]
@@ -177,7 +198,8 @@ def naive_weights(
         levels += [(ratio <= 1.2) & (least >= 5), ratio <= 1.2, ratio <= 1.35, ratio <= 1.5]
         levels += [ratio <= 1.7, ratio <= 2.2, ratio <= 3]
         known_k = ~(np.isnan(ka) | np.isnan(kb))
-        w = w + np.where(known_k, _pick(levels, f["killed"]), 0.0)
+        most = np.maximum(ka, kb)
+        w = w + np.where(known_k, _crossed(levels, [most <= 2, most <= 8], f["killed"]), 0.0)
         total = base + w
         i, j = np.nonzero(total >= cut)
         out_l.append(i + start)

@@ -6,6 +6,7 @@ never within one source (`link_only` between two tables). Each pair is compared 
 
 - time: the same day (two reports of a day or less), else the gap between the two
   intervals (each widened by its precision): overlapping, touching, 1 or 3 days apart;
+  each band split by how many days apart the two midpoints are (0, 1, 2, 3, more);
 - place: the distance, within 1.5, 3, 6 or 12 km, else against the sum of the two
   uncertainty radii (a quarter of it, half of it, the radii + 2 or + 10 km, twice + 30);
 - district: when one place is known only to 20 km or worse (a district, a governorate),
@@ -14,7 +15,7 @@ never within one source (`link_only` between two tables). Each pair is compared 
 - act family: air / fire / explosive / clash;
 - casualties: the same best estimate (10 or more, 3 to 9, 1 or 2, none), else how many
   times one best estimate is the other (x1.2 with 5 or more, x1.2, x1.35, x1.5, x1.7,
-  x2.2, x3).
+  x2.2, x3); each band split by the larger estimate (at most 2, 3 to 8, 9 or more).
 
 The levels are fine enough that two candidates of one report differing by a day, a few
 kilometres or a casualty figure score apart; the decisions (`clusters.decide`) also
@@ -76,42 +77,91 @@ def _levels(*levels: tuple[str, str]) -> list[dict[str, Any]]:
     return out
 
 
+#: Time: bands from most to least alike (the last is ELSE), and the classes each band is
+#: split by (how far apart the two midpoints are, in whole days).
+TIME_BANDS = (
+    (
+        "t1_l - t0_l <= 1.5 AND t1_r - t0_r <= 1.5 AND abs((t0_l + t1_l) - (t0_r + t1_r)) < 1",
+        "the same day",
+    ),
+    ("least(t1_l, t1_r) - greatest(t0_l, t0_r) >= 0.5", "overlap by half a day"),
+    (f"{_GAP} <= 0", "intervals touch"),
+    (f"{_GAP} <= 1", "gap <= 1 day"),
+    (f"{_GAP} <= 3", "gap <= 3 days"),
+    ("ELSE", "further apart"),
+)
+_MID = "abs((t0_l + t1_l) - (t0_r + t1_r)) / 2"
+TIME_CLASSES = (
+    (f"{_MID} < 0.5", "midpoints < 0.5 d apart"),
+    (f"{_MID} < 1.5", "midpoints ~1 d apart"),
+    (f"{_MID} < 2.5", "midpoints ~2 d apart"),
+    (f"{_MID} < 3.5", "midpoints ~3 d apart"),
+    ("ELSE", "midpoints further apart"),
+)
+#: Place: distance bands (not split: how far apart two reports of one event are given
+#: their radii depends on how each source geocodes, which the radii already say).
+PLACE_BANDS = (
+    (f"{_DIST} <= 1.5", "within 1.5 km"),
+    (f"{_DIST} <= 3", "within 3 km"),
+    (f"{_DIST} <= 6", "within 6 km"),
+    (f"{_DIST} <= 12", "within 12 km"),
+    (f"{_DIST} <= 0.25 * {_RADII}", "within a quarter of the radii"),
+    (f"{_DIST} <= 0.5 * {_RADII}", "within half the radii"),
+    (f"{_DIST} <= {_RADII} + 2", "within the radii + 2 km"),
+    (f"{_DIST} <= {_RADII} + 10", "within the radii + 10 km"),
+    (f"{_DIST} <= 2 * {_RADII} + 30", "within twice the radii + 30 km"),
+    ("ELSE", "further"),
+)
+#: Casualties: bands of agreement, split by the larger best estimate.
+KILLED_BANDS = (
+    (f"killed_best_l = killed_best_r AND {_LEAST} >= 10", "same best, 10 or more"),
+    (f"killed_best_l = killed_best_r AND {_LEAST} >= 3", "same best, 3 to 9"),
+    (f"killed_best_l = killed_best_r AND {_LEAST} >= 1", "same best, 1 or 2"),
+    ("killed_best_l = killed_best_r", "both none"),
+    (f"{_RATIO} <= 1.2 AND {_LEAST} >= 5", "best within x1.2, 5 or more"),
+    (f"{_RATIO} <= 1.2", "best within x1.2"),
+    (f"{_RATIO} <= 1.35", "best within x1.35"),
+    (f"{_RATIO} <= 1.5", "best within x1.5"),
+    (f"{_RATIO} <= 1.7", "best within x1.7"),
+    (f"{_RATIO} <= 2.2", "best within x2.2"),
+    (f"{_RATIO} <= 3", "best within x3"),
+    ("ELSE", "far apart"),
+)
+_MOST = "greatest(killed_best_l, killed_best_r)"
+KILLED_CLASSES = (
+    (f"{_MOST} <= 2", "at most 2"),
+    (f"{_MOST} <= 8", "3 to 8"),
+    ("ELSE", "9 or more"),
+)
+
+
+def crossed(
+    bands: Sequence[tuple[str, str]], classes: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Levels of every band split by every class (band first), the last one ELSE."""
+    out: list[tuple[str, str]] = []
+    for band, band_label in bands:
+        for cls, cls_label in classes:
+            parts = [x for x in (band, cls) if x != "ELSE"]
+            sql = " AND ".join(f"({x})" for x in parts) if parts else "ELSE"
+            out.append((sql, f"{band_label}; {cls_label}"))
+    return out
+
+
 def comparisons() -> list[dict[str, Any]]:
     """The comparisons, as splink settings (levels from most to least alike)."""
     return [
         {
             "output_column_name": "time",
-            "comparison_description": "gap between the two intervals (days)",
+            "comparison_description": "gap between the two intervals (days), and midpoints",
             "comparison_levels": _levels(
-                ("t0_l IS NULL OR t0_r IS NULL", "null"),
-                (
-                    "t1_l - t0_l <= 1.5 AND t1_r - t0_r <= 1.5"
-                    " AND abs((t0_l + t1_l) - (t0_r + t1_r)) < 1",
-                    "the same day",
-                ),
-                ("least(t1_l, t1_r) - greatest(t0_l, t0_r) >= 0.5", "overlap by half a day"),
-                (f"{_GAP} <= 0", "intervals touch"),
-                (f"{_GAP} <= 1", "gap <= 1 day"),
-                (f"{_GAP} <= 3", "gap <= 3 days"),
-                ("ELSE", "further apart"),
+                ("t0_l IS NULL OR t0_r IS NULL", "null"), *crossed(TIME_BANDS, TIME_CLASSES)
             ),
         },
         {
             "output_column_name": "place",
             "comparison_description": "distance against the two places' uncertainty",
-            "comparison_levels": _levels(
-                ("lat_l IS NULL OR lat_r IS NULL", "null"),
-                (f"{_DIST} <= 1.5", "within 1.5 km"),
-                (f"{_DIST} <= 3", "within 3 km"),
-                (f"{_DIST} <= 6", "within 6 km"),
-                (f"{_DIST} <= 12", "within 12 km"),
-                (f"{_DIST} <= 0.25 * {_RADII}", "within a quarter of the radii"),
-                (f"{_DIST} <= 0.5 * {_RADII}", "within half the radii"),
-                (f"{_DIST} <= {_RADII} + 2", "within the radii + 2 km"),
-                (f"{_DIST} <= {_RADII} + 10", "within the radii + 10 km"),
-                (f"{_DIST} <= 2 * {_RADII} + 30", "within twice the radii + 30 km"),
-                ("ELSE", "further"),
-            ),
+            "comparison_levels": _levels(("lat_l IS NULL OR lat_r IS NULL", "null"), *PLACE_BANDS),
         },
         {
             "output_column_name": "district",
@@ -147,21 +197,10 @@ def comparisons() -> list[dict[str, Any]]:
         },
         {
             "output_column_name": "killed",
-            "comparison_description": "casualty ranges and best estimates",
+            "comparison_description": "casualty best estimates, by size",
             "comparison_levels": _levels(
                 ("killed_best_l IS NULL OR killed_best_r IS NULL", "null"),
-                (f"killed_best_l = killed_best_r AND {_LEAST} >= 10", "same best, 10 or more"),
-                (f"killed_best_l = killed_best_r AND {_LEAST} >= 3", "same best, 3 to 9"),
-                (f"killed_best_l = killed_best_r AND {_LEAST} >= 1", "same best, 1 or 2"),
-                ("killed_best_l = killed_best_r", "both none"),
-                (f"{_RATIO} <= 1.2 AND {_LEAST} >= 5", "best within x1.2, 5 or more"),
-                (f"{_RATIO} <= 1.2", "best within x1.2"),
-                (f"{_RATIO} <= 1.35", "best within x1.35"),
-                (f"{_RATIO} <= 1.5", "best within x1.5"),
-                (f"{_RATIO} <= 1.7", "best within x1.7"),
-                (f"{_RATIO} <= 2.2", "best within x2.2"),
-                (f"{_RATIO} <= 3", "best within x3"),
-                ("ELSE", "far apart"),
+                *crossed(KILLED_BANDS, KILLED_CLASSES),
             ),
         },
     ]
