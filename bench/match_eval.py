@@ -18,13 +18,21 @@ re-reported as an ACLED CSV with seeded noise, as a second dataset would report 
 - fatalities: the UCDP best estimate x U(0.6, 1.4), rounded.
 
 The CSV is read back by the product's own ACLED reader (`read_incidents`), both tables
-are linked by `ceasefire.link.link_incidents` (the shipped model, `link/model.json`),
-and the auto links are scored against the known pairs: pair precision, recall and F1
-(target F1 >= 0.9); with the review band counted too, the recall a reviewer could reach.
+are linked by `ceasefire.link.link_incidents` (the shipped model, `link/model.json`;
+one-to-one assignment, a pick is a possible duplicate when re-pairing one of its reports
+with a rival costs less than the margin), and the auto links are scored against the
+known pairs: pair precision, recall and F1 (target F1 >= 0.9); with the review band
+counted too, the recall a reviewer could reach.
+
+Many UCDP events share their coordinates and sides with another one a day or two away
+(about half of them), or even the same day (about 1,200): with dates noised by up to
+two days, the copy of one is often as near, or nearer, to the other, and only the
+casualty figures can tell them apart. Those picks go to review or are wrong, which is
+what bounds the recall of the automatic links.
 
 Usage::
 
-    python bench/match_eval.py              # evaluate (seed 2016)
+    python bench/match_eval.py              # evaluate (seed 2016; --seed N for another set)
     python bench/match_eval.py --train      # fit the model on seed 1 and write link/model.json
     python bench/match_eval.py --csv /tmp/acled.csv   # also write the synthetic ACLED file
 """
@@ -377,8 +385,9 @@ def evaluate(
     auto, review = result.decision.auto, result.decision.review_at
     margin = result.decision.margin
     print(
-        f"auto links (score >= {auto}, no rival within {margin} log2 odds): {len(links):,}; "
-        f"possible duplicates (score >= {review}, or a rival that close): {len(band):,} "
+        f"auto links (score >= {auto}, re-pairing a report with a rival costs >= {margin} "
+        f"log2 odds): {len(links):,}; possible duplicates (score >= {review}, or a rival "
+        f"that close): {len(band):,} "
         f"({len(band & matches):,} true)"
     )
     print(f"pair precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}   (target F1 >= 0.9)")
