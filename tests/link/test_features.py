@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ceasefire.core.model import Act
-from ceasefire.link.features import act_family, link_frame, top_sides
+from ceasefire.link.features import act_family, closeness, link_frame, top_sides
 
 from .conftest import ALEPPO, DOUMA, R, registry, table
 
@@ -43,12 +43,15 @@ def test_cells_and_shifted_cells() -> None:
     assert f["cell_s"].iloc[0] == f["cell_s"].iloc[1]
 
 
-def test_governorate_of_a_point() -> None:
+def test_governorate_and_district_of_a_point() -> None:
     f = link_frame(table([R("a", "aleppo", 0, *ALEPPO), R("a", "douma", 0, *DOUMA),
                           R("a", "sea", 0, 34.0, 35.0)]))  # fmt: skip
     assert f["adm1"].iloc[0] == "SY02"  # Aleppo governorate
     assert f["adm1"].iloc[1] == "SY03"  # Rural Damascus
     assert pd.isna(f["adm1"].iloc[2])
+    assert f["adm2"].iloc[0] == "SY0200"  # Jebel Saman district (Aleppo city)
+    assert f["adm2"].iloc[1] == "SY0302"  # Duma district
+    assert pd.isna(f["adm2"].iloc[2])
 
 
 def test_act_families() -> None:
@@ -80,3 +83,19 @@ def test_casualties_coarse_places_and_aggregates() -> None:
     assert f["coarse"].tolist() == [False, False, True]
     assert f["aggregate"].tolist() == [False, True, False]
     assert f["unique_id"].tolist() == [0, 1, 2]
+
+
+def test_closeness_orders_by_day_place_and_casualties() -> None:
+    reports = [
+        R("a", "a", 0, *ALEPPO, killed=10),
+        R("b", "same", 0, *ALEPPO, killed=10),
+        R("b", "next-day", 1, *ALEPPO, killed=10),
+        R("b", "5-km", 0, ALEPPO[0] + 0.056, ALEPPO[1], killed=10),
+        R("b", "more-dead", 0, *ALEPPO, killed=14),
+        R("b", "far", 9, *DOUMA, killed=400),
+    ]
+    f = link_frame(table(reports))
+    c = closeness(f, [0] * 5, [1, 2, 3, 4, 5])
+    assert c[0] == 0.0
+    assert all(-3.0 <= x < 0.0 for x in c[1:])
+    assert c[4] < min(c[1:4])  # worse on all three counts
