@@ -313,7 +313,7 @@ def serve_demo(out: Path, port: int) -> None:
             stale.unlink()
     passwords = demo_passwords()
     with reported():
-        db = demo_record(out, passwords)
+        db = demo_record(out, passwords, story=True)
     table = Table(title="Demo accounts (new passwords on every run)", title_justify="left")
     for name in ("user", "role", "party", "password"):
         table.add_column(name)
