@@ -16,6 +16,7 @@ from ceasefire.interfaces.http import errors, limits
 from ceasefire.interfaces.http.api import (
     agreements,
     allegations,
+    exports,
     findings,
     health,
     incidents,
@@ -40,6 +41,7 @@ API_ROUTERS = [
     review.router,
     health.router,
     tokens.router,
+    exports.router,
 ]
 
 
