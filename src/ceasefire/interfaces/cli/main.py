@@ -75,6 +75,12 @@ LAZY_GROUPS = {
         "The regions a workspace can be made in.",
         panel="Record",
     ),
+    "export": LazyGroup(
+        "ceasefire.interfaces.cli.export",
+        "export_app",
+        "Files of what the pages show: findings, the map, the dashboard, the case queue.",
+        panel="Record",
+    ),
 }
 
 
