@@ -4,9 +4,11 @@ a browser: fast, and run where Chromium is not available."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +21,7 @@ from tests.api.conftest import Api
 from tests.conftest import event
 
 V = "/api/v1"
+DAMASCUS = ZoneInfo("Asia/Damascus")
 
 
 def layer(api: Api, **params: str) -> dict:
@@ -31,7 +34,13 @@ def test_map_layer_matches_the_stored_findings(api: Api) -> None:
     data = layer(api, agreement="quiet", reading="text")
     assert data["count"] == 3
     assert data["sides"] == ["gov", "opposition", "russia", "late", "excluded", "other"]
-    assert data["window"] == {"start": "2016-04-29T21:00Z", "end": None}
+    assert data["window"] == {
+        "start": "2016-04-29T21:00Z",
+        "end": None,
+        "first_day": (dt.date(2016, 4, 30) - dt.date(1970, 1, 1)).days,  # local midnight
+        "last_day": None,
+    }
+    assert data["timezone"] == "Asia/Damascus"
     for i, pk in enumerate(data["pk"]):
         record = api.get(f"{V}/incidents/{pk}", "monitor").json()
         found = [
@@ -43,7 +52,11 @@ def test_map_layer_matches_the_stored_findings(api: Api) -> None:
             round(record["lon"], 4),
             round(record["lat"], 4),
         )
-        assert data["day"][i] == (record["t0"] + record["t1"]) // 2 // 86400
+        # The local calendar days (Damascus) of the interval's start and of its last second.
+        start = dt.datetime.fromtimestamp(record["t0"], DAMASCUS).date()
+        last = dt.datetime.fromtimestamp(max(record["t1"] - 1, record["t0"]), DAMASCUS).date()
+        assert data["day"][i] == (start - dt.date(1970, 1, 1)).days
+        assert data["days"][i] == (last - start).days
     by_id = {
         api.get(f"{V}/incidents/{pk}", "monitor").json()["source_id"]: i
         for i, pk in enumerate(data["pk"])
@@ -250,10 +263,19 @@ def test_the_front_end_libraries_are_built_in_and_served(pages: TestClient) -> N
 
     assert vendor.missing() == [], "pip install should have run npm ci and copied them"
     declared = json.loads((vendor.HERE.parents[4] / "package.json").read_text())["dependencies"]
-    assert {src.split("/")[0] for src in vendor.FILES} <= set(declared)
+    package = [
+        s.split("/")[0] if not s.startswith("@") else "/".join(s.split("/")[:2])
+        for s in vendor.FILES
+    ]
+    assert set(package) <= set(declared)
     script = pages.get("/static/vendor/maplibre-gl.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert len(script.content) > 500_000
+    # The labels' font is the app's own (no glyph server, no font from elsewhere).
+    font = pages.get("/static/vendor/noto-sans-latin-400.woff2")
+    assert font.status_code == 200 and font.content[:4] == b"wOF2"
+    css = pages.get("/static/css/app.css").text
+    assert 'font-family: "Noto Sans"' in css and "/static/vendor/noto-sans-latin-400.woff2" in css
 
 
 def test_cached_views_follow_the_record(api: Api) -> None:

@@ -18,6 +18,8 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
@@ -27,13 +29,14 @@ from ceasefire.core.engine import CATEGORIES, TEXT, party_since
 from ceasefire.core.errors import InputError
 from ceasefire.core.model import Agreement, Category, Grade
 from ceasefire.core.policy import Action, Principal, Settings, can, may_ever, require
-from ceasefire.core.timing import OPEN_END, iso, local_to_utc, window, zone_info
+from ceasefire.core.timing import OPEN_END, iso, local_day, local_to_utc, window, zone_info
+from ceasefire.extract.resources import gazetteer
 from ceasefire.formats.agreements import Catalogue
 from ceasefire.formats.boundaries import boundary_text
 from ceasefire.regions import Region, default_region
 from ceasefire.services import visibility
 from ceasefire.services.assess import weekly_series
-from ceasefire.services.record import stored_incidents
+from ceasefire.services.record import stored_incidents, workspace_region
 from ceasefire.services.visibility import incident_sight
 from ceasefire.storage.record import Record
 from ceasefire.storage.tables import BBox, IncidentQuery, Instant
@@ -342,8 +345,10 @@ def map_layer(
 
     Columns rather than GeoJSON features keep 100,000 incidents to a few
     megabytes; the page filters them by time, side and category without asking
-    again. `side` is a bit mask over `sides`; `day` is the UTC day (since the
-    epoch) of the middle of the incident's time interval; `grade` indexes `grades`, the
+    again. `side` is a bit mask over `sides`; `day` is the local calendar day (days since
+    1970-01-01 in the agreement's `timezone`) on which the incident's time interval starts,
+    `days` how many days later it ends (0: the same day), so a period of local days holds
+    it when they overlap, as `summary` counts; `grade` indexes `grades`, the
     attribution grade of the incident's finding (`undetermined` where none is stored).
     """
     _require_map(who, settings)
@@ -406,7 +411,8 @@ def _map_layer(repo: Record, agreement_id: str | None, reading: str | None) -> d
     pk = np.empty(n, np.int64)
     lon = np.empty(n)
     lat = np.empty(n)
-    mid = np.empty(n, np.int64)
+    t0 = np.empty(n, np.int64)
+    t1 = np.empty(n, np.int64)
     radius = np.empty(n)
     cat = np.full(n, OUT, np.int8)
     grade = np.full(n, GRADE_NAMES.index(Grade.undetermined.value), np.int8)
@@ -414,9 +420,9 @@ def _map_layer(repo: Record, agreement_id: str | None, reading: str | None) -> d
     index = {name: i for i, name in enumerate(CATEGORY_NAMES)}
     grades = {name: i for i, name in enumerate(GRADE_NAMES)}
     for i, row in enumerate(rows):
-        key, x, y, t0, t1, r, perps, _killed, category, targets, directed, graded = row
+        key, x, y, start, end, r, perps, _killed, category, targets, directed, graded = row
         pk[i], lon[i], lat[i], radius[i] = key, x, y, r or 0.0
-        mid[i] = (int(t0) + int(t1)) // 2
+        t0[i], t1[i] = start, end
         if category is not None:
             cat[i] = index[category]
         if graded is not None:
@@ -427,24 +433,78 @@ def _map_layer(repo: Record, agreement_id: str | None, reading: str | None) -> d
             mask = masks[fought] = _side_mask(*fought, agreement, catalogue.actors, since, sides)
         side[i] = mask
     win = window(agreement, _reading(agreement, reading))
+    tz = zone_info(agreement.timezone)
+    open_ended = win.end >= OPEN_END
+    first, last = local_days(np.array([win.start, win.start if open_ended else win.end - 1]), tz)
+    first_day = local_days(t0, tz)
     return {
         "agreement": agreement.id,
         "reading": reading,
         "readings": reading_names(agreement),
         "categories": CATEGORY_NAMES,
         "sides": sides,
-        "window": {"start": iso(win.start), "end": None if win.end >= OPEN_END else iso(win.end)},
+        "timezone": agreement.timezone,
+        "window": {
+            "start": iso(win.start),
+            "end": None if open_ended else iso(win.end),
+            "first_day": int(first),
+            "last_day": None if open_ended else int(last),
+        },
         "count": n,
         "pk": pk.tolist(),
         "lon": np.round(lon, 4).tolist(),
         "lat": np.round(lat, 4).tolist(),
-        "day": (mid // DAY).tolist(),
+        "day": first_day.tolist(),
+        "days": (local_days(np.maximum(t1 - 1, t0), tz) - first_day).tolist(),
         "radius_km": np.round(radius / 1000.0, 1).tolist(),
         "category": cat.tolist(),
         "grades": GRADE_NAMES,
         "grade": grade.tolist(),
         "side": side.tolist(),
     }
+
+
+def local_days(instants: Any, tz: ZoneInfo) -> Any:
+    """The local calendar day of each UTC instant (seconds), as days since 1970-01-01 there.
+
+    What a person in the agreement's time zone calls the day: an event at 00:30 in
+    Damascus on 14 November (22:30 UTC on the 13th) is on the 14th. Vectorised: the
+    offset is looked up once per distinct UTC hour.
+    """
+    instants = np.asarray(instants, dtype=np.int64)
+    if not len(instants):
+        return np.zeros(0, np.int64)
+    hours, inverse = np.unique(instants // 3600, return_inverse=True)
+    offsets = np.fromiter(
+        (
+            int(dt.datetime.fromtimestamp(int(h) * 3600, tz).utcoffset().total_seconds())  # type: ignore[union-attr]
+            for h in hours
+        ),
+        np.int64,
+        len(hours),
+    )
+    return (instants + offsets[inverse.reshape(-1)]) // DAY
+
+
+def day_bounds(
+    first: dt.date | None, last: dt.date | None, tz: ZoneInfo
+) -> tuple[int | None, int | None]:
+    """Local dates from and to (both included) as a UTC [start, end), either side open."""
+    start = local_day(first, tz)[0] if first is not None else None
+    end = local_day(last, tz)[1] if last is not None else None
+    if start is not None and end is not None and end <= start:
+        raise InputError("the date 'to' is before 'from'", field="to")
+    return start, end
+
+
+def parse_day(text: str | None, field: str) -> dt.date | None:
+    """A local date as a person types it (`2016-11-14`), or None when blank."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{field} {text!r}: a date as YYYY-MM-DD", field=field) from None
 
 
 def _reading(agreement: Agreement, name: str) -> Any:
@@ -540,7 +600,36 @@ def _base_map_json(region: Region) -> str:
             drawn = shapely.simplify(shape, BASE_MAP_TOLERANCE, preserve_topology=True)
             feature["geometry"] = shapely.geometry.mapping(shapely.set_precision(drawn, 1e-4))
         layers[name] = data
+    layers["places"] = place_labels(region)
     return json.dumps(layers, separators=(",", ":"))
+
+
+#: From which zoom a place of the gazetteer is labelled, by kind and rank (1 = a
+#: governorate's seat): the larger places first, more as the map zooms in.
+LABEL_ZOOM = {("city", 1): 0.0, ("city", 2): 6.0, ("city", 3): 6.5, ("town", 2): 7.0,
+              ("region", 2): 8.0, ("town", 3): 8.5, ("camp", 2): 9.5, ("town", 9): 9.5,
+              ("neighbourhood", 2): 10.5, ("village", 9): 11.0}  # fmt: skip
+
+
+def place_labels(region: Region) -> dict[str, list[Any]]:
+    """The region's gazetteer places to label on the base map, as columns.
+
+    `zoom` is the zoom from which each is shown (`LABEL_ZOOM`); `seat` marks the
+    governorates' seats and the cities of first rank. Governorates themselves are
+    areas, not labels: their seats name them.
+    """
+    out: dict[str, list[Any]] = {"name": [], "lon": [], "lat": [], "zoom": [], "seat": []}
+    places = sorted(gazetteer(region).places.values(), key=lambda p: (p.rank, p.name))
+    for place in places:
+        zoom = LABEL_ZOOM.get((place.kind, place.rank))
+        if zoom is None:
+            continue
+        out["name"].append(place.name)
+        out["lon"].append(round(place.lon, 4))
+        out["lat"].append(round(place.lat, 4))
+        out["zoom"].append(zoom)
+        out["seat"].append(place.kind == "city" and place.rank == 1)
+    return out
 
 
 def finding_counts(repo: Record, who: Principal, *, settings: Settings) -> list[dict[str, Any]]:
@@ -701,37 +790,240 @@ def _weeks(
 def zone_table(
     repo: Record, catalogue: Catalogue, agreement: Agreement, reading: str
 ) -> list[dict[str, Any]]:
-    """Findings under one reading, counted in each of the agreement's zones.
+    """Findings under one reading, counted in each of the agreement's zones: `summary`'s zone
+    table (events, each in one zone, `COUNTING_RULE`), so its rows sum to the totals that
+    `ceasefire assess` prints for the same data."""
+    rows = _summary(repo, agreement.id, reading, None, None)["zones"]
+    return [
+        {"zone": r["key"], "name": r["name"], "incidents": r["events"]}
+        | {"violation_deaths": r["violation_deaths"]}
+        | {c: r[c] for c in IN_SCOPE}
+        for r in rows
+    ]
 
-    An incident counts in a zone when its recorded point lies in it (on the
-    boundary included); one known only to an area is counted by that point too.
+
+#: The categories a finding places an incident in scope by (every one but out_of_scope).
+IN_SCOPE = [c for c in CATEGORY_NAMES if c != Category.out_of_scope.value]
+#: How the dashboard counts, said on the page beside every table that uses it.
+COUNTING_RULE = (
+    "Counts are of events, each once: a report linked into another's event is counted "
+    "with that event. Every table below sums to the same totals: an event is counted in "
+    "the one zone (or governorate) its recorded point lies in, or, when its point lies "
+    "just outside them but the engine judged it in scope (the point's uncertainty "
+    "reaches inside), in the nearest one."
+)
+
+
+def summary(
+    repo: Record,
+    who: Principal,
+    agreement_id: str | None,
+    reading: str | None,
+    *,
+    settings: Settings,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+) -> dict[str, Any]:
+    """The findings of one agreement and reading counted one way: totals per category and the
+    same totals by zone, by governorate and by act, between two local dates (both included).
+
+    Counts are of events (`COUNTING_RULE`); without dates and without linked reports
+    they are `ceasefire assess`'s figures for the same data. An incident counts in the
+    period when its time interval overlaps it (the local days in the agreement's time zone).
+    Cached while the record is unchanged; the viewer is checked first.
     """
-    rows = repo.incidents.points(agreement.id, reading)
-    if rows:
-        lon = np.fromiter((r[1] for r in rows), float, len(rows))
-        lat = np.fromiter((r[2] for r in rows), float, len(rows))
-        cats = np.array([r[8] or Category.out_of_scope.value for r in rows], dtype=object)
-        killed = np.array([r[7] if r[7] is not None else 0.0 for r in rows], dtype=float)
-    out = []
-    for zone_id in agreement.zones:
-        geometry = catalogue.zones.get(zone_id)
-        spec = catalogue.zone_specs.get(zone_id)
-        counts: Counter[str] = Counter()
-        deaths = 0.0
-        if rows and geometry is not None:
-            inside = shapely.intersects_xy(geometry, lon, lat)
-            counts = Counter(cats[inside].tolist())
-            deaths = float(killed[inside & (cats == Category.violation.value)].sum())
-        out.append(
-            {
-                "zone": zone_id,
-                "name": spec.name if spec is not None else zone_id,
-                "incidents": int(sum(counts.values())),
-                "violation_deaths": deaths,
-            }
-            | {c: int(counts.get(c, 0)) for c in CATEGORY_NAMES if c != "out_of_scope"}
+    require(who, Action.findings_read, settings=settings, what="finding")
+    return cached(
+        repo,
+        "summary",
+        lambda: _summary(repo, agreement_id, reading, first, last),
+        agreement_id,
+        reading,
+        first,
+        last,
+        repo.review.count_links(),
+    )
+
+
+def _summary(
+    repo: Record,
+    agreement_id: str | None,
+    reading: str | None,
+    first: dt.date | None,
+    last: dt.date | None,
+) -> dict[str, Any]:
+    catalogue = repo.agreements.catalogue()
+    agreement, reading = agreement_and_reading(catalogue, agreement_id, reading)
+    tz = zone_info(agreement.timezone)
+    start, end = day_bounds(first, last, tz)
+    span = IncidentQuery(start=start, end=end, status="accepted")
+    events = len(repo.review.representative_pks(**span))
+    rows = [
+        r
+        for r in repo.findings.find(
+            agreement=agreement.id, reading=reading, representatives_only=True, limit=None, **span
         )
-    return out
+        if r["category"] in IN_SCOPE
+    ]
+    lon = np.fromiter((r["lon"] for r in rows), float, len(rows))
+    lat = np.fromiter((r["lat"] for r in rows), float, len(rows))
+    cats = np.array([r["category"] for r in rows], dtype=object)
+    killed = np.array([r.get("killed_best") or 0.0 for r in rows], dtype=float)
+    zone_ids = [z for z in agreement.zones if catalogue.zones.get(z) is not None]
+    zone_of = _nearest_shape([catalogue.zones[z] for z in zone_ids], lon, lat)
+    gov_names, gov_shapes = _governorates(workspace_region(repo))
+    gov_of = _nearest_shape(gov_shapes, lon, lat)
+    acts = sorted({str(r["act"]) for r in rows})
+    act_of = np.array([acts.index(str(r["act"])) for r in rows], dtype=np.int64)
+
+    def table(keys: list[tuple[str, str]], of: Any) -> list[dict[str, Any]]:
+        out = []
+        for i, (key, name) in enumerate(keys):
+            inside = of == i
+            counts = Counter(cats[inside].tolist())
+            out.append(
+                {"key": key, "name": name, "events": int(inside.sum())}
+                | {c: int(counts.get(c, 0)) for c in IN_SCOPE}
+                | {"violation_deaths": float(killed[inside & (cats == "violation")].sum())}
+            )
+        return out
+
+    spec = catalogue.zone_specs
+    zones = [(z, spec[z].name if z in spec else z) for z in zone_ids]
+    totals = Counter(cats.tolist())
+    in_scope = int(len(rows))
+    return {
+        "agreement": agreement.id,
+        "reading": reading,
+        "timezone": agreement.timezone,
+        "from": first.isoformat() if first else None,
+        "to": last.isoformat() if last else None,
+        "unit": "events",
+        "rule": COUNTING_RULE,
+        "events": events,
+        "totals": {c: int(totals.get(c, 0)) for c in IN_SCOPE}
+        | {Category.out_of_scope.value: max(events - in_scope, 0)},
+        "violation_deaths": float(killed[cats == "violation"].sum()) if len(rows) else 0.0,
+        "zones": table(zones, zone_of),
+        "governorates": [r for r in table([(n, n) for n in gov_names], gov_of) if r["events"]],
+        "acts": table([(a, a.replace("_", " ")) for a in acts], act_of),
+    }
+
+
+def _nearest_shape(shapes: Sequence[Any], lon: Any, lat: Any) -> Any:
+    """For each point, the index of the first shape that holds it, else of the nearest."""
+    n = len(lon)
+    if not shapes or not n:
+        return np.full(n, -1, np.int64)
+    holder = np.full(n, -1, np.int64)
+    for i, shape in enumerate(shapes):
+        inside = shapely.intersects_xy(shape, lon, lat) & (holder < 0)
+        holder[inside] = i
+    loose = holder < 0
+    if loose.any():
+        points = shapely.points(lon[loose], lat[loose])
+        far = np.vstack([shapely.distance(shape, points) for shape in shapes])
+        holder[loose] = far.argmin(axis=0)
+    return holder
+
+
+@lru_cache(maxsize=4)
+def _governorates(region: Region) -> tuple[list[str], list[Any]]:
+    """The region's admin-1 units (names and shapes), from its base map's boundaries."""
+    path = region.base_layers.get("admin1")
+    if path is None:
+        return [], []
+    data = json.loads(boundary_text(path))
+    names, shapes = [], []
+    for feature in data["features"]:
+        props = feature.get("properties") or {}
+        names.append(str(props.get("NAME_EN") or props.get("name") or props.get("PCODE")))
+        shape = shapely.geometry.shape(feature["geometry"])
+        shapely.prepare(shape)
+        shapes.append(shape)
+    return names, shapes
+
+
+def export_links(kind: str, formats: Sequence[str], **filters: Any) -> list[dict[str, str]]:
+    """Links to the exports of `kind` in each format, with the page's filters in force.
+
+    Blank filters are left out; `True`/`False` are written `true`/`false`; a list
+    repeats its parameter. The downloads themselves are the exports API's.
+    """
+    params: list[tuple[str, str]] = []
+    for key, value in filters.items():
+        if value is None or value == "" or value == []:
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            text = ("true" if v else "false") if isinstance(v, bool) else str(v)
+            params.append((key.removesuffix("_"), text))
+    query = urlencode(params)
+    return [
+        {"format": f, "url": f"/api/v1/exports/{kind}.{f}" + (f"?{query}" if query else "")}
+        for f in formats
+    ]
+
+
+#: What each page offers to download, and in which formats (the exports API's routes).
+EXPORT_FORMATS = {
+    "findings": ("csv", "geojson", "parquet"),
+    "incidents": ("csv", "geojson", "parquet"),
+    "dashboard": ("csv", "parquet"),
+    "cases": ("csv", "parquet"),
+}
+
+
+def map_exports(agreement_id: str, reading: str) -> list[dict[str, str]]:
+    """The map's downloads at its default view: in scope, the page's script adds its period."""
+    return export_links(
+        "incidents", EXPORT_FORMATS["incidents"], agreement=agreement_id, reading=reading,
+        in_scope=True,
+    )  # fmt: skip
+
+
+def dashboard_exports(
+    agreement_id: str, reading: str, first: dt.date | None, last: dt.date | None
+) -> dict[str, list[dict[str, str]]]:
+    """The dashboard's downloads with its agreement, reading and period: its tables, and the
+    in-scope findings they count."""
+    period = {
+        "from_": first.isoformat() if first else None,
+        "to": last.isoformat() if last else None,
+    }
+    return {
+        "dashboard": export_links(
+            "dashboard", EXPORT_FORMATS["dashboard"], agreement=agreement_id, reading=reading,
+            **period,
+        ),
+        "findings": export_links(
+            "findings", EXPORT_FORMATS["findings"], agreement=agreement_id, reading=reading,
+            **period, in_scope=True,
+        ),
+    }  # fmt: skip
+
+
+def agreement_exports(agreement_id: str) -> list[dict[str, str]]:
+    """An agreement page's downloads: its findings in scope, under every reading."""
+    return export_links(
+        "findings", EXPORT_FORMATS["findings"], agreement=agreement_id, in_scope=True
+    )
+
+
+def case_exports(status: str | None, agreement_id: str | None) -> list[dict[str, str]]:
+    """The case queue's downloads, with its status and agreement filters."""
+    return export_links("cases", EXPORT_FORMATS["cases"], status=status, agreement=agreement_id)
+
+
+def agreement_timezone(repo: Record, who: Principal, agreement_id: str | None) -> str | None:
+    """The IANA time zone an agreement's dates are read in (None when the record has no such
+    agreement: pages then use the region's)."""
+    if not agreement_id:
+        return None
+    try:
+        return agreement(repo, who, agreement_id).timezone
+    except UnknownView:
+        return None
 
 
 def reading_differences(

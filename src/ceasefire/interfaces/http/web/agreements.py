@@ -32,4 +32,11 @@ def agreement_page(
         )
     except PermissionDenied:
         differences = None  # the section is for those who may read findings
-    return render(request, "agreement.html", item=item, differences=differences)
+    return render(
+        request,
+        "agreement.html",
+        item=item,
+        differences=differences,
+        timezone=item["timezone"],
+        exports=views.agreement_exports(agreement_id) if differences is not None else [],
+    )

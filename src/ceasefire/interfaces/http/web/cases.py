@@ -25,11 +25,14 @@ Step = Callable[[cases.CaseContext, Principal, str, dict[str, str]], Any]
 
 @router.get("/cases", response_class=HTMLResponse)
 def case_queue(
-    request: Request, ws: Ws, login: Viewer, status: str | None = None,
-    overdue: bool | None = None,
+    request: Request, ws: Ws, rec: Rec, login: Viewer, status: str | None = None,
+    overdue: bool | None = None, agreement: str | None = None,
 ) -> Response:  # fmt: skip
+    catalogue = views.catalogue(rec, login.who)
     with ws.cases() as ctx:
-        found = cases.list_allegations(ctx, login.who, status=status or None, overdue=overdue)
+        found = cases.list_allegations(
+            ctx, login.who, agreement_id=agreement or None, status=status or None, overdue=overdue
+        )
         items = [c.as_dict() for c in found]
     return render(
         request,
@@ -37,6 +40,9 @@ def case_queue(
         items=items,
         status=status or "",
         overdue=overdue,
+        agreement=agreement or "",
+        agreements=[(a.id, a.title) for a in catalogue.agreements],
+        exports=views.case_exports(status or None, agreement or None),
         may_file=login.signed_in and cases.may_file_own(login.who),
         reach=cases.reading_reach(login.who),
     )
@@ -107,7 +113,13 @@ def case_page(request: Request, ws: Ws, rec: Rec, login: Viewer, allegation_id: 
         shown = cases.linked_incidents(ctx, login.who, allegation_id, rec.incidents)
         linked = [i.as_dict() for i in shown]
     return render(
-        request, "case.html", case=case, history=history, linked=linked, outcomes=cases.PROPOSABLE
+        request,
+        "case.html",
+        case=case,
+        history=history,
+        linked=linked,
+        outcomes=cases.PROPOSABLE,
+        timezone=views.agreement_timezone(rec, login.who, case["agreement_id"]),
     )
 
 

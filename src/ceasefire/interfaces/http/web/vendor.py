@@ -27,6 +27,15 @@ FILES: dict[str, str] = {
     "vega-lite/LICENSE": "LICENSE.vega-lite.txt",
     "vega-embed/build/vega-embed.min.js": "vega-embed.min.js",
     "vega-embed/LICENSE": "LICENSE.vega-embed.txt",
+    # The map's labels: MapLibre draws them from this font (no glyph server; see map.js).
+    **{
+        f"@fontsource/noto-sans/files/noto-sans-{part}-{weight}-normal.woff2": (
+            f"noto-sans-{part}-{weight}.woff2"
+        )
+        for part in ("latin", "latin-ext")
+        for weight in (400, 600)
+    },
+    "@fontsource/noto-sans/LICENSE": "LICENSE.noto-sans.txt",
 }
 
 

@@ -36,8 +36,36 @@ const Ceasefire = (() => {
     return node;
   }
 
-  function when(iso) {
-    return iso ? iso.replace("T", " ").replace("Z", " UTC") : "";
+  // Dates for people: the wall clock of the page's time zone (the agreement's, else the
+  // region's: <body data-timezone>), UTC kept for the title on hover. The server's `when`
+  // filter (web/render.py) writes the same text.
+  const TIMEZONE = document.body.dataset.timezone || "UTC";
+  const parts = (d, withTime, zone) => {
+    const options = { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hourCycle: "h23" };
+    if (withTime) Object.assign(options, { hour: "2-digit", minute: "2-digit" });
+    const p = Object.fromEntries(new Intl.DateTimeFormat("en-GB", options).formatToParts(d).map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day}` + (withTime ? ` ${p.hour}:${p.minute}` : "");
+  };
+  function instant(iso) {
+    return new Date(/Z$|[+-]\d\d:?\d\d$/.test(iso) ? iso : iso + "Z");
+  }
+  function when(iso, withTime = true) {
+    return iso ? parts(instant(iso), withTime, TIMEZONE) : "";
+  }
+  function utc(iso) {
+    return iso ? `${parts(instant(iso), true, "UTC")} UTC` : "";
+  }
+  // A <time> element: local text, UTC on hover.
+  function time(iso, withTime = true) {
+    if (!iso) return document.createTextNode("");
+    return el("time", { datetime: iso, title: utc(iso) }, when(iso, withTime));
+  }
+  // A local day number (days since 1970-01-01 on the local calendar) as YYYY-MM-DD.
+  function day(d) {
+    return new Date(d * 86400000).toISOString().slice(0, 10);
+  }
+  function fmt(n) {
+    return Number(n).toLocaleString("en");
   }
 
   function label(category) {
@@ -77,7 +105,7 @@ const Ceasefire = (() => {
     root.append(
       el("h3", {}, `${record.source}:${record.source_id}`),
       dl([
-        ["When", `${when(record.start)} – ${when(record.end)} (${record.time_precision || "exact"}, ${span})`],
+        ["When", el("span", {}, time(record.start), " – ", time(record.end), ` (${record.time_precision || "exact"}, ${span}; ${TIMEZONE})`)],
         ["Where", [record.place_name, record.area_name].filter(Boolean).join(", ") || "no place name"],
         ["Position", `${record.lon.toFixed(4)}, ${record.lat.toFixed(4)} ± ${(record.radius_m / 1000).toFixed(1)} km`],
         ["Act", label(record.act)],
@@ -102,7 +130,7 @@ const Ceasefire = (() => {
     if (record.event) {
       const rows = record.event.reports.map((r) => el("tr", { class: r.representative ? "representative" : "" },
         el("th", { scope: "row" }, el("a", { href: `/incidents/${r.pk}` }, r.ref), r.representative ? " (counted)" : ""),
-        el("td", {}, `${when(r.start)} – ${when(r.end)}`),
+        el("td", {}, time(r.start), " – ", time(r.end)),
         el("td", {}, r.place || "?"),
         el("td", {}, label(r.act)),
         el("td", {}, r.killed_best === null ? "not said" : `${number(r.killed_low)}–${number(r.killed_high)} (best ${number(r.killed_best)})`),
@@ -162,8 +190,51 @@ const Ceasefire = (() => {
       map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#1f3a5f", "fill-opacity": zoneOpacity } });
       map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#1f3a5f", "line-width": 2 } });
     }
+    if (base.places) await placeLabels(map, base.places);
     return map;
   }
 
-  return { COLOURS, getJSON, el, when, label, badge, renderIncident, baseMap };
+  // Place names from the region's gazetteer: governorate seats and cities first, towns and
+  // villages as the map zooms in (each place's `zoom`, decided by the server). No glyph
+  // server: the style names no `glyphs`, so MapLibre draws the letters in the browser from
+  // the page's own font ("Noto Sans", served by the app), loaded before the first label.
+  const LABEL_FONT = ["Noto Sans"];
+  const SEAT_FONT = ["Noto Sans SemiBold"];
+  async function placeLabels(map, places) {
+    try {
+      await Promise.all([document.fonts.load('400 16px "Noto Sans"'), document.fonts.load('600 16px "Noto Sans SemiBold"')]);
+    } catch (error) { /* the browser's sans-serif draws them instead */ }
+    const features = places.name.map((name, i) => ({
+      type: "Feature",
+      geometry: { type: "Point", coordinates: [places.lon[i], places.lat[i]] },
+      properties: { name, zoom: places.zoom[i], seat: places.seat[i], rank: i },
+    }));
+    map.addSource("places", { type: "geojson", data: { type: "FeatureCollection", features } });
+    for (const zoom of [...new Set(places.zoom)].sort((a, b) => a - b)) {
+      const seat = zoom === 0;
+      map.addLayer({
+        id: `places-${zoom}`,
+        type: "symbol",
+        source: "places",
+        minzoom: zoom,
+        filter: ["==", ["get", "zoom"], zoom],
+        layout: {
+          "text-field": ["get", "name"],
+          "text-font": seat ? SEAT_FONT : LABEL_FONT,
+          "text-size": seat ? 14 : zoom < 8 ? 12.5 : 11.5,
+          "symbol-sort-key": ["get", "rank"],
+          "text-variable-anchor": ["top", "bottom", "left", "right"],
+          "text-radial-offset": 0.5,
+          "text-padding": 3,
+        },
+        paint: { "text-color": seat ? "#1b1f24" : "#3b4450", "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.4 },
+      });
+    }
+    // A dot under the seats and cities, so a label says where the place is.
+    map.addLayer({ id: "places-dots", type: "circle", source: "places", filter: ["<", ["get", "zoom"], 7],
+      paint: { "circle-radius": 2.5, "circle-color": "#3b4450", "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
+  }
+  const PLACE_LAYERS = (map) => map.getStyle().layers.filter((l) => l.id.startsWith("places-") && l.type === "symbol").map((l) => l.id);
+
+  return { COLOURS, TIMEZONE, getJSON, el, when, utc, time, day, fmt, label, badge, renderIncident, baseMap, PLACE_LAYERS, LABEL_FONT };
 })();

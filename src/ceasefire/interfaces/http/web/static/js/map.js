@@ -4,7 +4,7 @@
 "use strict";
 
 (async () => {
-  const { COLOURS, getJSON, el, when, label } = Ceasefire;
+  const { COLOURS, getJSON, el, when, label, fmt } = Ceasefire;
   const host = document.getElementById("map");
   const agreement = host.dataset.agreement;
   const reading = host.dataset.reading;
@@ -24,6 +24,13 @@
   state.dataAt = performance.now(); // every fetch answered
   const map = await Ceasefire.baseMap(host, base, zones, { fitBoundsOptions: { padding: 20 }, maxZoom: 14 });
   state.map = map;
+  // Where the agreement applies: the view opens on its zones (the whole region for a nationwide one).
+  if (zones && zones.features.length) {
+    let minX = 180, minY = 90, maxX = -180, maxY = -90;
+    const walk = (c) => { if (typeof c[0] === "number") { minX = Math.min(minX, c[0]); maxX = Math.max(maxX, c[0]); minY = Math.min(minY, c[1]); maxY = Math.max(maxY, c[1]); } else c.forEach(walk); };
+    zones.features.forEach((f) => walk(f.geometry.coordinates));
+    if (minX < maxX) map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 30, duration: 0, maxZoom: 10 });
+  }
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 
@@ -39,26 +46,30 @@
   // ---------------------------------------------------------------- filters
   const n = data.count;
   const windowText = document.getElementById("window-text");
-  windowText.textContent = `Window under ${reading === "text" ? "the text" : reading + "'s reading"}: ` +
-    `${when(data.window.start)} – ${data.window.end ? when(data.window.end) : "open-ended"}`;
+  windowText.replaceChildren(`Window under ${reading === "text" ? "the text" : reading + "'s reading"}: `,
+    Ceasefire.time(data.window.start), " – ", data.window.end ? Ceasefire.time(data.window.end) : "open-ended");
   let minDay = Infinity, maxDay = -Infinity;
-  for (let i = 0; i < n; i++) { const d = data.day[i]; if (d < minDay) minDay = d; if (d > maxDay) maxDay = d; }
+  for (let i = 0; i < n; i++) { const d = data.day[i], e = d + data.days[i]; if (d < minDay) minDay = d; if (e > maxDay) maxDay = e; }
   if (!n) { minDay = maxDay = Math.floor(Date.now() / DAY_MS); }
-  const windowStart = Math.floor(Date.parse(data.window.start) / DAY_MS);
-  const windowEnd = data.window.end ? Math.ceil(Date.parse(data.window.end) / DAY_MS) - 1 : maxDay;
+  // Days are local calendar days in the agreement's time zone (the server's `day` column).
+  const windowStart = data.window.first_day;
+  const windowEnd = data.window.last_day === null ? maxDay : data.window.last_day;
 
   const sideBox = document.getElementById("sides");
   sideBox.querySelector(".hint").remove();
+  const sideName = (side) => (side === "excluded" ? "excluded actors" : side === "other" ? "others or unknown" : side);
   data.sides.forEach((side, bit) => {
     sideBox.append(el("label", { class: "check" },
       el("input", { type: "checkbox", name: "side", value: String(bit), checked: true }),
-      side === "excluded" ? "excluded actors" : side === "other" ? "others or unknown" : side));
+      sideName(side), " ", el("span", { class: "n", "data-side-count": String(bit) })));
   });
   const fromDay = document.getElementById("from-day");
   const toDay = document.getElementById("to-day");
   for (const input of [fromDay, toDay]) { input.min = minDay; input.max = maxDay; }
-  fromDay.value = minDay; toDay.value = maxDay;
-  const dayText = (d) => new Date(d * DAY_MS).toISOString().slice(0, 10);
+  // The default view: the agreement's window under this reading (within the data's dates).
+  const clip = (d) => Math.min(maxDay, Math.max(minDay, d));
+  fromDay.value = clip(windowStart); toDay.value = clip(Math.max(windowStart, windowEnd));
+  const dayText = Ceasefire.day;
 
   function chosen(name) {
     return [...document.querySelectorAll(`input[name=${name}]:checked`)].map((x) => Number(x.value));
@@ -77,10 +88,17 @@
     const keep = new Int32Array(n);
     const perCategory = new Array(data.categories.length).fill(0);
     const perGrade = new Array(data.grades.length).fill(0);
+    const perSide = new Array(data.sides.length).fill(0);
     let k = 0;
     for (let i = 0; i < n; i++) {
+      // In the period when its days overlap it (as the dashboard counts).
       const d = data.day[i];
-      if (d < lo || d > hi || !(data.side[i] & mask)) continue;
+      if (d > hi || d + data.days[i] < lo) continue;
+      // A side's count: the incidents of the period, categories and grades chosen, on that side.
+      if (cats.has(data.category[i]) && grades.has(data.grade[i])) {
+        for (let b = 0; b < perSide.length; b++) if (data.side[i] & (1 << b)) perSide[b]++;
+      }
+      if (!(data.side[i] & mask)) continue;
       perGrade[data.grade[i]]++;
       if (!grades.has(data.grade[i])) continue;
       const c = data.category[i];
@@ -90,6 +108,8 @@
     }
     shown = keep.subarray(0, k);
     state.perGrade = perGrade;
+    state.perSide = perSide;
+    state.period = [lo, hi];
     return perCategory;
   }
 
@@ -145,7 +165,7 @@
           properties: { kind: "point", pk: data.pk[i], c: data.category[i] } });
       } else {
         features.push({ type: "Feature", geometry: { type: "Point", coordinates: toLonLat(cell.sx / cell.n, cell.sy / cell.n) },
-          properties: { kind: "group", key, n: cell.n, v: cell.v, stacked: cell.spread < size / 50 } });
+          properties: { kind: "group", key, n: cell.n, label: fmt(cell.n), v: cell.v, stacked: cell.spread < size / 50 } });
       }
     }
     state.drawn = features.length;
@@ -169,9 +189,27 @@
       const slot = document.querySelector(`[data-grade-count="${g}"]`);
       if (slot) slot.textContent = `(${count.toLocaleString("en")})`;
     });
+    (state.perSide || []).forEach((count, b) => {
+      const slot = document.querySelector(`[data-side-count="${b}"]`);
+      if (slot) slot.textContent = `(${count.toLocaleString("en")})`;
+    });
+    const [lo, hi] = state.period;
+    const hidden = !chosen("category").includes(data.categories.indexOf("out_of_scope"));
     document.getElementById("summary").textContent =
       `${shown.length.toLocaleString("en")} of ${n.toLocaleString("en")} incidents shown ` +
-      `(${dayText(Math.min(fromDay.value, toDay.value))} to ${dayText(Math.max(fromDay.value, toDay.value))}).`;
+      `(${dayText(lo)} to ${dayText(hi)}${hidden ? "; out of scope hidden" : ""}).`;
+    exportLinks(lo, hi, hidden);
+  }
+
+  // The downloads follow the filters a person can name in the export: period and scope.
+  function exportLinks(lo, hi, inScope) {
+    for (const link of document.querySelectorAll("#map-exports a")) {
+      const url = new URL(link.getAttribute("href"), location.origin);
+      url.searchParams.set("from", dayText(lo));
+      url.searchParams.set("to", dayText(hi));
+      if (inScope) url.searchParams.set("in_scope", "true"); else url.searchParams.delete("in_scope");
+      link.setAttribute("href", url.pathname + url.search);
+    }
   }
 
   const perCategory = selection();
@@ -190,6 +228,15 @@
       "circle-stroke-width": 1.5,
     },
   });
+  map.addLayer({
+    id: "group-counts",
+    type: "symbol",
+    source: "incidents",
+    filter: ["==", ["get", "kind"], "group"],
+    // Always drawn, and keeping place names from being written over them.
+    layout: { "text-field": ["get", "label"], "text-font": Ceasefire.LABEL_FONT, "text-size": 11.5, "text-allow-overlap": true },
+    paint: { "text-color": "#ffffff", "text-halo-color": "rgba(0,0,0,0.45)", "text-halo-width": 1 },
+  });
   const match = ["match", ["get", "c"]];
   data.categories.forEach((c, i) => match.push(i, COLOURS[c]));
   match.push("#000000");
@@ -200,6 +247,9 @@
     filter: ["==", ["get", "kind"], "point"],
     paint: { "circle-color": match, "circle-radius": 6, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 },
   });
+  // Place names over the incidents (a name is not hidden under a group), the counts on top.
+  map.moveLayer("group-counts");
+  for (const id of Ceasefire.PLACE_LAYERS(map)) map.moveLayer(id, "group-counts");
   summarise(perCategory);
   state.layersAt = performance.now(); // every source and layer handed to MapLibre
 
@@ -285,7 +335,7 @@
     const zone = event.features[0].properties;
     const covers = typeof zone.agreements === "string" ? JSON.parse(zone.agreements) : zone.agreements;
     const body = el("div", { class: "zone-popup" }, el("strong", {}, zone.name),
-      el("ul", {}, covers.map((c) => el("li", {}, `${c.title}: ${when(c.start)} – ${c.end ? when(c.end) : "open-ended"}`))));
+      el("ul", {}, covers.map((c) => el("li", {}, `${c.title}: `, Ceasefire.time(c.start), " – ", c.end ? Ceasefire.time(c.end) : "open-ended"))));
     new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat).setDOMContent(body).addTo(map);
   });
   // A group: zoom in on it; a stack at one place (or at the deepest zoom): list its incidents.
@@ -295,31 +345,62 @@
       map.easeTo({ center: event.features[0].geometry.coordinates, zoom: Math.min(map.getZoom() + 2, map.getMaxZoom()) });
       return;
     }
-    listIncidents(members(group.key), `${group.n} incidents at this place`);
+    listIncidents(members(group.key), "Incidents at this place");
   });
   for (const layer of ["points", "groups"]) {
     map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
   }
 
-  // Keyboard users (and anyone) can list what is in view and open each incident.
-  function listIncidents(indices, title) {
-    const rows = [];
-    for (const i of indices.slice(0, 200)) {
+  // Keyboard users (and anyone) can list what is in view and open each incident: in order
+  // of time, a page at a time, each row read from the incident itself (place, act, who).
+  const PAGE = 25;
+  const listed = { indices: [], title: "", page: 0 };
+  function whoActed(record) {
+    const mine = (record.findings || []).find((f) => f.agreement_id === agreement && f.reading === reading);
+    if (mine && mine.party) return mine.party;
+    const named = (record.perpetrators || []).map(([, names]) => names.join(" + ")).filter(Boolean);
+    return named.join(" / ") || "not recorded";
+  }
+  async function showPage(focusFirst) {
+    const section = document.getElementById("in-view");
+    const { indices, page } = listed;
+    const pages = Math.max(1, Math.ceil(indices.length / PAGE));
+    const part = indices.slice(page * PAGE, (page + 1) * PAGE);
+    const tbody = section.querySelector("tbody");
+    const records = await Promise.all(part.map((i) => getJSON(`/api/v1/incidents/${data.pk[i]}`).catch(() => null)));
+    const rows = part.map((i, j) => {
+      const record = records[j];
       const button = el("button", { type: "button", class: "link", "data-pk": data.pk[i] }, "Open");
       button.addEventListener("click", () => openIncident(data.pk[i], button));
-      rows.push(el("tr", {},
-        el("td", {}, String(data.pk[i])),
-        el("td", {}, dayText(data.day[i])),
+      const place = record ? [record.place_name, record.area_name].filter(Boolean).join(", ") || "no place name" : "";
+      return el("tr", { "data-day": data.day[i], "data-pk": data.pk[i] },
+        el("td", {}, record ? Ceasefire.time(record.start, false) : dayText(data.day[i])),
+        el("td", {}, place),
+        el("td", {}, record ? label(record.act) : ""),
+        el("td", {}, record ? whoActed(record) : ""),
         el("td", {}, Ceasefire.badge(data.categories[data.category[i]])),
-        el("td", {}, button)));
-    }
-    const section = document.getElementById("in-view");
-    section.querySelector("tbody").replaceChildren(...rows);
+        el("td", {}, button));
+    });
+    tbody.replaceChildren(...rows);
     section.hidden = false;
-    section.querySelector("h2").textContent = `${title} (${indices.length > 200 ? "the first 200 of " : ""}${indices.length})`;
-    if (rows.length) rows[0].querySelector("button").focus();
+    section.querySelector("h2").textContent = `${listed.title} (${fmt(indices.length)})`;
+    document.getElementById("page-text").textContent = indices.length
+      ? `${fmt(page * PAGE + 1)}–${fmt(page * PAGE + part.length)} of ${fmt(indices.length)} · page ${fmt(page + 1)} of ${fmt(pages)}`
+      : "none";
+    document.getElementById("page-prev").disabled = page === 0;
+    document.getElementById("page-next").disabled = page >= pages - 1;
+    state.listed = { total: indices.length, page, pages, shown: part.length };
+    if (focusFirst && rows.length) rows[0].querySelector("button").focus();
   }
+  function listIncidents(indices, title) {
+    listed.indices = [...indices].sort((a, b) => data.day[a] - data.day[b] || data.pk[a] - data.pk[b]);
+    listed.title = title;
+    listed.page = 0;
+    return showPage(true);
+  }
+  document.getElementById("page-prev").addEventListener("click", () => { if (listed.page > 0) { listed.page--; showPage(false); } });
+  document.getElementById("page-next").addEventListener("click", () => { listed.page++; showPage(false); });
   document.getElementById("list-view").addEventListener("click", () => {
     const bounds = map.getBounds();
     const inside = [];
