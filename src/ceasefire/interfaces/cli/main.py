@@ -154,6 +154,7 @@ def ceasefire(
 assess.register(app)
 extract.register(app)
 record.register(app)
+importlib.import_module("ceasefire.interfaces.cli.report").register(app)  # `ceasefire report`
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from ceasefire.interfaces.http.api import (
     incidents,
     ledger,
     map,
+    reports,
     review,
     rulings,
     tokens,
@@ -42,6 +43,7 @@ API_ROUTERS = [
     health.router,
     tokens.router,
     exports.router,
+    reports.router,
 ]
 
 
