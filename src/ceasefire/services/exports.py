@@ -18,8 +18,9 @@ The four exports (columns, in order, below):
   named); an incident with no stored finding is `out_of_scope` with probability 0.
   Needs `incidents.read` and `findings.read`, as the map does.
 - `dashboard`: the weekly series the dashboard charts (violations per week by
-  party charged and by attribution grade, `views.compliance`) and its zone table
-  (findings under the reading in each of the agreement's zones), as one tidy table.
+  party charged and by attribution grade, `views.compliance`) and its tables
+  (`views.summary`: events in the period by category, in all and by zone,
+  governorate and act), as one tidy table.
 - `cases`: the case queue the viewer may see (`cases.list_allegations`: the
   viewer's party's cases at any stage, others once published; everything for an
   adjudicator or admin), oldest first.
@@ -138,19 +139,19 @@ INCIDENT_FIELDS = (
 FINDING_EXPORT = (*INCIDENT_FIELDS, Column("reasons", doc="the engine's reasoning trace"))
 INCIDENT_EXPORT = INCIDENT_FIELDS
 DASHBOARD_EXPORT = (
-    Column("table", doc="`weekly` (the charts) or `zones` (the zone table)"),
+    Column("table", doc="`weekly` (the charts), `totals`, `zones`, `governorates`, `acts`"),
     Column("agreement"),
     Column("reading"),
-    Column("breakdown", doc="weekly: `party` or `grade`; zones: empty"),
-    Column("key", doc="weekly: the party charged or the grade; zones: the zone's id"),
-    Column("name", doc="zones: the zone's name"),
+    Column("breakdown", doc="weekly: `party` or `grade`; the tables: empty"),
+    Column("key", doc="weekly: the party or grade; zones: the zone's id; the governorate, act"),
+    Column("name", doc="the zone's (governorate's, act's) name"),
     Column("week", "int", "weeks since the agreement's start (negative: before it)"),
     Column("week_start", doc="the week's first local day"),
     Column("week_start_utc", doc="the week's start, UTC"),
     Column("phase", doc="`before` (the baseline) or `in force`"),
-    Column("category", doc="weekly: `violation`; zones: each category, `any` for all"),
-    Column("count", "int", "events (weekly) or incidents (zones)"),
-    Column("killed", "float", "deaths (weekly; zones: in violations, on the violation row)"),
+    Column("category", doc="weekly: `violation`; the tables: each category, `any` for all"),
+    Column("count", "int", "events (a report linked into another's event is not counted)"),
+    Column("killed", "float", "deaths (weekly; the tables: in violations, on that row)"),
 )
 CASE_EXPORT = (
     Column("id", doc="the allegation's id"),
@@ -538,8 +539,8 @@ def dashboard(
 
     Columns: `DASHBOARD_EXPORT`. Without `from`/`to`, the weeks the dashboard shows
     (4 before the start, 8 in force); with them, every week overlapping the days
-    `from`..`to` (at most `MAX_WEEKS` on either side of the start), and the zone
-    table counts only the incidents overlapping those days.
+    `from`..`to` (at most `MAX_WEEKS` on either side of the start); the tables count
+    the events overlapping those days, as the dashboard's do.
     """
     check_format("dashboard", fmt)
     require(who, Action.findings_read, settings=settings, what="finding")
@@ -560,12 +561,13 @@ def dashboard(
             f"a dashboard export spans at most {MAX_WEEKS} weeks either side of the start",
         )
     span = (start, end, before, after)
+    days = (local_date(date_from, "from"), local_date(date_to, "to"))
     agreement_id, terms = chosen.id, chosen
 
     def batches() -> Iterator[Batch]:
         with reopen() as rec:
             yield _weekly_rows(rec, who, settings, terms, name, origin, span)
-            yield _zone_rows(rec, who, settings, catalogue, terms, name, start, end)
+            yield _summary_rows(rec, who, settings, terms, name, days)
 
     return Export(
         "dashboard", fmt, DASHBOARD_EXPORT, batches, label=f"{agreement_id}-{name}",
@@ -602,69 +604,39 @@ def _weekly_rows(
     return rows
 
 
-def zone_counts(
+#: The dashboard's tables of `views.summary`, by what they count events by.
+SUMMARY_TABLES = ("zones", "governorates", "acts")
+
+
+def _summary_rows(
     rec: Record,
     who: Principal,
     settings: Settings,
-    catalogue: Catalogue,
     agreement: Agreement,
     reading: str,
-    start: int | None = None,
-    end: int | None = None,
-) -> list[dict[str, Any]]:
-    """`views.zone_table`'s counts (each zone: incidents whose point lies in it, by category;
-    deaths in its violations), of the accepted incidents overlapping [start, end)."""
-    zones = [(z, catalogue.zones.get(z)) for z in agreement.zones]
-    counts = {z: dict.fromkeys(views.CATEGORY_NAMES, 0) for z, _g in zones}
-    deaths = dict.fromkeys(counts, 0.0)
-    names = MAP_COLUMNS
-    x, y, cat, killed = (names.index(c) for c in ("lon", "lat", "category", "killed_best"))
-    store = ExportStore(rec.session)
-    sight = incident_sight(who, settings)
-    for part in store.map_rows(agreement.id, reading, start=start, end=end, sight=sight):
-        lon = np.fromiter((r[x] for r in part), float, len(part))
-        lat = np.fromiter((r[y] for r in part), float, len(part))
-        cats = np.array([r[cat] or OUT_OF_SCOPE for r in part], dtype=object)
-        dead = np.array([r[killed] or 0.0 for r in part], dtype=float)
-        for zone_id, geometry in zones:
-            if geometry is None:
-                continue
-            inside = shapely.intersects_xy(geometry, lon, lat)
-            for c, n in zip(*np.unique(cats[inside], return_counts=True), strict=True):
-                counts[zone_id][str(c)] += int(n)
-            deaths[zone_id] += float(dead[inside & (cats == Category.violation.value)].sum())
-    out = []
-    for zone_id, _geometry in zones:
-        spec = catalogue.zone_specs.get(zone_id)
-        out.append(
-            {
-                "zone": zone_id,
-                "name": spec.name if spec is not None else zone_id,
-                "incidents": sum(counts[zone_id].values()),
-                "violation_deaths": deaths[zone_id],
-            }
-            | {c: counts[zone_id][c] for c in IN_SCOPE}
-        )
-    return out
-
-
-def _zone_rows(
-    rec: Record,
-    who: Principal,
-    settings: Settings,
-    catalogue: Catalogue,
-    agreement: Agreement,
-    reading: str,
-    start: int | None,
-    end: int | None,
+    days: tuple[dt.date | None, dt.date | None],
 ) -> Batch:
+    """The dashboard's tables (`views.summary`: events in the period, each counted once):
+    its totals, and the same by zone, governorate and act, a row per key and category."""
+    shown = views.summary(
+        rec, who, agreement.id, reading, settings=settings, first=days[0], last=days[1]
+    )
     rows: Batch = []
-    for z in zone_counts(rec, who, settings, catalogue, agreement, reading, start, end):
-        head = ("zones", agreement.id, reading, "", z["zone"], z["name"], None, None, None, None)
-        rows.append((*head, "any", int(z["incidents"]), None))
-        for c in IN_SCOPE:
-            dead = float(z["violation_deaths"]) if c == Category.violation.value else None
-            rows.append((*head, c, int(z[c]), dead))
+
+    def add(
+        table: str, key: str, name: str, events: int, counts: dict[str, Any], dead: float
+    ) -> None:
+        head = (table, agreement.id, reading, "", key, name, None, None, None, None)
+        rows.append((*head, "any", int(events), None))
+        for c in (*IN_SCOPE, OUT_OF_SCOPE):
+            if c in counts:
+                killed = float(dead) if c == Category.violation.value else None
+                rows.append((*head, c, int(counts[c]), killed))
+
+    add("totals", "", "", shown["events"], shown["totals"], shown["violation_deaths"])
+    for table in SUMMARY_TABLES:
+        for r in shown[table]:
+            add(table, str(r["key"]), str(r["name"]), r["events"], r, r["violation_deaths"])
     return rows
 
 
@@ -741,5 +713,4 @@ __all__ = [
     "incidents",
     "local_date",
     "period",
-    "zone_counts",
 ]
