@@ -65,6 +65,7 @@ from ceasefire.link import link_incidents, score_pairs  # noqa: E402
 from ceasefire.link import model as link_model  # noqa: E402
 from ceasefire.link.features import link_frame  # noqa: E402
 from ceasefire.regions import default_region  # noqa: E402
+from ceasefire.services.attribution import attribute  # noqa: E402
 
 EVAL_SEED = 2016
 TRAIN_SEED = 1
@@ -266,6 +267,9 @@ def load(
     text, truth = synthesise(rows, catalogue.actors, Geo(), seed, date_noise)
     ucdp, _ = read_incidents(str(EVENTS), catalogue.actors)
     acled, _ = read_incidents(Content(text, f"acled-synthetic-{seed}.csv"), catalogue.actors)
+    # as `assess` and the record do before linking: who acted and what the act was, read
+    # from each report's own words (UCDP's headline; the synthetic ACLED notes are empty)
+    ucdp, acled = (attribute(t, catalogue) for t in (ucdp, acled))
     both = Incidents.concat([ucdp, acled])
     return both, truth, catalogue.actors, text
 

@@ -377,3 +377,25 @@ def test_a_source_naming_who_on_the_side_acted_outranks_the_capability() -> None
     claims, basis = infer(DYAD, acts, ally, "Monitor")
     assert claims == (("source:Monitor", ("ally",)),)  # not also gov by capability
     assert any("per capability" in line for line in basis)  # the reasoning is still shown
+
+
+# ---------------------------------------------------------------- the act the words tell
+
+
+def test_the_one_kind_of_act_the_rows_clauses_tell_is_its_act() -> None:
+    from ceasefire.core.attribution import told_act
+
+    kind, line = told_act(DYAD, [act(Act.shelling, None)], "SOHR")
+    assert kind is Act.shelling
+    assert line == 'act shelling from SOHR\'s words: "the shelling by the army of the town" [0:36]'
+    # several kinds, a tally, another place or a specific act already recorded: nothing
+    two = [act(Act.shelling, None), act(Act.air_strike, None, start=50)]
+    assert told_act(DYAD, two, "SOHR") == (None, None)
+    assert told_act(DYAD, [act(Act.shelling, None, aggregate=True)], "X") == (None, None)
+    assert told_act(DYAD, [act(Act.shelling, None, place="other")], "X") == (None, None)
+    recorded = Conduct(Act.mortar, DYAD.perpetrators, DYAD.targets, directed=False)
+    assert told_act(recorded, [act(Act.shelling, None)], "X") == (None, None)
+    # a generic attack beside the one kind does not count as another kind
+    assert told_act(DYAD, [act(Act.attack, None), act(Act.clash, None, start=40)], "X")[0] is (
+        Act.clash
+    )

@@ -240,6 +240,25 @@ def infer(
     return tuple(claims), list(lines)
 
 
+def told_act(
+    conduct: Conduct, acts: Sequence[TextAct], source_name: str | None
+) -> tuple[Act | None, str | None]:
+    """The kind of act the source's words tell for this row, when the dataset recorded only
+    `attack`: the one kind its clauses about this place (not tallies) name, with the basis
+    line quoting the first of them. None when they name none or several kinds."""
+    if conduct.act is not Act.attack:
+        return None, None
+    here = [
+        a for a in acts if a.place_match in HERE and not a.aggregate and a.act is not Act.attack
+    ]
+    kinds = {a.act for a in here}
+    if len(kinds) != 1:
+        return None, None
+    kind = kinds.pop()
+    said = source_claimant(source_name).removeprefix(SOURCE_PREFIX)
+    return kind, f"act {kind.value} from {said}'s words: {quote(here[0])}"
+
+
 def inferred_conduct(
     conduct: Conduct,
     claims: Sequence[Claim],

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,12 @@ from ceasefire.core.attribution import (
     conduct_grade,
     infer,
     inferred_conduct,
+    told_act,
     top_side,
 )
 from ceasefire.core.catalogue import Catalogue
 from ceasefire.core.incidents import Claim, Conduct, Incidents
+from ceasefire.core.model import Act
 from ceasefire.core.timing import local_date, zone_info
 from ceasefire.regions import Region, default_region
 
@@ -155,7 +158,7 @@ def attribute(
                 column[i] = c
                 grades[i] = grade_of(c, responsibility, discounted)
                 continue
-        if read is None or conduct.directed or not text_col[i]:
+        if read is None or not text_col[i] or (conduct.directed and conduct.act is not Act.attack):
             grades[i] = grade_of(c, responsibility, discounted)
             continue
         text = str(text_col[i])
@@ -179,9 +182,14 @@ def attribute(
                     region=where,
                 )
             claims, lines = infer(conduct, acts, registry, name)
+            kind, told = told_act(conduct, acts, name)
+            if told is not None:
+                lines.append(told)
             target = c
             if claims:
-                target = place(inferred_conduct(conduct, claims, registry=registry))
+                target = place(inferred_conduct(conduct, claims, kind, registry=registry))
+            elif kind is not None:
+                target = place(replace(conduct, act=kind))
             found = done[key] = (target, BASIS_SEPARATOR.join(lines))
         column[i] = found[0]
         basis[i] = found[1]
