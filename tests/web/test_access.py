@@ -146,6 +146,7 @@ def test_the_map_works_by_keyboard(visit: Any) -> None:
 
     tab_to(v.page, "#list-view")
     v.page.keyboard.press("Enter")
+    v.page.locator("#in-view tbody tr").first.wait_for()  # each row read from its incident
     opener = v.page.evaluate("document.activeElement.dataset.pk")
     assert opener, "focus did not move to the first listed incident"
     v.page.keyboard.press("Enter")

@@ -73,9 +73,13 @@ def test_map_filters_and_an_incident_shows_its_reasoning(visit: Any, site: Any) 
     v = visit()
     v.login("observer")
     state = wait_ready(v.page, "ceasefireMap")
-    total = state["count"]
+    total, shown = state["count"], state["filtered"]
     summary = v.page.locator("#summary")
-    assert summary.inner_text().startswith(f"{total:,} of {total:,}")
+    # The default view: the agreement's window, in scope only (out of scope unticked).
+    assert 0 < shown < total
+    assert summary.inner_text().startswith(f"{shown:,} of {total:,}")
+    assert "out of scope hidden" in summary.inner_text()
+    assert not v.page.locator('#categories input[value="4"]').is_checked()
     violations = int(
         v.page.locator('[data-category-count="0"]').inner_text().strip("()").replace(",", "")
     )
@@ -89,7 +93,9 @@ def test_map_filters_and_an_incident_shows_its_reasoning(visit: Any, site: Any) 
 
     # Only the opposition's side: fewer again.
     for box in v.page.locator("#sides input").all():
-        if box.evaluate("b => b.parentElement.textContent.trim()") != "opposition":
+        side = box.evaluate("b => b.parentElement.textContent.trim()")
+        assert re.fullmatch(r"[\w ]+ \([\d,]+\)", side)  # each side with its count
+        if side.split(" (")[0] != "opposition":
             box.uncheck()
     v.page.wait_for_function(f"window.ceasefireMap.filtered < {violations}")
     by_opposition = v.page.evaluate("window.ceasefireMap.filtered")
@@ -155,7 +161,7 @@ def test_dashboard_shows_weekly_violations_per_party_and_zones(visit: Any, site:
     rows = v.page.locator("#weekly-table tbody tr").all_text_contents()
     assert any("before" in r for r in rows) and any("in force" in r for r in rows)
     zone = v.page.locator("#zone-table tbody tr").first.inner_text()
-    assert zone.startswith("Syria") and f"\t{stored_violations(site.db)}\t" in zone
+    assert zone.startswith("Syria") and f"\t{stored_violations(site.db):,}\t" in zone
     # The second chart: the same violations (events) by grade of attribution.
     assert "events" in v.page.locator("#weekly-title").inner_text()
     assert "by grade" in v.page.locator("#graded-title").inner_text()
@@ -166,7 +172,9 @@ def test_dashboard_shows_weekly_violations_per_party_and_zones(visit: Any, site:
             f"{table} tbody tr",
             "rows => rows.map(r => [...r.cells].map(c => c.textContent))",
         )
-        return sum(int(c[3]) for c in cells if len(c) > 3 and c[1] == "in force")
+        return sum(
+            int(c[3].replace(",", "")) for c in cells if len(c) > 3 and c[1] == "in force"
+        )
 
     graded, parties = "#graded-table", "#weekly-table"
     assert in_force(graded) == in_force(parties) > 0  # the same events, cut two ways
@@ -181,7 +189,13 @@ def test_agreement_page_shows_readings_and_where_they_disagree(visit: Any) -> No
     windows = v.page.locator("#windows tbody tr").all_inner_texts()
     assert len(windows) == 3
     russia = next(w for w in windows if w.startswith("russia"))
-    assert "2016-05-02 21:00 UTC" in russia  # 72 hours from local midnight
+    # 72 hours from local midnight: the local wall clock, UTC on hover.
+    assert "2016-04-30 00:00\t2016-05-03 00:00" in russia
+    hover = v.page.locator("#windows tbody tr", has_text="russia").locator("time")
+    assert hover.evaluate_all("ts => ts.map(t => t.title)") == [
+        "2016-04-29 21:00 UTC",
+        "2016-05-02 21:00 UTC",
+    ]
     assert "open-ended" in next(w for w in windows if w.startswith("usa"))
     assert v.page.locator("#timeline svg .mark-rect path").count() == 3
     summary = v.page.locator("#diff-summary").inner_text()
@@ -323,10 +337,14 @@ def test_a_zone_shows_the_windows_that_cover_it(visit: Any) -> None:
     popup = v.page.locator(".zone-popup")
     popup.wait_for()
     assert "Ghouta" in popup.locator("strong").inner_text()
-    assert "2016-04-29 21:00 UTC – open-ended" in popup.inner_text()
-    assert v.page.locator("#window-text").inner_text() == (
-        "Window under russia's reading: 2016-04-29 21:00 UTC – 2016-05-02 21:00 UTC"
-    )
+    assert "2016-04-30 00:00 – open-ended" in popup.inner_text()  # Damascus time
+    assert popup.locator("time").first.get_attribute("title") == "2016-04-29 21:00 UTC"
+    window = v.page.locator("#window-text")
+    assert window.inner_text() == "Window under russia's reading: 2016-04-30 00:00 – 2016-05-03 00:00"
+    assert window.locator("time").evaluate_all("ts => ts.map(t => t.title)") == [
+        "2016-04-29 21:00 UTC",
+        "2016-05-02 21:00 UTC",
+    ]
 
 
 def test_an_incident_page_shows_competing_attributions(
@@ -374,6 +392,16 @@ def test_groups_zoom_in_and_stacks_list_their_incidents(visit: Any) -> None:
     v.login("observer")
     state = wait_ready(v.page, "ceasefireMap")
     assert state["drawn"] < 400  # 6,170 incidents drawn as a few hundred groups and points
+    # Place names from the gazetteer, drawn once the incidents are: the seats at first.
+    v.page.wait_for_function("window.ceasefireMap.labelled === true")
+    names = v.page.evaluate(
+        """() => window.ceasefireMap.map
+        .queryRenderedFeatures({layers: ['places-0']}).map(f => f.properties.name)"""
+    )
+    assert {"Damascus", "Aleppo"} <= set(names)
+    # A group's number is drawn on it, above the place names.
+    layers = v.page.evaluate("window.ceasefireMap.map.getStyle().layers.map(l => l.id)")
+    assert layers.index("groups") < layers.index("places-0") < layers.index("group-counts")
     spread = v.page.evaluate(
         """() => {
         const m = window.ceasefireMap.map;
@@ -402,8 +430,21 @@ def test_groups_zoom_in_and_stacks_list_their_incidents(visit: Any) -> None:
     v.page.mouse.click(stack["x"], stack["y"])
     listed = v.page.locator("#in-view")
     listed.wait_for()
-    assert f"{stack['n']} incidents at this place" in listed.locator("h2").inner_text()
-    assert listed.locator("tbody tr").count() == min(stack["n"], 200)
+    assert listed.locator("h2").inner_text() == f"Incidents at this place ({stack['n']:,})"
+    rows = listed.locator("tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == min(stack["n"], 25)  # a page at a time
+    days = [int(d) for d in rows.evaluate_all("rs => rs.map(r => r.dataset.day)")]
+    assert days == sorted(days)  # in order of time
+    first = rows.first.locator("td").all_inner_texts()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", first[0]) and "Damascus" in first[1]
+    if stack["n"] > 25:
+        v.page.click("#page-next")
+        v.page.wait_for_function("window.ceasefireMap.listed.page === 1")
+        assert v.page.locator("#page-text").inner_text().startswith("26–")
+        v.page.click("#page-prev")
+        v.page.wait_for_function("window.ceasefireMap.listed.page === 0")
+    rows.first.locator("button").focus()
     v.page.keyboard.press("Enter")  # focus is on the first incident's Open button
     v.page.locator("#panel .incident").wait_for()
 

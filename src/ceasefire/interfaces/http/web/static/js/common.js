@@ -40,10 +40,18 @@ const Ceasefire = (() => {
   // region's: <body data-timezone>), UTC kept for the title on hover. The server's `when`
   // filter (web/render.py) writes the same text.
   const TIMEZONE = document.body.dataset.timezone || "UTC";
+  const formats = new Map(); // one formatter per zone and form: making one is the costly part
+  const formatter = (withTime, zone) => {
+    const key = `${zone} ${withTime}`;
+    if (!formats.has(key)) {
+      const options = { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hourCycle: "h23" };
+      if (withTime) Object.assign(options, { hour: "2-digit", minute: "2-digit" });
+      formats.set(key, new Intl.DateTimeFormat("en-GB", options));
+    }
+    return formats.get(key);
+  };
   const parts = (d, withTime, zone) => {
-    const options = { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hourCycle: "h23" };
-    if (withTime) Object.assign(options, { hour: "2-digit", minute: "2-digit" });
-    const p = Object.fromEntries(new Intl.DateTimeFormat("en-GB", options).formatToParts(d).map((x) => [x.type, x.value]));
+    const p = Object.fromEntries(formatter(withTime, zone).formatToParts(d).map((x) => [x.type, x.value]));
     return `${p.year}-${p.month}-${p.day}` + (withTime ? ` ${p.hour}:${p.minute}` : "");
   };
   function instant(iso) {
@@ -64,8 +72,9 @@ const Ceasefire = (() => {
   function day(d) {
     return new Date(d * 86400000).toISOString().slice(0, 10);
   }
+  const NUMBER = new Intl.NumberFormat("en");
   function fmt(n) {
-    return Number(n).toLocaleString("en");
+    return NUMBER.format(Number(n));
   }
 
   function label(category) {
@@ -166,14 +175,16 @@ const Ceasefire = (() => {
   // Every map starts as the same offline base map of the workspace's region (its
   // bounds and layers come with /api/v1/map/base; no tile server): countries, admin-1
   // units, admin-2 units from zoom 7, and the zones it is about. Returns once the
-  // style is loaded and the layers are in.
+  // style is loaded and the layers are in (place names too, unless `labels` is false:
+  // then the page adds them with placeLabels when it is drawn).
   async function baseMap(container, base, zones, options = {}) {
-    const { zoneOpacity = 0.08, ...mapOptions } = options;
+    const { zoneOpacity = 0.08, labels = true, ...mapOptions } = options;
     const map = new maplibregl.Map({
       container,
       style: { version: 8, sources: {}, layers: [{ id: "sea", type: "background", paint: { "background-color": "#cfe0ec" } }] },
       bounds: base.region.bounds,
       attributionControl: false, // the page footer credits the boundaries
+      fadeDuration: 0, // labels placed at once: no frames spent fading them in
       ...mapOptions,
     });
     await new Promise((resolve) => map.on("load", resolve));
@@ -190,7 +201,7 @@ const Ceasefire = (() => {
       map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#1f3a5f", "fill-opacity": zoneOpacity } });
       map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#1f3a5f", "line-width": 2 } });
     }
-    if (base.places) await placeLabels(map, base.places);
+    if (labels && base.places) await placeLabels(map, base.places);
     return map;
   }
 
@@ -198,9 +209,10 @@ const Ceasefire = (() => {
   // villages as the map zooms in (each place's `zoom`, decided by the server). No glyph
   // server: the style names no `glyphs`, so MapLibre draws the letters in the browser from
   // the page's own font ("Noto Sans", served by the app), loaded before the first label.
+  // `before`: the layer the names go under (names over incidents, a group's count on top).
   const LABEL_FONT = ["Noto Sans"];
   const SEAT_FONT = ["Noto Sans SemiBold"];
-  async function placeLabels(map, places) {
+  async function placeLabels(map, places, before = undefined) {
     try {
       await Promise.all([document.fonts.load('400 16px "Noto Sans"'), document.fonts.load('600 16px "Noto Sans SemiBold"')]);
     } catch (error) { /* the browser's sans-serif draws them instead */ }
@@ -228,13 +240,12 @@ const Ceasefire = (() => {
           "text-padding": 3,
         },
         paint: { "text-color": seat ? "#1b1f24" : "#3b4450", "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.4 },
-      });
+      }, before);
     }
     // A dot under the seats and cities, so a label says where the place is.
     map.addLayer({ id: "places-dots", type: "circle", source: "places", filter: ["<", ["get", "zoom"], 7],
-      paint: { "circle-radius": 2.5, "circle-color": "#3b4450", "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
+      paint: { "circle-radius": 2.5, "circle-color": "#3b4450", "circle-stroke-color": "#fff", "circle-stroke-width": 1 } }, before);
   }
-  const PLACE_LAYERS = (map) => map.getStyle().layers.filter((l) => l.id.startsWith("places-") && l.type === "symbol").map((l) => l.id);
 
-  return { COLOURS, TIMEZONE, getJSON, el, when, utc, time, day, fmt, label, badge, renderIncident, baseMap, PLACE_LAYERS, LABEL_FONT };
+  return { COLOURS, TIMEZONE, getJSON, el, when, utc, time, day, fmt, label, badge, renderIncident, baseMap, placeLabels, LABEL_FONT };
 })();

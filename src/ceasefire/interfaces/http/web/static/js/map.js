@@ -22,14 +22,22 @@
       : null,
   ]);
   state.dataAt = performance.now(); // every fetch answered
-  const map = await Ceasefire.baseMap(host, base, zones, { fitBoundsOptions: { padding: 20 }, maxZoom: 14 });
-  state.map = map;
-  // Where the agreement applies: the view opens on its zones (the whole region for a nationwide one).
+  // Where the agreement applies: the view opens on its zones (the whole region for a
+  // nationwide one), set when the map is made so its tiles are cut once, for this view.
+  // Place names come once the incidents are drawn (the map is usable sooner; see below).
+  const opening = { fitBoundsOptions: { padding: 20 }, maxZoom: 14, labels: false };
   if (zones && zones.features.length) {
     let minX = 180, minY = 90, maxX = -180, maxY = -90;
     const walk = (c) => { if (typeof c[0] === "number") { minX = Math.min(minX, c[0]); maxX = Math.max(maxX, c[0]); minY = Math.min(minY, c[1]); maxY = Math.max(maxY, c[1]); } else c.forEach(walk); };
     zones.features.forEach((f) => walk(f.geometry.coordinates));
-    if (minX < maxX) map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 30, duration: 0, maxZoom: 10 });
+    if (minX < maxX) Object.assign(opening, { bounds: [[minX, minY], [maxX, maxY]], fitBoundsOptions: { padding: 30, maxZoom: 10 } });
+  }
+  const map = await Ceasefire.baseMap(host, base, zones, opening);
+  state.map = map;
+  // The place names, under a group's count; `labelledAt` once they are drawn too.
+  async function names(before) {
+    if (base.places) await Ceasefire.placeLabels(map, base.places, before && map.getLayer(before) ? before : undefined);
+    map.once("idle", () => { state.labelled = true; state.labelledAt = performance.now(); });
   }
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
@@ -39,6 +47,7 @@
       state.ready = true;
       state.readyAt = performance.now();
       state.firstRender = performance.now() - state.started;
+      names();
     });
     return;
   }
@@ -233,8 +242,10 @@
     type: "symbol",
     source: "incidents",
     filter: ["==", ["get", "kind"], "group"],
-    // Always drawn, and keeping place names from being written over them.
-    layout: { "text-field": ["get", "label"], "text-font": Ceasefire.LABEL_FONT, "text-size": 11.5, "text-allow-overlap": true },
+    // Always drawn, and never pushing a place name off the map (the busiest places,
+    // Damascus and Aleppo, are where the groups are): the counts sit on top of both.
+    layout: { "text-field": ["get", "label"], "text-font": Ceasefire.LABEL_FONT, "text-size": 11.5,
+      "text-allow-overlap": true, "text-ignore-placement": true },
     paint: { "text-color": "#ffffff", "text-halo-color": "rgba(0,0,0,0.45)", "text-halo-width": 1 },
   });
   const match = ["match", ["get", "c"]];
@@ -247,9 +258,7 @@
     filter: ["==", ["get", "kind"], "point"],
     paint: { "circle-color": match, "circle-radius": 6, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 },
   });
-  // Place names over the incidents (a name is not hidden under a group), the counts on top.
-  map.moveLayer("group-counts");
-  for (const id of Ceasefire.PLACE_LAYERS(map)) map.moveLayer(id, "group-counts");
+  map.moveLayer("group-counts"); // a group's count above its circle
   summarise(perCategory);
   state.layersAt = performance.now(); // every source and layer handed to MapLibre
 
@@ -418,6 +427,7 @@
     state.count = n;
     state.filtered = shown.length;
     host.dataset.ready = "yes";
+    names("group-counts");
   });
 })().catch((error) => {
   const summary = document.getElementById("summary");
