@@ -384,6 +384,7 @@ def navigation(who: Principal, settings: Settings, signed_in: bool) -> list[tupl
     pages = [
         ("/map", "Map", True),
         ("/dashboard", "Compliance", can(who, Action.findings_read, settings=settings)),
+        ("/reports", "Reports", can(who, Action.findings_read, settings=settings)),
         ("/agreements", "Agreements", True),
         ("/incidents/new", "Report", can(who, Action.incidents_submit, settings=settings)),
         ("/review", "Review", can(who, Action.incidents_review, settings=settings)),

@@ -12,12 +12,13 @@ from ceasefire.interfaces.http.web import (
     maps,
     register,
     report,
+    reports,
     review,
 )
 from ceasefire.interfaces.http.web.render import HERE, error_page, security_headers
 
-ROUTERS = [login.router, maps.router, agreements.router, report.router, cases.router,
-           register.router, review.router]  # fmt: skip
+ROUTERS = [login.router, maps.router, agreements.router, report.router, reports.router,
+           cases.router, register.router, review.router]  # fmt: skip
 
 
 def install(app: FastAPI) -> None:
