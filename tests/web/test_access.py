@@ -16,6 +16,9 @@ PAGES = [
     "/map?agreement=syria-quiet-2016-04&reading=russia",
     "/dashboard",
     "/dashboard?agreement=syria-quiet-2016-04&reading=usa",
+    "/reports",
+    "/reports?agreement=syria-coh-2016&period=week&from=2016-04-25",
+    "/reports?agreement=syria-coh-2016&period=custom&from=2016-05-01&to=2016-04-25",
     "/agreements",
     "/agreements/syria-coh-2016",
     "/agreements/syria-quiet-2016-04",
@@ -169,3 +172,19 @@ def test_a_case_can_be_filed_by_keyboard(visit: Any) -> None:
     v.page.keyboard.press("Enter")
     v.page.wait_for_url("**/cases/A-*")
     assert "Filed with the keyboard alone." in v.page.locator(".prose").first.inner_text()
+
+
+def test_a_report_can_be_chosen_by_keyboard(visit: Any) -> None:
+    v = visit()
+    v.login("observer")
+    v.goto("/reports?agreement=syria-coh-2016")
+    tab_to(v.page, "#period")
+    v.page.keyboard.press("Home")  # day: the first choice
+    tab_to(v.page, "#from")
+    v.page.keyboard.type("04252016")  # a date field takes its parts as typed (mm/dd/yyyy here)
+    tab_to(v.page, "#report-form button[type=submit]")
+    v.page.keyboard.press("Enter")
+    v.page.wait_for_url("**/reports?*period=day*from=2016-04-25*")
+    assert "2016-04-25" in v.page.locator("#report .cf-kicker").text_content()
+    tab_to(v.page, "#report-downloads a[data-format=pdf]")
+    assert "format=pdf" in v.page.evaluate("document.activeElement.href")

@@ -134,6 +134,9 @@ def test_the_reports_page_and_the_html_report_pass_axe_core(visit: Any, who: str
                  "/reports?agreement=nope"]:  # fmt: skip
         v.goto(path)
         v.page.wait_for_load_state("networkidle")
+        assert v.page.evaluate("document.documentElement.lang") == "en"
+        assert v.page.locator("main").count() == 1, path
+        assert v.page.locator("img:not([alt])").count() == 0, path
         bad = axe_violations(v.page)
         if bad:
             found[path] = bad
