@@ -17,11 +17,29 @@ pytestmark = pytest.mark.browser
 #: because the deployment's `public_incidents` setting is on by default; Cases is
 #: for those signed in.
 NAV = {
-    "public": ["Map", "Compliance", "Agreements", "Public register"],
-    "party": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
-    "monitor": ["Map", "Compliance", "Agreements", "Report", "Review", "Cases", "Public register"],
-    "adjudicator": ["Map", "Compliance", "Agreements", "Cases", "Public register"],
-    "admin": ["Map", "Compliance", "Agreements", "Report", "Review", "Cases", "Public register"],
+    "public": ["Map", "Compliance", "Reports", "Agreements", "Public register"],
+    "party": ["Map", "Compliance", "Reports", "Agreements", "Cases", "Public register"],
+    "monitor": [
+        "Map",
+        "Compliance",
+        "Reports",
+        "Agreements",
+        "Report",
+        "Review",
+        "Cases",
+        "Public register",
+    ],
+    "adjudicator": ["Map", "Compliance", "Reports", "Agreements", "Cases", "Public register"],
+    "admin": [
+        "Map",
+        "Compliance",
+        "Reports",
+        "Agreements",
+        "Report",
+        "Review",
+        "Cases",
+        "Public register",
+    ],
 }
 
 
