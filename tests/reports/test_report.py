@@ -367,3 +367,38 @@ def test_the_cli_names_a_bad_parameter(
     assert said in re.sub(r"\s+", " ", done.output)
     assert "Traceback" not in done.output
     assert not list(tmp_path.glob("report.*"))
+
+
+# --- the chart -------------------------------------------------------------------------------
+
+
+def test_the_weekly_chart_draws_the_weeks_of_the_period_solid() -> None:
+    """Bars of weeks overlapping the period are opaque, the others faded (a sum aggregate
+    once dropped `in_period` and faded every week)."""
+    from ceasefire.formats import report as documents
+
+    weeks = ["2016-04-09", "2016-04-16", "2016-04-23", "2016-04-30"]
+    report = {
+        "period": {"first": "2016-04-25", "last": "2016-05-01"},
+        "parties": [{"party": "gov"}, {"party": "opposition"}],
+        "points": [],
+        "weekly": [
+            {"week_start": w, "party": p, "violations": n}
+            for w in weeks
+            for p, n in (("gov", 3), ("opposition", 2))
+        ],
+    }
+    drawn = documents.svg(documents.weekly_spec(report))
+    bars = re.findall(
+        r'aria-label="Week starting \(local date\): ([0-9-]+); Violations \(events\): (\d+);'
+        r'[^"]*"[^>]*opacity="([0-9.]+)"',
+        drawn,
+    )
+    assert sorted(bars) == sorted(
+        (w, str(n), "1" if w >= "2016-04-23" else "0.45") for w in weeks for n in (3, 2)
+    )
+
+
+def test_the_window_is_said_once(markdown: str) -> None:
+    assert "(window text: open-ended)" in markdown
+    assert "open-ended (open-ended)" not in markdown

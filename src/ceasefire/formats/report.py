@@ -165,7 +165,9 @@ def weekly_spec(report: Mapping[str, Any]) -> dict[str, Any]:
         "encoding": {
             "x": {"field": "week_start", "type": "ordinal", "title": "Week starting (local date)",
                   "axis": {"labelAngle": -60, "labelFontSize": 8}},
-            "y": {"aggregate": "sum", "field": "violations", "type": "quantitative",
+            # one row per week and party, stacked as it is: an aggregate would group the
+            # rows without `in_period` and so draw every week faded
+            "y": {"field": "violations", "type": "quantitative", "stack": "zero",
                   "title": "Violations (events)"},
             "color": {"field": "party", "type": "nominal", "title": "Party charged",
                       "scale": {"domain": names, "range": [colours[n] for n in names]},

@@ -879,7 +879,9 @@ def build_report(
         start=start,
         reading=reading,
         readings=names,
-        window=win.label if win.end < OPEN_END else f"{win.label} (open-ended)",
+        window=win.label
+        if win.end < OPEN_END or win.label.endswith("open-ended")
+        else f"{win.label} (open-ended)",
         period=current,
         previous=previous,
         before_start=before,
