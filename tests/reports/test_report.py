@@ -300,11 +300,6 @@ def test_a_viewer_without_findings_read_is_refused(closed: Api) -> None:
     assert member.status_code == 200, member.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="interfaces/cli/report.py passes no settings to build_report, so "
-    "CEASEFIRE_PUBLIC_INCIDENTS=0 is ignored by `ceasefire report` (export.py reads it)",
-)
 def test_the_cli_refuses_the_public_when_public_incidents_is_off(
     demo: Demo, tmp_path: Path
 ) -> None:

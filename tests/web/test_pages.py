@@ -469,7 +469,7 @@ def test_groups_zoom_in_and_stacks_list_their_incidents(visit: Any) -> None:
 def test_a_monitor_reports_an_incident_by_clicking_the_map(visit: Any) -> None:
     v = visit()
     v.login("observer")
-    v.page.click("header nav a:text('Report')")
+    v.page.click("header nav a:text-is('Report')")
     v.page.wait_for_url("**/incidents/new")
     wait_ready(v.page, "ceasefireReport")
     point = v.page.evaluate(

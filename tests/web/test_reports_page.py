@@ -54,7 +54,9 @@ def test_an_observer_chooses_a_week_and_reads_its_report(visit: Any, site: Any) 
     assert v.page.locator("#report-problem").count() == 0
 
     n = expected_violations(site.db, "observer", WEEK)
-    assert n == 54  # the demo data's week, under the text
+    # 54 on the demo data alone (tests/reports holds that figure); other page tests add
+    # incidents to the shared site, so here the page must agree with the service.
+    assert n > 0
     headline = v.page.locator("#report .cf-line.cf-total").inner_text()
     assert headline.startswith(f"All zones: {n:,} events judged violations"), headline
     assert "2016-04-25 to 2016-05-01" in v.page.locator("#report .cf-kicker").text_content()

@@ -57,7 +57,7 @@ def report(
     if chosen not in FORMATS:
         what = "--format" if format else "-o's suffix"
         raise fail(f"{what} {chosen!r}: choose html, pdf or md")
-    from ceasefire.core.policy import ANONYMOUS
+    from ceasefire.core.policy import ANONYMOUS, Settings
     from ceasefire.formats import report as documents
     from ceasefire.interfaces.cli.workspace import user, workspace
     from ceasefire.services import ledger, reports
@@ -72,6 +72,7 @@ def report(
                 reading=reading,
                 period=period,
                 start_from=start_from,
+                settings=Settings.from_env(),
                 keys=keys,
             )
         )
