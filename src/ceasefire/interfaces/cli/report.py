@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from ceasefire.core.policy import ANONYMOUS, Settings
 from ceasefire.interfaces.cli.support import DbOption, console, fail, reported
 
 PANEL = "Record"
@@ -57,7 +58,6 @@ def report(
     if chosen not in FORMATS:
         what = "--format" if format else "-o's suffix"
         raise fail(f"{what} {chosen!r}: choose html, pdf or md")
-    from ceasefire.core.policy import ANONYMOUS, Settings
     from ceasefire.formats import report as documents
     from ceasefire.interfaces.cli.workspace import user, workspace
     from ceasefire.services import ledger, reports
