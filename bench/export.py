@@ -22,7 +22,6 @@ for each (1.0 is perfectly flat), and the rows exported. Usage::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import socket
 import subprocess
@@ -32,13 +31,13 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+
+from ingest import AGREEMENTS  # bench/ingest.py, beside this file
+from ingest import _synthetic as synthetic
 
 from ceasefire.services import record
 from ceasefire.storage.record import Record
 
-ROOT = Path(__file__).resolve().parents[1]
-AGREEMENTS = ROOT / "src" / "ceasefire" / "data" / "demo" / "syria-2016.yaml"
 CLI = [sys.executable, "-m", "ceasefire"]
 BASELINE = """
 import sys, pandas as pd, sqlalchemy as sa
@@ -49,20 +48,10 @@ print(len(frame))
 """
 
 
-def _synthetic() -> ModuleType:
-    """The test suite's generator of synthetic GED rows (one generator for tests and bench)."""
-    path = ROOT / "tests" / "storage" / "synthetic.py"
-    spec = importlib.util.spec_from_file_location("ceasefire_bench_synthetic", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def build(folder: Path, name: str, rows: int, seed: int) -> tuple[str, int]:
     """A record of `rows` synthetic incidents judged against the demo agreements."""
     csv = folder / f"{name}.csv"
-    _synthetic().write_ucdp_csv(csv, rows, seed=seed)
+    synthetic().write_ucdp_csv(csv, rows, seed=seed)
     url = f"sqlite:///{folder}/{name}.db"
     with Record.open(url) as rec:
         rec.init()

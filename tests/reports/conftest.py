@@ -90,22 +90,21 @@ class Api:
         return self.client.get(f"{V}/reports", params=params, headers=headers)
 
 
-@pytest.fixture(scope="module")
-def api(demo: Demo) -> Iterator[Api]:
+def _served(demo: Demo, public_incidents: bool) -> Iterator[Api]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CEASEFIRE_KEYS", str(demo.folder / "keys"))
-        app = create_app(demo.db, settings=Settings(public_incidents=True))
+        app = create_app(demo.db, settings=Settings(public_incidents=public_incidents))
         with TestClient(app) as client:
             yield Api(client, demo.tokens)
         app.state.workspace.close()
+
+
+@pytest.fixture(scope="module")
+def api(demo: Demo) -> Iterator[Api]:
+    yield from _served(demo, public_incidents=True)
 
 
 @pytest.fixture(scope="module")
 def closed(demo: Demo) -> Iterator[Api]:
     """The same record where the public may read no findings (`public_incidents` off)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CEASEFIRE_KEYS", str(demo.folder / "keys"))
-        app = create_app(demo.db, settings=Settings(public_incidents=False))
-        with TestClient(app) as client:
-            yield Api(client, demo.tokens)
-        app.state.workspace.close()
+    yield from _served(demo, public_incidents=False)

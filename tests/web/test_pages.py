@@ -16,30 +16,14 @@ pytestmark = pytest.mark.browser
 #: Which main menu entries each role sees. The public sees incidents and findings
 #: because the deployment's `public_incidents` setting is on by default; Cases is
 #: for those signed in.
+_REVIEWERS = ["Map", "Compliance", "Reports", "Agreements", "Report", "Review", "Cases",
+              "Public register"]  # fmt: skip
 NAV = {
     "public": ["Map", "Compliance", "Reports", "Agreements", "Public register"],
     "party": ["Map", "Compliance", "Reports", "Agreements", "Cases", "Public register"],
-    "monitor": [
-        "Map",
-        "Compliance",
-        "Reports",
-        "Agreements",
-        "Report",
-        "Review",
-        "Cases",
-        "Public register",
-    ],
+    "monitor": _REVIEWERS,
     "adjudicator": ["Map", "Compliance", "Reports", "Agreements", "Cases", "Public register"],
-    "admin": [
-        "Map",
-        "Compliance",
-        "Reports",
-        "Agreements",
-        "Report",
-        "Review",
-        "Cases",
-        "Public register",
-    ],
+    "admin": _REVIEWERS,
 }
 
 
