@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -117,6 +118,12 @@ def tree_state() -> dict[str, str] | None:
     return state
 
 
+def _asked_for(path: Path) -> bool:
+    """A screenshot that `tools/screenshots.py` asked this run to write."""
+    folder = os.environ.get("CEASEFIRE_SCREENSHOTS")
+    return bool(folder) and path.resolve().is_relative_to(Path(folder).resolve())
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.stash[_TREE] = tree_state()
 
@@ -126,7 +133,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     after = tree_state()
     if before is None or after is None or before == after:
         return
-    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    changed = [
+        p
+        for p in sorted(before.keys() | after.keys())
+        if before.get(p) != after.get(p) and not _asked_for(ROOT / p)
+    ]
+    if not changed:
+        return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     message = (
         "the test run changed files in the checkout (tests write to temporary folders; "
