@@ -441,3 +441,15 @@ def test_a_bombardment_led_from_the_air_is_one_air_strike() -> None:
     assert [(a.act, a.agent) for a in acts] == [(Act.air_strike, None)]
     # artillery alone stays shelling
     assert [a.act for a in read("Artillery strikes on Talbiseh", TALBISEH)] == [Act.shelling]
+
+
+def test_a_text_that_stops_after_a_place_word() -> None:
+    """A coder's note cut short ("... shelled near the", "... fighting in the town of")
+    is read up to where it stops, not past its end."""
+    for text in ("Regime forces shelled Talbiseh and the villages near the",
+                 "Heavy fighting in the town of", "Mortar rounds fell on the city"):  # fmt: skip
+        acts = read(text, TALBISEH)
+        assert all(a.act is not None for a in acts)
+    assert agents(read("Regime forces shelled Talbiseh and the villages near the", TALBISEH)) == {
+        "gov"
+    }

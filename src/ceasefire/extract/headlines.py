@@ -1012,9 +1012,9 @@ class _Reader:
             ):
                 continue
             j = i + 1
-            if self.lower[j] in ("the", "city", "town", "village"):
+            if j + 1 < e and self.lower[j] in ("the", "city", "town", "village"):
                 j += 1
-            if self.lower[j] == "of":
+            if j + 1 < e and self.lower[j] == "of":
                 j += 1
             article = (
                 self.lower[j] in _ARTICLES
