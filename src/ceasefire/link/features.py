@@ -5,14 +5,18 @@ precision means), a point with an uncertainty radius, the buckets blocking joins
 (a week and a 0.5° cell, each also half-shifted so that two reports a couple of days
 or kilometres apart always share one of them), its governorate and its district (the
 region's admin levels 1 and 2) when its point lies in one,
-the family of its act, the top-level sides it names, its casualty range, its source
-and whether it is an aggregate (a running total over days or places: never linked).
+the family of its act, the top-level sides it names, its casualty range, the telling
+words of its source's own text (a headline, an ACLED note), its source and whether it
+is an aggregate (a running total over days or places: never linked).
 """
 
 from __future__ import annotations
 
+import html
 import json
-from collections.abc import Sequence
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -54,8 +58,61 @@ FAMILIES: dict[Act, str] = {
 COLUMNS = (
     "unique_id", "source", "t0", "t1", "mid", "lon", "lat", "radius_km", "wk", "wk_s",
     "cell", "cell_s", "cell_xs", "cell_ys", "adm1", "adm2", "coarse", "act_family", "sides",
-    "killed_low", "killed_best", "killed_high", "aggregate",
+    "killed_low", "killed_best", "killed_high", "words", "aggregate",
 )  # fmt: skip
+
+#: A word of a report's text: letters (any script) or a number.
+_WORD = re.compile(r"[^\W\d_]{3,}|\d+")
+#: Words that say nothing about which event a text reports (function words, and the
+#: vocabulary of every conflict report: each report's act, place and toll are compared
+#: on their own columns).
+_PLAIN = frozenset(
+    """about above after again against also among amid and are around as at away been
+    before being between both but by can continue continued continues could day days did
+    during each early from further had has have her here his its into late last least
+    many more most near new news night not now off one only other out over own said says
+    several since some still such than that the their them then there these they this
+    those three through today two under until upon very was were what when where which
+    while who whom will with within without would yesterday
+    activist activists area areas attack attacked attacks casualty casualties civilian
+    civilians continue dead death deaths die died dozens injured injuries kill killed
+    killing kills people person report reported reports sources syria syrian wounded""".split()
+)
+#: A word in more than this share of the reports (and of at least `_COMMON_MIN` of them)
+#: is too common to tell one event from another: the name of a city, of a party.
+COMMON_SHARE = 0.02
+_COMMON_MIN = 20
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("shes", "ches", "xes", "sses", "zes")):
+        return word[:-2]
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def text_words(text: str) -> set[str]:
+    """The words of one text that could tell its event from another's (lower case, plural
+    folded, function words and the generic vocabulary of conflict reports left out)."""
+    words = (w.lower() for w in _WORD.findall(html.unescape(text)))
+    return {_stem(w) for w in words if w not in _PLAIN} - _PLAIN
+
+
+def report_words(texts: Iterable[object]) -> list[list[str] | None]:
+    """Each report's telling words, sorted (None without any): `text_words` less the words
+    common across these reports (a word in more than `COMMON_SHARE` of them)."""
+    sets = [text_words(t) if isinstance(t, str) and t else set() for t in texts]
+    counts = Counter(w for each in sets for w in each)
+    cap = max(_COMMON_MIN, COMMON_SHARE * len(sets))
+    common = {w for w, k in counts.items() if k > cap}
+    out: list[list[str] | None] = []
+    for each in sets:
+        kept = sorted(each - common)
+        out.append(kept or None)
+    return out
 
 
 def act_family(act: Act) -> str | None:
@@ -229,10 +286,16 @@ def link_frame(
             "killed_low": low,
             "killed_best": best,
             "killed_high": high,
+            "words": _words(incidents),
             "aggregate": agg,
         }
     )
     return frame
+
+
+def _words(incidents: Incidents) -> list[list[str] | None]:
+    texts = incidents.source_text
+    return report_words(texts) if len(texts) == len(incidents) else [None] * len(incidents)
 
 
 def haversine_km(
@@ -281,5 +344,7 @@ __all__ = [
     "haversine_km",
     "link_frame",
     "radius_km",
+    "report_words",
+    "text_words",
     "top_sides",
 ]

@@ -13,6 +13,9 @@ never within one source (`link_only` between two tables). Each pair is compared 
   whether the two points lie in one admin-2 unit of the region;
 - sides: the top-level parties each names (same, some shared, none shared);
 - act family: air / fire / explosive / clash;
+- words: the telling words both sources' texts use (`features.report_words`: a headline,
+  an ACLED note; no function words, none common to many reports): most of the shorter
+  text's, two or three, one, none; null when either report has no text;
 - casualties: the same best estimate (10 or more, 3 to 9, 1 or 2, none), else how many
   times one best estimate is the other (x1.2 with 5 or more, x1.2, x1.35, x1.5, x1.7,
   x2.2, x3); each band split by the larger estimate (at most 2, 3 to 8, 9 or more).
@@ -50,7 +53,7 @@ THRESHOLDS = "ceasefire_thresholds"
 MODEL_COLUMNS = (
     "unique_id", "t0", "t1", "lon", "lat", "radius_km", "wk", "wk_s", "cell", "cell_s",
     "cell_xs", "cell_ys", "adm1", "adm2", "coarse", "act_family", "sides", "killed_low",
-    "killed_best", "killed_high",
+    "killed_best", "killed_high", "words",
 )  # fmt: skip
 
 _GAP = "greatest(t0_l - t1_r, t0_r - t1_l)"
@@ -62,6 +65,8 @@ _RADII = "(radius_km_l + radius_km_r)"
 #: How many times one best estimate is the other (+1 each, so that 0 and 1 are near).
 _RATIO = "(greatest(killed_best_l, killed_best_r) + 1) / (least(killed_best_l, killed_best_r) + 1)"
 _LEAST = "least(killed_best_l, killed_best_r)"
+_SHARED = "len(list_intersect(words_l, words_r))"
+_FEWER = "least(len(words_l), len(words_r))"
 #: The district says something only of a report this uncertain (km): for the others the
 #: distance says it all.
 DISTRICT_KM = 20.0
@@ -193,6 +198,18 @@ def comparisons() -> list[dict[str, Any]]:
                 ("act_family_l IS NULL OR act_family_r IS NULL", "null"),
                 ("act_family_l = act_family_r", "same family"),
                 ("ELSE", "different family"),
+            ),
+        },
+        {
+            "output_column_name": "words",
+            "comparison_description": "telling words both texts use (a headline, a note)",
+            "comparison_levels": _levels(
+                ("words_l IS NULL OR words_r IS NULL", "null"),
+                (f"{_SHARED} >= 4 OR ({_SHARED} >= 2 AND 2 * {_SHARED} >= {_FEWER})",
+                 "most words shared"),  # fmt: skip
+                (f"{_SHARED} >= 2", "two or three words shared"),
+                (f"{_SHARED} = 1", "one word shared"),
+                ("ELSE", "no word shared"),
             ),
         },
         {
