@@ -12,6 +12,9 @@ peak resident memory (the kernel's high-water mark) of
 - a baseline that builds the export in memory: `pandas.read_sql` of the same
   findings table and `DataFrame.to_csv`, in its own process.
 
+Each process reports its own high-water mark (`VmHWM` of /proc, read as it exits or,
+for the server, after the export).
+
 The figure the issue asks for is the ratio of peak memory, large record against small,
 for each (1.0 is perfectly flat), and the rows exported. Usage::
 
@@ -22,7 +25,6 @@ for each (1.0 is perfectly flat), and the rows exported. Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import subprocess
 import sys
@@ -61,17 +63,38 @@ def build(folder: Path, name: str, rows: int, seed: int) -> tuple[str, int]:
     return url, report.findings
 
 
-def _rusage_child(command: list[str]) -> tuple[int, str]:
-    """Run `command`; its own peak RSS (KiB, from wait4) and its standard output."""
-    with tempfile.TemporaryFile() as out:
-        child = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        err = child.stderr.read().decode() if child.stderr else ""
-        if child.returncode:
-            raise SystemExit(f"{command[:4]} failed ({child.returncode}): {err[-2000:]}")
-        out.seek(0)
-        return usage.ru_maxrss, out.read().decode()
+#: Runs a module (`-m NAME ARGS`) or code (`-c CODE ARGS`) and writes its own peak RSS
+#: (VmHWM, KiB) to the file named first. Not `wait4`'s ru_maxrss: on Linux that counts
+#: the parent's peak too (exec after vfork inherits its high-water mark), and this
+#: process holds a whole record it has just built.
+PEAK = """
+import atexit, runpy, sys
+def _peak():
+    with open('/proc/self/status') as status:
+        kib = next(l.split()[1] for l in status if l.startswith('VmHWM:'))
+    with open(target, 'w') as out:
+        out.write(kib)
+target, how, what = sys.argv[1:4]
+atexit.register(_peak)
+sys.argv = [what, *sys.argv[4:]]
+if how == '-m':
+    runpy.run_module(what, run_name='__main__', alter_sys=True)
+else:
+    exec(compile(what, '<baseline>', 'exec'), {'__name__': '__main__'})
+"""
+
+
+def _peak_child(how: str, what: str, args: list[str]) -> tuple[int, str]:
+    """Run a module or code in its own process; its own peak RSS (KiB) and its output."""
+    with tempfile.TemporaryDirectory() as folder:
+        peak = Path(folder) / "peak"
+        done = subprocess.run(
+            [sys.executable, "-c", PEAK, str(peak), how, what, *args],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode:
+            raise SystemExit(f"{how} {what[:40]} failed ({done.returncode}): {done.stderr[-2000:]}")
+        return int(peak.read_text()), done.stdout
 
 
 def _free_port() -> int:
@@ -144,12 +167,12 @@ def measure(folder: Path, url: str, findings: int) -> Figures:
     idle, csv_peak, csv_bytes, csv_s = api_export(url, "/api/v1/exports/findings.csv")
     _, parquet_peak, parquet_bytes, _ = api_export(url, "/api/v1/exports/findings.parquet")
     out = folder / "export.csv"
-    command = [*CLI, "export", "findings", "--format", "csv", "-o", str(out), "--db", url]
-    cli, _ = _rusage_child(command)
+    command = ["export", "findings", "--format", "csv", "-o", str(out), "--db", url]
+    cli, _ = _peak_child("-m", "ceasefire", command)
     with out.open("rb") as handle:
         rows = sum(1 for _ in handle) - 1  # one header line; no field holds a line break
     out.unlink()
-    baseline, _ = _rusage_child([sys.executable, "-c", BASELINE, url, str(folder / "pandas.csv")])
+    baseline, _ = _peak_child("-c", BASELINE, [url, str(folder / "pandas.csv")])
     (folder / "pandas.csv").unlink()
     return Figures(
         findings, rows, idle, csv_peak, csv_s, csv_bytes, parquet_peak, parquet_bytes, cli, baseline
