@@ -482,3 +482,42 @@ def test_compliance_equals_assess(tmp_path: Path) -> None:
                     dashboard[r[by]] = dashboard.get(r[by], 0) + r["violations"]
             assessed = {str(k): int(v) for k, v in hits.groupby(by).size().items()}
             assert dashboard == assessed, by
+
+
+def _raw_map(api: Api, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The map layer as sent (httpx would undo the gzip): the raw bytes and the headers."""
+    with api.client.stream(
+        "GET", f"{V}/map/incidents", params={"agreement": "quiet"},
+        headers={**api.headers("monitor"), **headers},
+    ) as response:  # fmt: skip
+        return response, b"".join(response.iter_raw())
+
+
+def test_map_layer_is_gzipped_and_revalidated_by_its_etag(api: Api) -> None:
+    import gzip
+
+    plain, body = _raw_map(api, {"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert json.loads(body)["count"] == 3
+    etag = plain.headers["etag"]
+    assert etag.startswith('"') and plain.headers["vary"] == "Accept-Encoding"  # said once
+    assert plain.headers["cache-control"] == "private, no-cache"
+    packed, raw = _raw_map(api, {"Accept-Encoding": "br, gzip;q=0.8"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.headers["etag"] == etag
+    assert gzip.decompress(raw) == body and len(raw) < len(body)
+    # a client that holds this version is sent nothing
+    held, raw = _raw_map(api, {"If-None-Match": etag, "Accept-Encoding": "gzip"})
+    assert held.status_code == 304 and raw == b"" and held.headers["etag"] == etag
+    assert _raw_map(api, {"If-None-Match": '"other"'})[0].status_code == 200
+    # a new incident is a new version: the old tag no longer matches
+    assert api.post(f"{V}/incidents", "monitor", json=event("e5")).status_code == 201
+    fresh, raw = _raw_map(api, {"If-None-Match": etag, "Accept-Encoding": "identity"})
+    assert fresh.status_code == 200 and json.loads(raw)["count"] == 4
+    assert fresh.headers["etag"] != etag
+
+
+def test_other_answers_are_gzipped_when_large(api: Api) -> None:
+    spec = api.client.get(f"{V}/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert spec.status_code == 200 and spec.headers["content-encoding"] == "gzip"
+    plain = api.client.get(f"{V}/openapi.json", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == spec.json()

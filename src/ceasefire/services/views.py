@@ -12,10 +12,13 @@ windows from `timing.window`.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import hashlib
 import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
@@ -355,20 +358,37 @@ def map_layer(
     return _map_layer(repo, agreement_id, reading)
 
 
-def map_layer_json(
+@dataclass(frozen=True)
+class Payload:
+    """A prepared answer: its bytes, the same gzipped (built once, not per request) and a
+    strong entity tag (a digest of the bytes), so that a client holding it is sent nothing."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes) -> Payload:
+        digest = hashlib.sha256(body).hexdigest()[:32]
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"')
+
+
+def map_layer_payload(
     repo: Record,
     who: Principal,
     agreement_id: str | None,
     reading: str | None,
     *,
     settings: Settings,
-) -> str:
+) -> Payload:
     """`map_layer` as compact JSON, cached while the record is unchanged (checked first)."""
     _require_map(who, settings)
     return cached(
         repo,
         "map_layer",
-        lambda: json.dumps(_map_layer(repo, agreement_id, reading), separators=(",", ":")),
+        lambda: Payload.of(
+            json.dumps(_map_layer(repo, agreement_id, reading), separators=(",", ":")).encode()
+        ),
         agreement_id,
         reading,
     )

@@ -9,6 +9,7 @@ and shape the answer. Who may do what is decided by the services and
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from ceasefire._version import __version__
 from ceasefire.core.policy import Settings
@@ -65,6 +66,9 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> Fa
     for router in API_ROUTERS:
         app.include_router(router)
     site.install(app)
+    # Answers of a kilobyte or more gzipped for clients that accept it (those already
+    # encoded, such as the prepared map layer, are left as they are).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     # Last added, so outermost: sizes and text are checked before any other work.
     routes = [route for router in (*API_ROUTERS, *site.ROUTERS) for route in router.routes]
     app.add_middleware(limits.Guard, routes=routes)

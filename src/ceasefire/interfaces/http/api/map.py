@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -12,6 +12,7 @@ from ceasefire.interfaces.http.api.schemas import FeatureCollection, Open
 from ceasefire.interfaces.http.auth import Caller
 from ceasefire.interfaces.http.deps import Rec, Ws
 from ceasefire.interfaces.http.errors import API, ERRORS
+from ceasefire.interfaces.http.responses import prepared
 from ceasefire.services import views
 
 router = APIRouter(prefix=API, responses=ERRORS)
@@ -91,11 +92,17 @@ def _json(model: Any) -> dict[int | str, dict[str, Any]]:
 
 @router.get("/map/incidents", tags=["map"], responses=_json(MapLayer))
 def map_incidents(
-    ws: Ws, rec: Rec, who: Caller, agreement: str | None = None, reading: str | None = None
+    request: Request,
+    ws: Ws,
+    rec: Rec,
+    who: Caller,
+    agreement: str | None = None,
+    reading: str | None = None,
 ) -> Response:
-    """Every incident as columns with its category under one agreement and reading."""
-    body = views.map_layer_json(rec, who, agreement, reading, settings=ws.settings)
-    return Response(body, media_type="application/json")
+    """Every incident as columns with its category under one agreement and reading
+    (gzipped when the client accepts it; 304 when it already holds this version)."""
+    payload = views.map_layer_payload(rec, who, agreement, reading, settings=ws.settings)
+    return prepared(request, payload)
 
 
 @router.get("/map/zones", tags=["map"], response_model=FeatureCollection)
