@@ -205,8 +205,10 @@ def comparisons() -> list[dict[str, Any]]:
             "comparison_description": "telling words both texts use (a headline, a note)",
             "comparison_levels": _levels(
                 ("words_l IS NULL OR words_r IS NULL", "null"),
-                (f"{_SHARED} >= 4 OR ({_SHARED} >= 2 AND 2 * {_SHARED} >= {_FEWER})",
-                 "most words shared"),  # fmt: skip
+                (
+                    f"{_SHARED} >= 4 OR ({_SHARED} >= 2 AND 2 * {_SHARED} >= {_FEWER})",
+                    "most words shared",
+                ),  # fmt: skip
                 (f"{_SHARED} >= 2", "two or three words shared"),
                 (f"{_SHARED} = 1", "one word shared"),
                 ("ELSE", "no word shared"),

@@ -115,6 +115,20 @@ def print_grades(grades: pd.DataFrame) -> None:
     console.print(table)
 
 
+ClusterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="a dask scheduler's address, or `local`: EVENTS is one folder of Parquet "
+        "partitions (a history dataset), judged partition by partition; -o is the findings' "
+        "folder",
+    ),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", min=1, help="with --cluster local: worker processes")
+]
+
+
 def assess(
     agreements: Annotated[Path, typer.Argument(help="agreement file (YAML or JSON)")],
     events: Annotated[list[Path], typer.Argument(help="incident files: UCDP, ACLED or JSONL")],
@@ -147,8 +161,13 @@ def assess(
             help="with several sources, merge their reports of one event (counts count events)",
         ),
     ] = True,
+    cluster: ClusterOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Judge every incident against every agreement and each party's reading."""
+    if cluster is not None:
+        _assess_on_cluster(agreements, events, out, cluster, workers)
+        return
     if fmt is not None and fmt not in OUTPUT_FORMATS:
         raise fail(f"--format {fmt!r}: choose {', '.join(OUTPUT_FORMATS)}")
     if input_format is not None and input_format not in INPUT_FORMATS:
@@ -182,6 +201,34 @@ def assess(
     print_grades(result.violations_by_grade())
     if out is not None:
         console.print(f"{len(frame):,} findings written to [bold]{out}[/]")
+
+
+def _assess_on_cluster(
+    agreements: Path, events: list[Path], out: Path | None, address: str, workers: int | None
+) -> None:
+    """`assess --cluster`: a history dataset judged on dask, findings as a dataset."""
+    if len(events) != 1 or not events[0].is_dir():
+        raise fail("--cluster: give one folder of Parquet partitions (a history dataset)")
+    if out is None:
+        raise fail("--cluster: give -o FOLDER for the findings' partitions")
+    from ceasefire.services import cluster
+
+    with reported():
+        client = cluster.connect(address, workers)
+        try:
+            with progress("assessing", "partitions") as on_progress:
+                result = cluster.assess_dataset(
+                    [agreements], events[0], out, client, progress=on_progress
+                )
+        finally:
+            client.close()
+    print_counts(result.counts)
+    peak = max((p.worker_peak_kib for p in result.partitions), default=0) / 1024
+    console.print(
+        f"{result.incidents:,} incidents in {len(result.partitions):,} partitions; "
+        f"{result.findings:,} findings written to [bold]{out}[/] "
+        f"(peak memory of a worker {peak:,.0f} MiB)"
+    )
 
 
 def validate(
