@@ -104,22 +104,29 @@ def _number(path: Path, table: pa.Table, name: str, default: float) -> npt.NDArr
     return np.where(np.isnan(out), default, out)
 
 
-def _text(table: pa.Table, name: str, default: str) -> npt.NDArray[np.object_]:
+def _coded(table: pa.Table, name: str, default: str) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """A text column as codes into its distinct values (nulls and a missing column: the
+    default), encoded by Arrow: no Python string per row."""
     if name not in table.column_names:
-        return np.full(table.num_rows, default, dtype=object)
+        return np.zeros(table.num_rows, dtype=np.int64), [default]
     column = pc.fill_null(table.column(name).cast(pa.string()), default)
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, [str(v) for v in encoded.dictionary.to_pylist()]
+
+
+def _text(table: pa.Table, name: str, default: str) -> npt.NDArray[np.object_]:
+    codes, values = _coded(table, name, default)
+    return np.asarray(values, dtype=object)[codes]
 
 
 def _conducts(
     path: Path, table: pa.Table, registry: ActorRegistry, resolution: Resolution
 ) -> tuple[npt.NDArray[np.int32], list[Conduct]]:
     """Each row's conduct, judged once per distinct (act, perpetrators, targets, directed)."""
-    import pandas as pd
-
-    acts = _text(table, "act", Act.attack.value)
-    perps = _text(table, "perpetrators", "")
-    targets = _text(table, "targets", "")
+    act, acts = _coded(table, "act", Act.attack.value)
+    perp, perps = _coded(table, "perpetrators", "")
+    target, targets = _coded(table, "targets", "")
     if "directed" in table.column_names:
         column = table.column("directed")
         if not pa.types.is_boolean(column.type):
@@ -127,20 +134,23 @@ def _conducts(
         directed = np.asarray(pc.fill_null(column, True).to_numpy(zero_copy_only=False), bool)
     else:
         directed = np.ones(table.num_rows, dtype=bool)
-    keys = pd.MultiIndex.from_arrays([acts, perps, targets, directed])
-    codes, uniques = pd.factorize(keys)
+    combined = ((act * len(perps) + perp) * len(targets) + target) * 2 + directed
+    distinct, codes = np.unique(combined, return_inverse=True)
     conducts: list[Conduct] = []
     known = {a.value for a in Act}
-    for k, (act, perp, target, direct) in enumerate(uniques):
-        if act not in known:
+    for k, value in enumerate(distinct.tolist()):
+        rest, direct = divmod(value, 2)
+        rest, t = divmod(rest, len(targets))
+        a, p = divmod(rest, len(perps))
+        if acts[a] not in known:
             row = int(np.argmax(codes == k))
             listed = ", ".join(sorted(known))
-            raise _fail(path, table, row, "act", f"{act!r} is not an act ({listed})")
-        names = [n.strip() for n in str(perp).split(";") if n.strip()]
-        whom = [n.strip() for n in str(target).split(";") if n.strip()]
+            raise _fail(path, table, row, "act", f"{acts[a]!r} is not an act ({listed})")
+        names = [n.strip() for n in perps[p].split(";") if n.strip()]
+        whom = [n.strip() for n in targets[t].split(";") if n.strip()]
         perpetrators = ((None, resolution.names(registry, names)),) if names else ()
         conducts.append(
-            Conduct(Act(act), perpetrators, resolution.names(registry, whom), bool(direct))
+            Conduct(Act(acts[a]), perpetrators, resolution.names(registry, whom), bool(direct))
         )
     return codes.astype(np.int32), conducts
 
@@ -176,7 +186,12 @@ def read_partition(
     killed = _number(file, table, "killed", np.nan)
     resolution = Resolution()
     conduct, conducts = _conducts(file, table, registry, resolution)
-    ids = np.asarray(table.column("id").cast(pa.string()).to_numpy(zero_copy_only=False), object)
+    id_column = table.column("id")
+    ids = (
+        id_column.to_numpy(zero_copy_only=False).astype(np.int64)
+        if pa.types.is_integer(id_column.type)
+        else np.asarray(id_column.cast(pa.string()).to_numpy(zero_copy_only=False), object)
+    )
     found = Incidents.from_arrays(
         lon=lon, lat=lat, t0=t0, t1=t1, conduct=conduct, conducts=conducts,
         radius_m=radius_km * 1000.0, id=ids, source=source or file.parent.name,

@@ -162,7 +162,7 @@ def connect(address: str, workers: int | None = None, *, timeout: str = "30s") -
 
 
 def assess_dataset(
-    agreement_files: Sequence[str | Path],
+    agreements: Catalogue | Sequence[str | Path],
     dataset: str | Path,
     out_dir: str | Path,
     client: Client,
@@ -171,10 +171,11 @@ def assess_dataset(
 ) -> ClusterAssessment:
     """Judge every partition of `dataset` on the cluster behind `client`; findings written
     to `out_dir` (one partition per input partition, same names), counts reduced.
+    `agreements` are agreement files, or a catalogue already read.
     `progress(done, total)` is called as partitions finish."""
     from distributed import as_completed
 
-    catalogue = load_agreements(agreement_files)
+    catalogue = agreements if isinstance(agreements, Catalogue) else load_agreements(agreements)
     paths = [str(p) for p in partitions(dataset)]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
