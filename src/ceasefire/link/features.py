@@ -76,7 +76,7 @@ _PLAIN = frozenset(
     while who whom will with within without would yesterday
     activist activists area areas attack attacked attacks casualty casualties civilian
     civilians continue dead death deaths die died dozens injured injuries kill killed
-    killing kills people person report reported reports sources syria syrian wounded""".split()
+    killing kills people person report reported reports sources wounded""".split()
 )
 #: A word in more than this share of the reports (and of at least `_COMMON_MIN` of them)
 #: is too common to tell one event from another: the name of a city, of a party.
