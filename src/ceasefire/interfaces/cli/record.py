@@ -10,6 +10,7 @@ with them SQLAlchemy) are imported when a command runs, not at start-up.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ import typer
 
 from ceasefire.interfaces.cli.support import (
     DEFAULT_BATCH,
+    ENV_DB,
     DbOption,
     console,
     errors,
@@ -219,6 +221,14 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="worker processes, each with its own copy of the app (SQLite: readers in "
+            "parallel, one writer at a time; PostgreSQL: both)",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web pages and the REST API (OpenAPI at /api/v1/openapi.json) on 127.0.0.1:8000."""
     import uvicorn
@@ -226,13 +236,22 @@ def serve(
     from ceasefire.interfaces.http.app import create_app
 
     with reported():
-        api = create_app(db)
+        api = create_app(db)  # the workspace checked (and created) once, before any worker
     console.print(
         f"serving [bold]{api.state.workspace.url}[/]: pages on http://{host}:{port}/, "
-        f"API on http://{host}:{port}/api/v1",
+        f"API on http://{host}:{port}/api/v1"
+        + (f", {workers} worker processes" if workers > 1 else ""),
         soft_wrap=True,
     )
-    uvicorn.run(api, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(api, host=host, port=port, log_level="info")
+        return
+    os.environ[ENV_DB] = api.state.workspace.address  # what each worker's app opens
+    api.state.workspace.close()
+    uvicorn.run(
+        "ceasefire.interfaces.http.app:create_app",
+        factory=True, host=host, port=port, workers=workers, log_level="info",
+    )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -40,6 +40,12 @@ class Workspace:
         self.keys = users.Keystore.for_database(self.url)
         self.settings = settings or Settings.from_env()
 
+    @property
+    def address(self) -> str:
+        """The database URL in full (with any password): for processes serving the same
+        workspace, never for display (`url` is that)."""
+        return self.engine.url.render_as_string(hide_password=False)
+
     def record(self) -> Record:
         """A unit of work on the app's engine (closing it keeps the engine)."""
         return Record.on(self.engine)
