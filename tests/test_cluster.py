@@ -176,3 +176,13 @@ def test_folders_without_partitions_and_unreadable_files(
 def test_the_output_is_never_the_dataset_itself(history: Path, client: object) -> None:
     with pytest.raises(InputError, match="the dataset's own folder"):
         cluster.assess_dataset([AGREEMENTS], history, history, client)  # type: ignore[arg-type]
+
+
+def test_joining_partitions_refuses_an_id_given_twice(history: Path, catalogue: Catalogue) -> None:
+    first = sorted(history.glob("*.parquet"))[0]
+    part, _ = read_partition(first, catalogue.actors)
+    other = part.take(np.arange(3))
+    other.source = np.full(3, "elsewhere", dtype=object)
+    assert len(Incidents.concat([part, other])) == len(part) + 3  # same ids, other source
+    with pytest.raises(ValueError, match="the same source id appears twice"):
+        Incidents.concat([part, part.take(np.arange(3))])

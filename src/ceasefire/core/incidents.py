@@ -196,8 +196,7 @@ class Incidents:
                     value = cmap[value] if len(cmap) else value
                 columns.setdefault(name, []).append(value)
         merged = {name: np.concatenate(values) for name, values in columns.items()}
-        ids = merged["id"]
-        if len(set(zip(merged["source"], ids, strict=True))) != len(ids):
+        if _repeats(merged["source"], merged["id"]):
             raise ValueError("the same source id appears twice across the inputs")
         return cls(**merged, areas=areas, conducts=conducts)
 
@@ -211,6 +210,16 @@ class Incidents:
         frame["area"] = [self.areas[i].code if i >= 0 else None for i in self.area]
         frame["act"] = [self.conducts[i].act.value for i in self.conduct]
         return frame.drop(columns=["conduct", "t0", "t1"])
+
+
+def _repeats(source: npt.NDArray[Any], ids: npt.NDArray[Any]) -> bool:
+    """Whether a (source, id) pair occurs twice: hashed in C, not as Python tuples."""
+    import pandas as pd
+
+    sources, source_values = pd.factorize(source)
+    keys, key_values = pd.factorize(ids)
+    pair = sources.astype(np.int64) * max(1, len(key_values)) + keys
+    return len(pd.unique(pair)) != len(pair)
 
 
 def _empty(n: int) -> npt.NDArray[np.object_]:
