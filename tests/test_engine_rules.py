@@ -376,3 +376,45 @@ def test_no_infer_leaves_the_dyad_undetermined(agreement_file: Path, tmp_path: P
     assert dict(zip(on.grade, on.violations, strict=True)) == {
         "confirmed": 0, "fair": 0, "weak": 1, "contested": 0, "discounted": 0, "undetermined": 0,
     }  # fmt: skip
+
+
+def test_findings_are_the_same_whatever_the_threads() -> None:
+    """Scopes located in several threads (each with geometry of its own) give exactly the
+    findings of one thread, in the same order; land included."""
+    import datetime as dt
+
+    import numpy as np
+    from shapely.geometry import Polygon
+
+    from ceasefire.core.actors import ActorRegistry
+    from ceasefire.core.engine import assess, build_scopes
+    from ceasefire.core.incidents import Conduct, Incidents
+    from ceasefire.core.model import Act, Actor, Agreement
+
+    rng = np.random.default_rng(7)
+    corners = rng.uniform((35.5, 32.5), (41.0, 36.5), (12, 2))
+    zones = {f"z{k}": Polygon([(x, y), (x + 0.4, y), (x + 0.4, y + 0.3), (x, y + 0.3)])
+             for k, (x, y) in enumerate(corners)}  # fmt: skip
+    agreements = [
+        Agreement(id=f"a{k}", title=f"truce {k}", timezone="Asia/Damascus",
+                  start=dt.datetime(2016, 1, 1 + k), end=dt.datetime(2016, 3, 1 + k),
+                  zones=[z], parties=["gov", "opp"])
+        for k, z in enumerate(zones)
+    ]  # fmt: skip
+    registry = ActorRegistry.of((Actor(id="gov", name="Gov"), Actor(id="opp", name="Opp")))
+    n = 20_000
+    t0 = 1_451_606_400 + rng.integers(0, 90 * 86_400, n)
+    incidents = Incidents.from_arrays(
+        lon=rng.uniform(35.5, 41.5, n), lat=rng.uniform(32.5, 37.0, n), t0=t0, t1=t0 + 86_400,
+        radius_m=rng.choice([0.0, 5_000.0, 25_000.0], n), conduct=rng.integers(0, 2, n),
+        conducts=[Conduct(Act.shelling, ((None, ("gov",)),), ("opp",)),
+                  Conduct(Act.clash, ((None, ("opp",)),), ("gov",), directed=False)],
+    )  # fmt: skip
+    land = Polygon([(35.7, 32.3), (42.4, 32.3), (42.4, 37.3), (35.7, 37.3)]).buffer(-0.2)
+    scopes = build_scopes(agreements, zones)
+    one = assess(incidents, scopes, registry, land=land, threads=1)
+    many = assess(incidents, scopes, registry, land=land, threads=4)
+    assert len(one) > 1_000
+    for name in ("incident", "scope", "category", "probability", "p_space", "p_time"):
+        assert np.array_equal(getattr(one, name), getattr(many, name)), name
+    assert one.judgements.keys() == many.judgements.keys()

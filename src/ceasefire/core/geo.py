@@ -111,6 +111,21 @@ def metres_to_degrees(metres: float, max_abs_lat: float) -> float:
     return metres / (M_PER_DEG_LON_EQUATOR * cos)
 
 
+def thread_copy(geometry: BaseGeometry) -> BaseGeometry:
+    """A prepared copy of `geometry` owned by this thread (made once per thread and
+    geometry): GEOS prepared geometries are not safe to query from several threads."""
+    copies: dict[int, tuple[BaseGeometry, BaseGeometry]] = getattr(_PREPARED, "copies", None) or {}
+    _PREPARED.copies = copies
+    found = copies.get(id(geometry))
+    if found is None or found[0] is not geometry:
+        copy = shapely.from_wkb(shapely.to_wkb(geometry))
+        shapely.prepare(copy)
+        found = copies[id(geometry)] = (geometry, copy)
+        while len(copies) > PREPARED_CACHE:
+            copies.pop(next(iter(copies)))
+    return found[1]
+
+
 def prepared_zone(geometry: BaseGeometry) -> PreparedZone:
     """The prepared form of a zone, shared by every assessment of the same geometry.
 

@@ -107,7 +107,8 @@ def assess_partition(path: str, catalogue: Catalogue, out_dir: str) -> Partition
     """One task: read, judge and write one partition (runs on a worker)."""
     incidents, resolution = read_partition(path, catalogue.actors)
     scopes = build_scopes(catalogue.agreements, catalogue.zones)
-    findings = judge(incidents, scopes, catalogue.actors, land=land())
+    # one worker process per core already: the engine stays on its one
+    findings = judge(incidents, scopes, catalogue.actors, land=land(), threads=1)
     target = Path(out_dir) / Path(path).name
     part = target.with_name(target.name + ".part")
     findings_table(findings).to_parquet(part, index=False)
