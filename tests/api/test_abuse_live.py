@@ -25,7 +25,7 @@ import pytest
 from ceasefire.interfaces.http import limits
 from ceasefire.services import users
 from ceasefire.storage.record import Record
-from tests.api.conftest import build_workspace
+from tests.api.conftest import build_workspace, free_port, wait_for_health
 
 MIB = 1024 * 1024
 SERVER = """
@@ -51,13 +51,6 @@ class Live:
         return int(line.split()[1]) / 1024
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
     """`ceasefire serve`'s app on a free port of 127.0.0.1, with users that have passwords."""
@@ -79,16 +72,7 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the test server did not start")
-            time.sleep(0.1)
+        wait_for_health(base, server)
         yield Live(base, port, server.pid)
     finally:
         server.terminate()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,11 +11,7 @@ from pathlib import Path
 
 import httpx
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.api.conftest import free_port, wait_for_health
 
 
 def _children(pid: int) -> list[int]:
@@ -33,7 +28,7 @@ def _children(pid: int) -> list[int]:
 
 
 def test_two_worker_processes_serve_one_workspace(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, CEASEFIRE_KEYS=str(tmp_path / "keys"))
     env.pop("CEASEFIRE_DB", None)
     server = subprocess.Popen(
@@ -43,16 +38,7 @@ def test_two_worker_processes_serve_one_workspace(tmp_path: Path) -> None:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            assert time.monotonic() < deadline, "no answer in 60 s"
-            time.sleep(0.2)
+        wait_for_health(f"http://127.0.0.1:{port}", server, seconds=60)
         answers = [httpx.get(f"{base}/agreements", timeout=10) for _ in range(20)]
         assert all(a.status_code == 200 and a.json()["items"] == [] for a in answers)
         # uvicorn's supervisor and its workers: both serving by now

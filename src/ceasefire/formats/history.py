@@ -37,12 +37,12 @@ from ceasefire.core.actors import ActorRegistry, Resolution
 from ceasefire.core.errors import InputError
 from ceasefire.core.incidents import Conduct, Incidents
 from ceasefire.core.model import Act
+from ceasefire.formats.native import BOUNDS as NATIVE_BOUNDS
 
 REQUIRED = ("id", "start", "end", "lon", "lat")
 OPTIONAL = ("radius_km", "act", "perpetrators", "targets", "directed", "killed", "source")
-#: Bounds by column (inclusive).
-BOUNDS = {"lon": (-180.0, 180.0), "lat": (-90.0, 90.0), "radius_km": (0.0, 5000.0),
-          "killed": (0.0, 1e7)}  # fmt: skip
+#: Bounds by column (inclusive): the native record's, and a ceiling on the dead.
+BOUNDS = {**NATIVE_BOUNDS, "killed": (0.0, 1e7)}
 #: Seconds since 1970 that a history may hold (1900 to 2200): outside, a unit was mistaken.
 SECONDS = (-2_208_988_800, 7_258_118_400)
 

@@ -129,11 +129,8 @@ def reduce_counts(results: Sequence[PartitionResult]) -> pd.DataFrame:
     frames = [r.counts for r in results]
     if not frames:
         return pd.DataFrame(columns=["agreement_id", "reading", *(c.value for c in CATEGORIES)])
-    keys = ["agreement_id", "reading"]
-    order = frames[0][keys].apply(tuple, axis=1).tolist()
-    total = pd.concat(frames).groupby(keys, sort=False).sum().reset_index()
-    total["_order"] = total[keys].apply(tuple, axis=1).map({k: i for i, k in enumerate(order)})
-    return total.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+    # every partition lists the same scopes in the same order: the first one's is kept
+    return pd.concat(frames).groupby(["agreement_id", "reading"], sort=False, as_index=False).sum()
 
 
 def _summary(results: list[PartitionResult]) -> ClusterAssessment:
