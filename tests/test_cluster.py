@@ -186,3 +186,37 @@ def test_joining_partitions_refuses_an_id_given_twice(history: Path, catalogue: 
     assert len(Incidents.concat([part, other])) == len(part) + 3  # same ids, other source
     with pytest.raises(ValueError, match="the same source id appears twice"):
         Incidents.concat([part, part.take(np.arange(3))])
+
+
+def test_a_history_written_by_hand(tmp_path: Path, catalogue: Catalogue) -> None:
+    """Another producer's partition: local timestamps, integer ids and tolls, actor names
+    as a dataset spells them, optional columns left out or null (their defaults)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    damascus = ZoneInfo("Asia/Damascus")
+    at = [dt.datetime(2016, 3, 5, tzinfo=damascus), dt.datetime(2016, 3, 6, 12, tzinfo=damascus)]
+    table = pa.table(
+        {
+            "id": pa.array([101, 102], pa.int64()),
+            "start": pa.array(at, pa.timestamp("ms", "Asia/Damascus")),
+            "end": pa.array(
+                [at[0] + dt.timedelta(days=1), at[1]], pa.timestamp("ms", "Asia/Damascus")
+            ),
+            "lon": [36.29, 37.16],
+            "lat": [33.51, 36.20],
+            "act": ["air_strike", None],
+            "perpetrators": ["Syrian Arab Army; Russian Air Force", "Islamic State"],
+            "killed": pa.array([3, None], pa.int32()),
+        }
+    )
+    path = tmp_path / "theirs" / "a.parquet"
+    path.parent.mkdir()
+    pq.write_table(table, path)
+    incidents, resolution = read_partition(path, catalogue.actors)
+    assert incidents.t0.tolist() == [1_457_128_800, 1_457_258_400]  # 22:00 and 10:00 UTC
+    assert (incidents.t1 - incidents.t0).tolist() == [86_400, 0]
+    assert [c.act.value for c in incidents.conducts] == ["air_strike", "attack"]
+    assert incidents.conducts[0].perpetrator_ids() == ("gov", "russia")
+    assert np.isnan(incidents.killed_best[1]) and incidents.killed_best[0] == 3
+    assert list(incidents.source) == ["theirs", "theirs"] and not resolution.unresolved

@@ -171,8 +171,8 @@ def read_partition(
             file=str(file),
             field=missing[0],
         )
-    for name in (*REQUIRED, "act"):
-        if name in table.column_names and table.column(name).null_count:
+    for name in REQUIRED:  # a null in an optional column is its default
+        if table.column(name).null_count:
             bad = _first(np.asarray(table.column(name).is_null().to_numpy(zero_copy_only=False)))
             raise _fail(file, table, int(bad or 0), name, "is null")
     t0 = _seconds(file, table, "start")

@@ -225,7 +225,8 @@ def _assess_on_cluster(
     print_counts(result.counts)
     peak = max((p.worker_peak_kib for p in result.partitions), default=0) / 1024
     console.print(
-        f"{result.incidents:,} incidents in {len(result.partitions):,} partitions; "
+        f"{result.incidents:,} incidents in {len(result.partitions):,} "
+        f"partition{'' if len(result.partitions) == 1 else 's'}; "
         f"{result.findings:,} findings written to [bold]{out}[/] "
         f"(peak memory of a worker {peak:,.0f} MiB)"
     )
